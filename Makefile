@@ -1,0 +1,44 @@
+# One task runner for humans and CI. `make serve` and `make test` each set up
+# everything they need on a fresh machine (virtualenv, Python packages, and,
+# for the browser tests, Debian's Chromium when run as root).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8050
+
+.PHONY: serve test lint bench sample geo system-deps clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+serve: $(BIN)/.installed  ## serve the dashboard on the shipped release
+	$(BIN)/crisis-dashboard serve --port $(PORT)
+
+system-deps:  ## Chromium for the browser tests (Debian package, never a download)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-dejavu-core >/dev/null; \
+	  else echo "Install Debian's chromium package (sudo apt-get install chromium) for the browser tests"; exit 1; fi; \
+	fi
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: $(BIN)/.installed system-deps lint  ## the whole suite: unit, integration, browser
+	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/.installed  ## benchmarks at 1M and 10M calls; writes benchmarks/RESULTS.md
+	$(BIN)/crisis-dashboard bench --sizes 1000000 10000000
+
+sample: $(BIN)/.installed  ## regenerate the shipped synthetic release
+	$(BIN)/crisis-dashboard sample
+
+geo: $(BIN)/.installed  ## rebuild geo/ web boundaries and populations from geo/*/source
+	$(BIN)/crisis-dashboard geo-build
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

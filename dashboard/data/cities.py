@@ -1,0 +1,134 @@
+"""City configuration: what makes one city different from another, read from TOML.
+
+A city is configuration plus data. The config names the programs the city runs, the
+alternative program whose eligible-call share is the headline, the boundary files, the
+milestones drawn on the time series and the alternative team's operating schedule.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from dashboard.data.schema import ResponseType
+
+
+class CityConfigError(ValueError):
+    """A city configuration file is missing a field or has a value of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class Milestone:
+    when: date
+    label: str
+
+
+@dataclass(frozen=True)
+class SchedulePeriod:
+    """The alternative team's operating pattern from ``start`` until the next period."""
+
+    start: date
+    vans: int
+    days: tuple[int, ...]  # Monday = 0
+    hours: tuple[int, int]  # [from, to) local hour
+    area_districts: tuple[str, ...]
+
+    def on_duty(self, weekday: int, hour: int) -> bool:
+        return weekday in self.days and self.hours[0] <= hour < self.hours[1]
+
+
+@dataclass(frozen=True)
+class GeoConfig:
+    districts: str | None = None
+    precincts: str | None = None
+    district_label: str = "District"
+    precinct_note: str = ""
+    low_population_threshold: int = 1000
+
+
+@dataclass(frozen=True)
+class City:
+    id: str
+    name: str
+    state: str
+    timezone: str
+    population: int
+    alternative_program: ResponseType
+    programs: tuple[ResponseType, ...]
+    geo: GeoConfig = field(default_factory=GeoConfig)
+    milestones: tuple[Milestone, ...] = ()
+    schedule: tuple[SchedulePeriod, ...] = ()
+
+    @property
+    def has_districts(self) -> bool:
+        return self.geo.districts is not None
+
+    def period_at(self, day: date) -> SchedulePeriod | None:
+        """The schedule period in force on ``day`` (None before the program started)."""
+        current = None
+        for period in self.schedule:
+            if period.start <= day:
+                current = period
+        return current
+
+
+def _date(value: object, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise CityConfigError(f"{where}: {value!r} is not a YYYY-MM-DD date") from exc
+
+
+def load_city(path: Path) -> City:
+    """Parse one city TOML file, naming the file and field on any problem."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CityConfigError(f"{path}: {exc}") from exc
+    try:
+        geo = GeoConfig(**raw.get("geo", {}))
+        milestones = tuple(
+            Milestone(_date(m["date"], f"{path} milestone"), str(m["label"]))
+            for m in raw.get("milestones", [])
+        )
+        schedule = tuple(
+            SchedulePeriod(
+                start=_date(s["start"], f"{path} schedule"),
+                vans=int(s["vans"]),
+                days=tuple(int(d) for d in s["days"]),
+                hours=(int(s["hours"][0]), int(s["hours"][1])),
+                area_districts=tuple(str(d) for d in s["area_districts"]),
+            )
+            for s in raw.get("schedule", [])
+        )
+        return City(
+            id=str(raw["id"]),
+            name=str(raw["name"]),
+            state=str(raw.get("state", "")),
+            timezone=str(raw["timezone"]),
+            population=int(raw["population"]),
+            alternative_program=ResponseType(raw["alternative_program"]),
+            programs=tuple(ResponseType(p) for p in raw["programs"]),
+            geo=geo,
+            milestones=milestones,
+            schedule=tuple(sorted(schedule, key=lambda s: s.start)),
+        )
+    except KeyError as exc:
+        raise CityConfigError(f"{path}: missing required field {exc.args[0]!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise CityConfigError(f"{path}: {exc}") from exc
+
+
+def load_cities(cities_dir: Path) -> dict[str, City]:
+    """Every ``*.toml`` in ``cities_dir``, keyed by city id, in file-name order."""
+    cities = {}
+    for path in sorted(cities_dir.glob("*.toml")):
+        city = load_city(path)
+        cities[city.id] = city
+    if not cities:
+        raise CityConfigError(f"no city configuration (*.toml) in {cities_dir}")
+    return cities

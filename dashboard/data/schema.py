@@ -1,0 +1,212 @@
+"""The data contract: the one place that names the release's columns, types and values.
+
+Pages, API, downloads, the sample generator, the release builder and the tests all
+import these definitions; nothing else may hard-code a list of column names. The
+data dictionary (``data_dictionary.json``/``.md`` in every release) is generated
+from this module, so the published description cannot drift from the code.
+
+A release has three kinds of table (see docs in README "Data model"):
+
+* ``calls``: the public row-level file, one row per in-scope call at a coarse,
+  k-anonymous grain (ISO week x police district x call category).
+* rollups: exact GROUP BYs of the ``calls`` rows, built once at release time so
+  pages read a few thousand rows instead of millions. They hold nothing the rows
+  do not, so every number they feed is reproducible from the CSV download.
+* cubes: aggregates at grains finer than the rows (precinct, hour of day), built
+  from the internal data with small-cell and complementary suppression.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ResponseType(StrEnum):
+    """Who answered the call."""
+
+    STAR = "STAR"
+    CO_RESPONDER = "CO_RESPONDER"
+    CIT_OFFICER = "CIT_OFFICER"
+    PATROL = "PATROL"
+
+
+class Outcome(StrEnum):
+    """What happened after the response (public categories)."""
+
+    RESOLVED_ON_SCENE = "resolved_on_scene"
+    REFERRED_TO_SERVICES = "referred_to_services"
+    TRANSPORTED_SHELTER = "transported_shelter"
+    TRANSPORTED_HOSPITAL = "transported_hospital"
+    TRANSPORTED_DETOX = "transported_detox"
+    MENTAL_HEALTH_HOLD = "mental_health_hold"
+    CITATION = "citation"
+    ARREST = "arrest"
+    GONE_ON_ARRIVAL = "gone_on_arrival"
+    REFUSED = "refused"
+
+
+class UnansweredReason(StrEnum):
+    """Why an eligible call was not answered by the alternative team."""
+
+    OUT_OF_HOURS = "out_of_hours"
+    OUTSIDE_SERVICE_AREA = "outside_service_area"
+    NO_TEAM_AVAILABLE = "no_team_available"
+    SAFETY_SCREEN = "safety_screen"
+    UNKNOWN = "unknown"
+
+
+class CallCategory(StrEnum):
+    """Public call categories (a city's config maps its own call types onto these)."""
+
+    WELFARE_CHECK = "welfare_check"
+    MENTAL_HEALTH = "mental_health"
+    SUICIDAL_THREAT = "suicidal_threat"
+    INTOXICATION = "intoxication"
+    TRESPASS = "trespass_unwanted_person"
+    DISTURBANCE = "disturbance"
+    INDECENT_EXPOSURE = "indecent_exposure"
+    PUBLIC_ASSIST = "public_assist"
+
+
+class TimeGrain(StrEnum):
+    """How precise a row's ``week`` is: generalized rows carry the first day of the month."""
+
+    WEEK = "week"
+    MONTH = "month"
+
+
+#: District value of rows placed only at city level: the city has no district
+#: geography, or privacy generalization moved the row up from its district.
+CITYWIDE = "citywide"
+
+#: Responses that are not ordinary patrol, in display order.
+PROGRAMS: tuple[ResponseType, ...] = tuple(ResponseType)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One published column: its name, storage type, values and meaning."""
+
+    name: str
+    dtype: str  # "string" | "date" | "bool" | "int"
+    description: str
+    nullable: bool = False
+    values: tuple[str, ...] = ()
+
+
+CALLS_COLUMNS: tuple[Column, ...] = (
+    Column("call_id", "string", "Random identifier of this release row; never a CAD incident number."),
+    Column("jurisdiction", "string", "City or county whose program answered, e.g. `denver`."),
+    Column(
+        "week",
+        "date",
+        "Monday of the local ISO week the call came in. Where `time_grain` is `month` the row was "
+        "generalized for privacy and this is the first day of the month of that Monday.",
+    ),
+    Column(
+        "time_grain",
+        "string",
+        "`week`, or `month` where the row was generalized for privacy.",
+        values=tuple(TimeGrain),
+    ),
+    Column(
+        "district",
+        "string",
+        f"Police district. `{CITYWIDE}` where the city has no districts or the row was "
+        "generalized to city level for privacy.",
+    ),
+    Column("call_category", "string", "Public call category.", values=tuple(CallCategory)),
+    Column(
+        "star_eligible",
+        "bool",
+        "The call met the alternative-response dispatch criteria in force (only assessed while "
+        "the city's alternative program operates).",
+    ),
+    Column("response_type", "string", "Who answered the call.", values=tuple(ResponseType)),
+    Column(
+        "response_minutes",
+        "int",
+        "Whole minutes from call received to first unit on scene; empty when no unit arrived.",
+        nullable=True,
+    ),
+    Column("outcome", "string", "What happened after the response.", values=tuple(Outcome)),
+    Column("police_backup", "bool", "The alternative team asked for police."),
+    Column(
+        "unanswered_reason",
+        "string",
+        "For an eligible call the alternative team did not answer: why. Empty otherwise.",
+        nullable=True,
+        values=tuple(UnansweredReason),
+    ),
+    Column(
+        "repeat_contact_90d",
+        "bool",
+        "The same person had an in-scope call in the prior 90 days (computed at ingest from a "
+        "salted key that is never published).",
+    ),
+)
+
+CALLS_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in CALLS_COLUMNS)
+
+#: Quasi-identifiers of the row-level file: k-anonymity is measured on these.
+QUASI_IDENTIFIERS: tuple[str, ...] = ("jurisdiction", "week", "time_grain", "district", "call_category")
+
+#: Columns of the internal (never published) frame that the release builder takes in,
+#: beyond the public ones: the exact hour, finer places and the person key.
+INTERNAL_EXTRA_COLUMNS: tuple[Column, ...] = (
+    Column("received_hour", "timestamp", "Local time the call came in, truncated to the hour."),
+    Column("precinct", "string", "Police precinct (may be empty where the city has none).", True),
+    Column("neighborhood", "string", "Statistical neighborhood.", True),
+    Column("council_district", "string", "City council district.", True),
+    Column("person_key", "string", "Salted key of the person; used for repeat contacts only.", True),
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A derived table of a release: its file stem, grouping columns and measure."""
+
+    name: str
+    dims: tuple[str, ...]
+    description: str
+    suppressed: bool  # True for cubes finer than the rows (small cells hidden)
+
+
+#: Rollups: exact aggregates of the published rows. ``month`` is the first day of the
+#: month of the row's ``week`` (a week belongs to the month its Monday falls in).
+ROLLUP_COUNTS = Table(
+    "rollup_counts",
+    (
+        "jurisdiction",
+        "month",
+        "district",
+        "call_category",
+        "response_type",
+        "star_eligible",
+        "outcome",
+        "police_backup",
+        "repeat_contact_90d",
+        "unanswered_reason",
+    ),
+    "Number of published rows (`n`) for each combination; sums reproduce any count on the pages.",
+    suppressed=False,
+)
+ROLLUP_MINUTES = Table(
+    "rollup_minutes",
+    ("jurisdiction", "month", "district", "call_category", "response_type", "star_eligible",
+     "response_minutes"),
+    "Number of published rows (`n`) at each whole response minute: medians and percentiles.",
+    suppressed=False,
+)
+#: Cube finer than the rows: precinct. Cells with 1..k-1 calls have ``n`` empty and
+#: ``suppressed`` true; complementary suppression protects district totals.
+CUBE_PRECINCT = Table(
+    "cube_precinct",
+    ("jurisdiction", "month", "district", "precinct", "response_type", "star_eligible"),
+    "Calls by police precinct (`n`); small cells suppressed (`suppressed` = true, `n` empty).",
+    suppressed=True,
+)
+
+ROLLUPS: tuple[Table, ...] = (ROLLUP_COUNTS, ROLLUP_MINUTES)
+CUBES: tuple[Table, ...] = (CUBE_PRECINCT,)
