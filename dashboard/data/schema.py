@@ -67,6 +67,7 @@ class CallCategory(StrEnum):
     DISTURBANCE = "disturbance"
     INDECENT_EXPOSURE = "indecent_exposure"
     PUBLIC_ASSIST = "public_assist"
+    OTHER = "other"  # not otherwise classified, or generalized for privacy
 
 
 class TimeGrain(StrEnum):
@@ -199,12 +200,14 @@ ROLLUP_MINUTES = Table(
     "Number of published rows (`n`) at each whole response minute: medians and percentiles.",
     suppressed=False,
 )
-#: Cube finer than the rows: precinct. Cells with 1..k-1 calls have ``n`` empty and
+#: Cube finer than the rows: precinct (by the year of the week's Monday).
+#: Cells with 1..k-1 calls have ``n`` empty and
 #: ``suppressed`` true; complementary suppression protects district totals.
 CUBE_PRECINCT = Table(
     "cube_precinct",
-    ("jurisdiction", "month", "district", "precinct", "response_type", "star_eligible"),
-    "Calls by police precinct (`n`); small cells suppressed (`suppressed` = true, `n` empty).",
+    ("jurisdiction", "year", "district", "precinct", "response_type", "star_eligible"),
+    "Calls by police precinct and calendar year (`n`); small cells suppressed (`suppressed` = "
+    "true, `n` empty). Yearly, because monthly precinct cells are mostly too small to publish.",
     suppressed=True,
 )
 

@@ -1,0 +1,85 @@
+"""``crisis-dashboard``: serve, build the sample release, build boundaries, benchmark.
+
+Each subcommand imports its module lazily so ``crisis-dashboard --help`` stays fast
+and a missing optional piece cannot break the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from dashboard.settings import Settings
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.app import create_app
+
+    app = create_app(settings)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"Crisis Response Dashboard on http://{host}:{port}/  (Ctrl+C stops)")
+    app.run(host=host, port=port, debug=args.debug)
+    return 0
+
+
+def _sample(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.data.sample import main as sample_main
+
+    return sample_main(args, settings)
+
+
+def _geo_build(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.geo.build import main as geo_main
+
+    return geo_main(args, settings)
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.bench import main as bench_main
+
+    return bench_main(args, settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crisis-dashboard", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="serve the dashboard on the current release")
+    p.add_argument("--host", default=None, help="address to bind (default CRISIS_HOST)")
+    p.add_argument("--port", type=int, default=None, help="port (default PORT or 8050)")
+    p.add_argument("--debug", action="store_true", help="Dash debug mode (never in production)")
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("sample", help="generate the seeded synthetic sample release")
+    p.add_argument("--seed", type=int, default=20200601, help="random seed")
+    p.add_argument(
+        "--scale", type=float, default=1.0,
+        help="multiply call volumes (benchmarks use ~5x and ~50x for 1M and 10M rows)",
+    )
+    p.add_argument("--out", default=None, help="releases folder (default data/releases)")
+    p.add_argument("--city", action="append", default=None, help="only these city ids")
+    p.set_defaults(func=_sample)
+
+    p = sub.add_parser("geo-build", help="validate boundaries, interpolate populations, simplify")
+    p.add_argument("--city", default="denver", help="city id (folder under geo/)")
+    p.set_defaults(func=_geo_build)
+
+    p = sub.add_parser("bench", help="benchmark queries, callbacks, memory and page weight")
+    p.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    p.add_argument("--repeat", type=int, default=50, help="timed repetitions per query")
+    p.add_argument("--out", default="benchmarks/RESULTS.md", help="where to write the results")
+    p.set_defaults(func=_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace, Settings], int] = args.func
+    return func(args, Settings.from_env())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Privacy rules, applied once at release time and re-checked on a finished release.
+
+Rules (DESIGN.md "Privacy rules"): no direct identifiers; time at most to the hour and
+hour only inside suppressed cubes; place at most to the precinct and precinct only inside
+suppressed cubes; the row-level file is k-anonymous on its quasi-identifiers; every cube
+cell with 1..k-1 calls is suppressed, with complementary suppression.
+
+Generalization ladder for rows in classes smaller than k (each step only merges rows
+into coarser classes, so class sizes never shrink):
+
+1. week -> month (``time_grain`` = ``month``, ``week`` = first day of that month);
+2. district -> ``citywide``;
+3. call category -> ``other``;
+4. still too small: the row is withheld from the row-level file and counted in the
+   manifest (its call still counts in the suppressed cubes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dashboard.data.schema import CITYWIDE, QUASI_IDENTIFIERS, CallCategory, TimeGrain
+
+DEFAULT_K = 11
+
+
+@dataclass(frozen=True)
+class AnonymizationStats:
+    generalized_time: int
+    generalized_place: int
+    generalized_category: int
+    withheld: int
+
+
+def _class_sizes(rows: pd.DataFrame) -> pd.Series:
+    return rows.groupby(list(QUASI_IDENTIFIERS), dropna=False, observed=True)[
+        QUASI_IDENTIFIERS[0]
+    ].transform("size")
+
+
+def month_start(weeks: pd.Series) -> pd.Series:
+    """First day of the month of each date (a week belongs to the month of its Monday)."""
+    return weeks.dt.to_period("M").dt.start_time.astype(weeks.dtype)
+
+
+def k_anonymize(rows: pd.DataFrame, k: int = DEFAULT_K) -> tuple[pd.DataFrame, AnonymizationStats]:
+    """Generalize (then withhold) rows until every quasi-identifier class has >= k rows."""
+    rows = rows.copy()
+    small = _class_sizes(rows) < k
+    generalized_time = int(small.sum())
+    if generalized_time:
+        rows.loc[small, "week"] = month_start(rows.loc[small, "week"])
+        rows.loc[small, "time_grain"] = TimeGrain.MONTH.value
+
+    small = (_class_sizes(rows) < k) & (rows["district"] != CITYWIDE)
+    generalized_place = int(small.sum())
+    if generalized_place:
+        rows.loc[small, "district"] = CITYWIDE
+
+    small = (_class_sizes(rows) < k) & (rows["call_category"] != CallCategory.OTHER.value)
+    generalized_category = int(small.sum())
+    if generalized_category:
+        rows.loc[small, "call_category"] = CallCategory.OTHER.value
+
+    small = _class_sizes(rows) < k
+    withheld = int(small.sum())
+    if withheld:
+        rows = rows.loc[~small]
+    stats = AnonymizationStats(generalized_time, generalized_place, generalized_category, withheld)
+    return rows.reset_index(drop=True), stats
+
+
+def suppress_cells(cube: pd.DataFrame, k: int, margin_keys: list[str]) -> pd.DataFrame:
+    """Hide counts 1..k-1 (primary), then protect published margins (complementary).
+
+    ``cube`` has a count column ``n``; it may hold explicit zero cells (zero is not a
+    small count, but a zero cell may be hidden as a complement). ``margin_keys`` are the
+    columns of a margin that is public elsewhere (e.g. year x district x program,
+    derivable from the row-level file): within each margin group a lone suppressed cell
+    could be recovered by subtraction, so the smallest published cell of that group is
+    suppressed too, until every group has zero or at least two suppressed cells. A group
+    with a single cell cannot be protected that way: give it zero cells first (see
+    ``release.precinct_cube``). Returns ``n`` as nullable Int64 (NA where suppressed) and
+    a boolean ``suppressed``.
+    """
+    cube = cube.sort_values([*margin_keys, "n"], kind="stable").reset_index(drop=True)
+    suppressed = ((cube["n"] >= 1) & (cube["n"] < k)).to_numpy().copy()
+    group_ids = cube.groupby(margin_keys, dropna=False, observed=True, sort=False).ngroup().to_numpy()
+    counts = cube["n"].to_numpy()
+    order = np.lexsort((counts, group_ids))  # within group, smallest first
+    # One pass suffices: suppressing the smallest published cell leaves >= 2 hidden.
+    start = 0
+    n_cells = len(order)
+    while start < n_cells:
+        end = start
+        gid = group_ids[order[start]]
+        while end < n_cells and group_ids[order[end]] == gid:
+            end += 1
+        members = order[start:end]
+        hidden = suppressed[members]
+        if hidden.sum() == 1 and len(members) > 1:
+            for idx in members:
+                if not suppressed[idx]:
+                    suppressed[idx] = True
+                    break
+        start = end
+    out = cube.copy()
+    out["suppressed"] = suppressed
+    out["n"] = out["n"].astype("Int64").mask(out["suppressed"])
+    return out
+
+
+def class_size_violations(rows: pd.DataFrame, k: int) -> int:
+    """Rows of a row-level table that sit in a quasi-identifier class smaller than k."""
+    if rows.empty:
+        return 0
+    return int((_class_sizes(rows) < k).sum())

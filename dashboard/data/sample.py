@@ -1,0 +1,454 @@
+"""Seeded synthetic sample: Denver (June 2019 - December 2025) and Grand Junction.
+
+SYNTHETIC DATA. No row describes a real call or person. Volumes are calibrated to the
+published figures in ``dashboard.data.calibration.TARGETS`` (STAR pilot, 2022 and 2023
+counts and shares, five-year totals, co-responder counts); everything else (hours of
+day, places, categories, outcomes, minutes) follows plausible, documented assumptions.
+
+How a call is made, so that every field has a cause rather than a random label:
+
+1. Monthly volumes of eligible and other in-scope calls come from piecewise targets.
+2. Each call gets a local hour and weekday (daytime-heavy), and a place: a neighborhood
+   chosen by 2020 population times a downtown weight, a point inside it, then police
+   district, precinct and council district by the same spatial join an ingest uses.
+3. An eligible call is answered by the alternative team only if the team is on duty
+   (schedule in the city config), the place is in its service area, the dispatcher's
+   safety screen passes, and a team is free; the free-team probability per month is
+   solved so the month's answered count meets its target. Otherwise the reason is kept.
+4. Police-handled calls go to co-responders (calibrated), CIT officers or patrol.
+5. Minutes and outcomes are drawn per program; people are drawn from a pool with some
+   frequent callers, which makes ``repeat_contact_90d`` a real 90-day look-back.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from dashboard.data.cities import City, load_cities
+from dashboard.data.release import ReleaseInfo, build_release
+from dashboard.data.schema import CITYWIDE, CallCategory, Outcome, ResponseType, UnansweredReason
+from dashboard.settings import Settings
+
+FIRST_MONTH = date(2019, 6, 1)
+LAST_MONTH = date(2025, 12, 1)
+
+# Relative call volume by local hour (0-23): crisis calls are daytime-heavy.
+HOUR_WEIGHTS = np.array(
+    [1.0, 0.8, 0.6, 0.5, 0.5, 0.6, 1.0, 1.8, 3.0, 4.4, 5.6, 6.2, 6.4, 6.4, 6.2, 6.0,
+     5.6, 5.0, 3.8, 3.0, 2.4, 1.9, 1.5, 1.2]
+)
+WEEKDAY_WEIGHTS = np.array([1.12, 1.12, 1.12, 1.12, 1.12, 0.7, 0.7])
+
+# Neighborhoods where crisis calls concentrate (per resident), by name.
+DOWNTOWN_WEIGHT = {
+    "CBD": 9.0, "Union Station": 5.0, "Civic Center": 9.0, "Capitol Hill": 4.0,
+    "Five Points": 4.0, "North Capitol Hill": 4.0, "Lincoln Park": 4.0, "Auraria": 6.0,
+    "Baker": 2.5, "Cheesman Park": 2.0, "City Park West": 2.5, "Sun Valley": 3.0,
+    "Jefferson Park": 2.0, "Speer": 1.6, "Congress Park": 1.4, "East Colfax": 2.0,
+    "Whittier": 1.6, "Cole": 1.5, "Globeville": 1.6, "Elyria Swansea": 1.6,
+    "West Colfax": 1.6, "Villa Park": 1.3, "Valverde": 1.5, "Montbello": 1.2,
+}
+DIA_RESIDENT_EQUIVALENT = 6000  # travellers in crisis at the airport; residents are few
+
+ELIGIBLE_CATEGORIES = {
+    CallCategory.WELFARE_CHECK: 0.36, CallCategory.MENTAL_HEALTH: 0.17,
+    CallCategory.INTOXICATION: 0.13, CallCategory.TRESPASS: 0.15,
+    CallCategory.PUBLIC_ASSIST: 0.09, CallCategory.SUICIDAL_THREAT: 0.07,
+    CallCategory.INDECENT_EXPOSURE: 0.03,
+}
+OTHER_CATEGORIES = {
+    CallCategory.DISTURBANCE: 0.36, CallCategory.SUICIDAL_THREAT: 0.26,
+    CallCategory.MENTAL_HEALTH: 0.20, CallCategory.WELFARE_CHECK: 0.10,
+    CallCategory.TRESPASS: 0.06, CallCategory.INTOXICATION: 0.02,
+}
+# Co-responders are sent mostly to mental-health and suicide calls.
+CO_RESPONDER_AFFINITY = {
+    CallCategory.MENTAL_HEALTH: 3.0, CallCategory.SUICIDAL_THREAT: 3.0,
+    CallCategory.WELFARE_CHECK: 1.0, CallCategory.DISTURBANCE: 0.6,
+}
+CIT_SHARE_OF_POLICE = 0.45
+
+OUTCOME_ORDER = tuple(Outcome)
+OUTCOME_PROBS = {
+    #                      resolved refer shelter hosp detox hold cite arrest gone refused
+    ResponseType.STAR:         [0.34, 0.24, 0.09, 0.08, 0.06, 0.03, 0.00, 0.00, 0.10, 0.06],
+    ResponseType.CO_RESPONDER: [0.25, 0.30, 0.03, 0.10, 0.03, 0.14, 0.03, 0.02, 0.05, 0.05],
+    ResponseType.CIT_OFFICER:  [0.30, 0.15, 0.02, 0.10, 0.05, 0.10, 0.06, 0.07, 0.10, 0.05],
+    ResponseType.PATROL:       [0.33, 0.08, 0.02, 0.08, 0.05, 0.06, 0.09, 0.11, 0.13, 0.05],
+}
+# Lognormal response minutes: (median, sigma).
+MINUTES = {
+    ResponseType.STAR: (14.0, 0.45), ResponseType.CO_RESPONDER: (21.0, 0.5),
+    ResponseType.CIT_OFFICER: (13.0, 0.6), ResponseType.PATROL: (12.0, 0.65),
+}
+SAFETY_SCREEN_RATE = 0.04
+UNKNOWN_REASON_RATE = 0.02
+
+
+@dataclass(frozen=True)
+class MonthPlan:
+    """Target volumes for one month of one city."""
+
+    month: date
+    eligible: float  # calls meeting the alternative program's criteria
+    other: float  # other in-scope calls
+    alt_answered: float  # eligible calls the alternative team answers
+    co_responder: float  # co-responder calls (cities where co-responders are not the alt program)
+
+
+def _months() -> list[date]:
+    out, m = [], FIRST_MONTH
+    while m <= LAST_MONTH:
+        out.append(m)
+        m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+    return out
+
+
+def _piecewise(month: date, table: list[tuple[date, float]]) -> float:
+    value = 0.0
+    for start, v in table:
+        if start <= month:
+            value = v
+    return value
+
+
+# Denver monthly targets, derived from the published figures (see calibration.TARGETS):
+# pilot 748 calls Jun-Nov 2020; >1,600 cumulative by Aug 2021; >2,700 by Feb 2022;
+# 2,837 in Jan-Jun 2022; >5,700 in 2022 (44%); >7,000 in 2023 (46% of ~15,000);
+# 25,144 from Jun 2020 to Jun 2025 of ~60,000 eligible.
+DENVER_ELIGIBLE = [
+    (date(2019, 6, 1), 400.0), (date(2021, 1, 1), 875.0), (date(2022, 1, 1), 1098.0),
+    (date(2023, 1, 1), 1275.0), (date(2024, 1, 1), 1006.0),
+]
+DENVER_STAR = [
+    (date(2020, 6, 1), 125.0), (date(2020, 12, 1), 100.0), (date(2021, 9, 1), 180.0),
+    (date(2022, 3, 1), 619.0), (date(2022, 7, 1), 494.0), (date(2023, 1, 1), 587.5),
+    (date(2024, 1, 1), 551.0),
+]
+DENVER_OTHER = [(date(2019, 6, 1), 900.0), (date(2022, 1, 1), 960.0), (date(2024, 1, 1), 1000.0)]
+DENVER_CO_RESPONDER = [(date(2019, 6, 1), 138.0), (date(2021, 1, 1), 160.0), (date(2023, 1, 1), 180.0)]
+
+# Grand Junction: >5,300 calls in ~2 years from July 2018; 1,070 (2022); 1,036 (2023);
+# 1,962 (2024). The co-responder unit is its alternative program.
+GJ_CO_RESPONDER = [
+    (date(2019, 6, 1), 2650 / 12), (date(2021, 1, 1), 1500 / 12), (date(2022, 1, 1), 1070 / 12),
+    (date(2023, 1, 1), 1036 / 12), (date(2024, 1, 1), 1962 / 12), (date(2025, 1, 1), 2000 / 12),
+]
+GJ_OTHER = [(date(2019, 6, 1), 170.0)]
+
+
+def plan_city(city: City, scale: float) -> list[MonthPlan]:
+    plans = []
+    for m in _months():
+        if city.id == "grand_junction":
+            alt = _piecewise(m, GJ_CO_RESPONDER)
+            plans.append(MonthPlan(m, alt / 0.6 * scale, _piecewise(m, GJ_OTHER) * scale,
+                                   alt * scale, 0.0))
+        else:
+            program_on = city.period_at(m) is not None
+            plans.append(MonthPlan(
+                m,
+                _piecewise(m, DENVER_ELIGIBLE) * scale,
+                _piecewise(m, DENVER_OTHER) * scale,
+                (_piecewise(m, DENVER_STAR) if program_on else 0.0) * scale,
+                _piecewise(m, DENVER_CO_RESPONDER) * scale,
+            ))
+    return plans
+
+
+def _choice(rng: np.random.Generator, options: dict, n: int) -> np.ndarray:
+    keys = [k.value if hasattr(k, "value") else k for k in options]
+    probs = np.array(list(options.values()), dtype=float)
+    return rng.choice(np.array(keys, dtype=object), size=n, p=probs / probs.sum())
+
+
+class PlaceSampler:
+    """Points inside neighborhoods, chosen by population times a downtown weight."""
+
+    def __init__(self, neighborhoods: gpd.GeoDataFrame) -> None:
+        names = neighborhoods["NBHD_NAME"].astype(str)
+        pop = neighborhoods["POPULATION_2020"].astype(float).to_numpy()
+        pop = np.where(names.to_numpy() == "DIA", DIA_RESIDENT_EQUIVALENT, pop)
+        weight = pop * names.map(DOWNTOWN_WEIGHT).fillna(1.0).to_numpy()
+        self.probs = weight / weight.sum()
+        self.geoms = list(neighborhoods.geometry)
+
+    def sample(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        which = rng.choice(len(self.geoms), size=n, p=self.probs)
+        lon = np.empty(n)
+        lat = np.empty(n)
+        for i, geom in enumerate(self.geoms):
+            idx = np.flatnonzero(which == i)
+            if idx.size:
+                lon[idx], lat[idx] = _points_in(geom, idx.size, rng)
+        return lon, lat
+
+
+def _points_in(geom: shapely.Geometry, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    minx, miny, maxx, maxy = geom.bounds
+    shapely.prepare(geom)
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    have = 0
+    while have < n:
+        k = max(64, int((n - have) * 2.5))
+        x = rng.uniform(minx, maxx, k)
+        y = rng.uniform(miny, maxy, k)
+        inside = shapely.contains_xy(geom, x, y)
+        xs.append(x[inside])
+        ys.append(y[inside])
+        have += int(inside.sum())
+    return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
+
+
+def _first_day(month: date) -> int:
+    """The sample starts on the first Monday of FIRST_MONTH, so its first week is whole
+    and lies in that month (a week belongs to the month of its Monday)."""
+    if month != FIRST_MONTH:
+        return 0
+    return (7 - month.weekday()) % 7
+
+
+def _month_fraction(month: date) -> float:
+    days = pd.Timestamp(month).days_in_month
+    return (days - _first_day(month)) / days
+
+
+def _times(rng: np.random.Generator, months: np.ndarray) -> pd.DatetimeIndex:
+    """A local hour in each call's month, daytime- and weekday-heavy."""
+    month_start = pd.to_datetime(months)
+    offset = np.array([_first_day(m) for m in month_start.date])
+    month_start = month_start + pd.to_timedelta(offset, unit="D")
+    days_in_month = month_start.days_in_month.to_numpy() - offset
+    # Weight days by weekday via rejection: draw, keep with probability w/max(w).
+    n = len(months)
+    day = np.empty(n, dtype=np.int64)
+    todo = np.arange(n)
+    while todo.size:
+        d = (rng.random(todo.size) * days_in_month[todo]).astype(np.int64)
+        wd = (month_start[todo] + pd.to_timedelta(d, unit="D")).day_of_week.to_numpy()
+        keep = rng.random(todo.size) < WEEKDAY_WEIGHTS[wd] / WEEKDAY_WEIGHTS.max()
+        day[todo[keep]] = d[keep]
+        todo = todo[~keep]
+    hour = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
+    return month_start + pd.to_timedelta(day, unit="D") + pd.to_timedelta(hour, unit="h")
+
+
+def _month_key(year: np.ndarray | int, month: np.ndarray | int) -> np.ndarray | int:
+    """Months as integers (year * 12 + month - 1): fast vectorized comparisons."""
+    return year * 12 + month - 1
+
+
+def _counts(rng: np.random.Generator, expected: np.ndarray) -> np.ndarray:
+    return rng.poisson(expected)
+
+
+def generate_city(city: City, rng: np.random.Generator, *, scale: float, geo_dir: Path) -> pd.DataFrame:
+    """The internal (never published) frame for one city: see module docstring."""
+    plans = plan_city(city, scale)
+    months = np.array([p.month for p in plans], dtype="datetime64[D]")
+    share = np.array([_month_fraction(p.month) for p in plans])
+    n_elig = _counts(rng, np.array([p.eligible for p in plans]) * share)
+    n_other = _counts(rng, np.array([p.other for p in plans]) * share)
+    call_month = np.concatenate([np.repeat(months, n_elig), np.repeat(months, n_other)])
+    eligible_kind = np.concatenate([np.ones(n_elig.sum(), bool), np.zeros(n_other.sum(), bool)])
+    n = call_month.size
+
+    received = _times(rng, call_month)
+    category = np.where(
+        eligible_kind,
+        _choice(rng, ELIGIBLE_CATEGORIES, n),
+        _choice(rng, OTHER_CATEGORIES, n),
+    )
+    frame = pd.DataFrame({"jurisdiction": city.id, "received_hour": received,
+                          "call_category": category})
+
+    if city.has_districts:
+        from dashboard.geo.assign import Assigner
+
+        nbhd = gpd.read_file(geo_dir / city.id / "source" / "neighborhoods_population.geojson")
+        lon, lat = PlaceSampler(nbhd).sample(rng, n)
+        places = Assigner.for_city(geo_dir, city.id).assign(lon, lat)
+        for col in ("district", "precinct", "neighborhood", "council_district"):
+            frame[col] = places[col].astype("string").to_numpy()
+        # A point on no district polygon (slivers between layers) is placed citywide.
+        frame["district"] = frame["district"].fillna(CITYWIDE)
+    else:
+        frame["district"] = CITYWIDE
+        for col in ("precinct", "neighborhood", "council_district"):
+            frame[col] = pd.Series(pd.NA, index=frame.index, dtype="string")
+
+    _respond(frame, city, eligible_kind, plans, rng)
+    _minutes_and_outcomes(frame, city, rng)
+    _repeat_contacts(frame, rng)
+    return frame.sort_values("received_hour", kind="stable").reset_index(drop=True)
+
+
+def _respond(frame: pd.DataFrame, city: City, eligible_kind: np.ndarray, plans: list[MonthPlan],
+             rng: np.random.Generator) -> None:
+    """Eligibility, who answered, and why the alternative team did not."""
+    n = len(frame)
+    received = pd.DatetimeIndex(frame["received_hour"])
+    month = _month_key(received.year.to_numpy(), received.month.to_numpy())
+    weekday = received.day_of_week.to_numpy()
+    hour = received.hour.to_numpy()
+    district = frame["district"].to_numpy()
+
+    star_eligible = np.zeros(n, bool)
+    on_duty = np.zeros(n, bool)
+    in_area = np.zeros(n, bool)
+    for period_index, period in enumerate(city.schedule):
+        end = city.schedule[period_index + 1].start if period_index + 1 < len(city.schedule) else None
+        in_period = month >= _month_key(period.start.year, period.start.month)
+        if end is not None:
+            in_period &= month < _month_key(end.year, end.month)
+        in_period &= eligible_kind
+        star_eligible |= in_period
+        duty = np.isin(weekday, period.days) & (hour >= period.hours[0]) & (hour < period.hours[1])
+        on_duty |= in_period & duty
+        area = np.isin(district, period.area_districts) | ("citywide" in period.area_districts)
+        in_area |= in_period & area
+
+    safety = rng.random(n) < SAFETY_SCREEN_RATE
+    candidate = star_eligible & on_duty & in_area & ~safety
+    answered = np.zeros(n, bool)
+    month_index = {_month_key(p.month.year, p.month.month): p for p in plans}
+    for m, plan in month_index.items():
+        idx = np.flatnonzero(candidate & (month == m))
+        if idx.size == 0 or plan.alt_answered <= 0:
+            continue
+        # Exactly the month's target (a team is free for that many of the candidates):
+        # the published counts are monthly facts, not expectations.
+        take = min(idx.size, int(round(plan.alt_answered * _month_fraction(plan.month))))
+        answered[rng.choice(idx, size=take, replace=False)] = True
+
+    reason = np.full(n, None, dtype=object)
+    unanswered = star_eligible & ~answered
+    reason[unanswered & ~on_duty] = UnansweredReason.OUT_OF_HOURS.value
+    reason[unanswered & on_duty & ~in_area] = UnansweredReason.OUTSIDE_SERVICE_AREA.value
+    reason[unanswered & on_duty & in_area & safety] = UnansweredReason.SAFETY_SCREEN.value
+    busy = unanswered & on_duty & in_area & ~safety
+    unknown = busy & (rng.random(n) < UNKNOWN_REASON_RATE / 0.5)
+    reason[busy] = UnansweredReason.NO_TEAM_AVAILABLE.value
+    reason[unknown] = UnansweredReason.UNKNOWN.value
+
+    alt = city.alternative_program
+    response = np.full(n, ResponseType.PATROL.value, dtype=object)
+    response[answered] = alt.value
+    police = ~answered
+    if alt is not ResponseType.CO_RESPONDER and ResponseType.CO_RESPONDER in city.programs:
+        affinity = pd.Series(frame["call_category"]).map(
+            {k.value: v for k, v in CO_RESPONDER_AFFINITY.items()}).fillna(0.2).to_numpy()
+        daytime = (hour >= 8) & (hour < 20)
+        weight = affinity * np.where(daytime, 1.0, 0.25)
+        for m, plan in month_index.items():
+            idx = np.flatnonzero(police & (month == m))
+            if idx.size == 0:
+                continue
+            w = weight[idx]
+            p = np.minimum(0.95, w * plan.co_responder / max(w.sum(), 1e-9))
+            chosen = idx[rng.random(idx.size) < p]
+            response[chosen] = ResponseType.CO_RESPONDER.value
+    rest = response == ResponseType.PATROL.value
+    response[rest & (rng.random(n) < CIT_SHARE_OF_POLICE)] = ResponseType.CIT_OFFICER.value
+
+    frame["star_eligible"] = star_eligible
+    frame["response_type"] = response
+    frame["unanswered_reason"] = pd.array(reason, dtype="string")
+
+
+def _minutes_and_outcomes(frame: pd.DataFrame, city: City, rng: np.random.Generator) -> None:
+    n = len(frame)
+    response = frame["response_type"].to_numpy()
+    minutes = np.zeros(n)
+    outcome = np.empty(n, dtype=object)
+    outcome_values = np.array([o.value for o in OUTCOME_ORDER], dtype=object)
+    for rtype, (median, sigma) in MINUTES.items():
+        idx = np.flatnonzero(response == rtype.value)
+        if not idx.size:
+            continue
+        slow = np.where(frame["star_eligible"].to_numpy()[idx] & (rtype is not city.alternative_program),
+                        1.4, 1.0)
+        minutes[idx] = median * slow * np.exp(sigma * rng.standard_normal(idx.size))
+        probs = np.array(OUTCOME_PROBS[rtype])
+        outcome[idx] = rng.choice(outcome_values, size=idx.size, p=probs / probs.sum())
+    minutes = np.clip(np.rint(minutes), 1, 240)
+    no_unit = rng.random(n) < 0.02
+    outcome[no_unit] = Outcome.GONE_ON_ARRIVAL.value
+    frame["response_minutes"] = pd.array(np.where(no_unit, np.nan, minutes), dtype="Float64").astype("Int32")
+    frame["outcome"] = outcome
+
+    alt = response == city.alternative_program.value
+    received = pd.DatetimeIndex(frame["received_hour"])
+    first_period = city.schedule[0].start if city.schedule else date(1900, 1, 1)
+    pilot_end = pd.Timestamp(first_period) + pd.DateOffset(months=6)
+    backup_rate = np.where(received < pilot_end, 0.0, 0.015)
+    frame["police_backup"] = alt & (rng.random(n) < backup_rate)
+
+
+def _repeat_contacts(frame: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Draw a person per call (some frequent callers), then flag calls with a prior one in 90 days."""
+    n = len(frame)
+    frequent_pool = max(1, int(n * 0.03))
+    frequent = rng.random(n) < 0.30
+    person = np.where(
+        frequent,
+        rng.integers(0, frequent_pool, n),
+        frequent_pool + rng.integers(0, max(1, int(n * 0.9)), n),
+    )
+    frame["person_key"] = pd.array(np.char.mod("p%09d", person), dtype="string")
+    order = np.lexsort((frame["received_hour"].to_numpy(), person))
+    sorted_person = person[order]
+    sorted_time = frame["received_hour"].to_numpy()[order]
+    same = np.r_[False, sorted_person[1:] == sorted_person[:-1]]
+    gap = np.r_[np.timedelta64(0, "h"), np.diff(sorted_time)]
+    repeat_sorted = same & (gap <= np.timedelta64(90, "D"))
+    repeat = np.empty(n, bool)
+    repeat[order] = repeat_sorted
+    frame["repeat_contact_90d"] = repeat
+
+
+def generate(cities: dict[str, City], *, seed: int, scale: float, geo_dir: Path) -> dict[str, pd.DataFrame]:
+    """Internal frames for every city, each from its own seeded stream (order-independent)."""
+    out = {}
+    for i, city_id in enumerate(sorted(cities)):
+        rng = np.random.default_rng([seed, i])
+        out[city_id] = generate_city(cities[city_id], rng, scale=scale, geo_dir=geo_dir)
+    return out
+
+
+SOURCE_NOTE = (
+    "SYNTHETIC sample made by `crisis-dashboard sample` (seed {seed}, scale {scale}); "
+    "calibrated to published program figures; describes no real call or person."
+)
+
+
+def write_sample(settings: Settings, *, seed: int, scale: float, out: Path | None = None,
+                 only: list[str] | None = None) -> list[ReleaseInfo]:
+    cities = load_cities(settings.cities_dir)
+    if only:
+        cities = {k: v for k, v in cities.items() if k in only}
+    frames = generate(cities, seed=seed, scale=scale, geo_dir=settings.geo_dir)
+    infos = []
+    for city_id, frame in frames.items():
+        infos.append(build_release(
+            frame, out or settings.releases_dir, city=city_id,
+            source=SOURCE_NOTE.format(seed=seed, scale=scale), synthetic=True,
+            k=settings.privacy_k, seed=seed,
+        ))
+    return infos
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    out = Path(args.out) if args.out else None
+    for info in write_sample(settings, seed=args.seed, scale=args.scale, out=out, only=args.city):
+        print(f"{info.city}: release {info.release_id} -> {info.path}")  # noqa: T201
+    return 0

@@ -1,0 +1,93 @@
+"""Shared fixtures: a tiny hand-made release whose every count is known in advance."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.settings import REPO_ROOT, Settings
+
+
+def tiny_internal_frame() -> pd.DataFrame:
+    """48 Denver calls in two months, built so class sizes and counts are easy to state.
+
+    January 2023 (weeks of Mon 2 and Mon 9), district 1 and 2, two categories:
+      - 12 welfare checks in district 1, week of Jan 2: 8 STAR (eligible), 4 PATROL (not)
+      - 12 welfare checks in district 2, week of Jan 9: 6 STAR, 6 CIT_OFFICER (eligible,
+        unanswered: no_team_available), 2 of the CIT calls ended in arrest
+    February 2023:
+      - 12 mental-health calls in district 1, week of Feb 6: all CO_RESPONDER, not eligible
+      - 12 disturbance calls in district 2: 6 in week of Feb 6 and 6 in week of Feb 13,
+        all PATROL: each week class has 6 < k=11 rows, so they generalize to the month.
+    Response minutes are 10 for every call except STAR in district 2 (20).
+    """
+    rows = []
+
+    def add(n, when, district, precinct, category, rtype, eligible, minutes, outcome="resolved_on_scene",
+            reason=None, backup=False):
+        for _ in range(n):
+            rows.append(dict(
+                jurisdiction="denver", received_hour=pd.Timestamp(when), district=district,
+                precinct=precinct, neighborhood=None, council_district=None, call_category=category,
+                star_eligible=eligible, response_type=rtype, response_minutes=minutes, outcome=outcome,
+                police_backup=backup, unanswered_reason=reason, repeat_contact_90d=False, person_key=None,
+            ))
+
+    add(8, "2023-01-03 11:00", "1", "111", "welfare_check", "STAR", True, 10, backup=False)
+    add(4, "2023-01-04 02:00", "1", "111", "welfare_check", "PATROL", False, 10)
+    add(6, "2023-01-10 12:00", "2", "211", "welfare_check", "STAR", True, 20)
+    add(4, "2023-01-11 23:00", "2", "212", "welfare_check", "CIT_OFFICER", True, 10,
+        reason="no_team_available")
+    add(2, "2023-01-11 23:00", "2", "212", "welfare_check", "CIT_OFFICER", True, 10, outcome="arrest",
+        reason="no_team_available")
+    add(12, "2023-02-07 15:00", "1", "112", "mental_health", "CO_RESPONDER", False, 10)
+    add(6, "2023-02-07 20:00", "2", "211", "disturbance", "PATROL", False, 10)
+    add(6, "2023-02-14 20:00", "2", "211", "disturbance", "PATROL", False, 10)
+    frame = pd.DataFrame(rows)
+    frame["response_minutes"] = frame["response_minutes"].astype("Int32")
+    frame["unanswered_reason"] = frame["unanswered_reason"].astype("string")
+    return frame
+
+
+@pytest.fixture(scope="session")
+def tiny_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings pointing at a data dir holding the real city configs and the tiny release."""
+    from dashboard.data.release import build_release
+
+    root = tmp_path_factory.mktemp("tiny-data")
+    shutil.copytree(REPO_ROOT / "data" / "cities", root / "cities")
+    build_release(tiny_internal_frame(), root / "releases", city="denver", source="test fixture",
+                  synthetic=True, k=11, seed=7)
+    return Settings(data_dir=root, privacy_k=11)
+
+
+@pytest.fixture(scope="session")
+def tiny_store(tiny_settings: Settings):
+    from dashboard.data.store import Store
+
+    return Store(tiny_settings)
+
+
+@pytest.fixture(scope="session")
+def shipped_settings() -> Settings:
+    return Settings()
+
+
+def release_calls(settings: Settings, city: str) -> pd.DataFrame:
+    """The public rows of a city's current release, as a journalist would download them."""
+    from dashboard.data.release import current_release_dir
+
+    path = current_release_dir(settings.releases_dir, city) / "calls.csv"
+    return pd.read_csv(path, dtype={"district": "string"}, keep_default_na=True)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)
+
+
+__all__ = ["release_calls", "tiny_internal_frame", "Path"]

@@ -1,0 +1,72 @@
+"""Queries against the tiny fixture, whose counts are stated by hand in conftest."""
+
+import math
+from datetime import date
+
+import pandas as pd
+
+from dashboard.data import queries
+from dashboard.data.filters import Filters
+from dashboard.data.schema import CallCategory, ResponseType
+
+ALL = Filters("denver", date(2023, 1, 1), date(2023, 2, 1))
+
+
+def test_kpis_by_hand(tiny_store):
+    k = queries.kpis(tiny_store, ALL).iloc[0]
+    assert k["calls"] == 48
+    assert k["eligible"] == 20
+    assert k["eligible_answered"] == 14
+    assert math.isclose(k["alt_share"], 0.7)
+    assert k["arrests"] == 2 and math.isclose(k["arrest_share"], 2 / 48)
+    assert k["alt_calls"] == 14 and k["backup"] == 0
+    assert k["median_minutes"] == 10
+
+
+def test_filters_narrow_every_query(tiny_store):
+    jan_d2 = ALL.with_(end=date(2023, 1, 1), districts=("2",))
+    k = queries.kpis(tiny_store, jan_d2).iloc[0]
+    assert (k["calls"], k["eligible"], k["eligible_answered"]) == (12, 12, 6)
+    assert k["median_minutes"] == 10  # 6 x 10 min and 6 x 20 min: lower median
+    welfare = ALL.with_(categories=(CallCategory.WELFARE_CHECK,))
+    assert queries.kpis(tiny_store, welfare).iloc[0]["calls"] == 24
+    star = ALL.with_(programs=(ResponseType.STAR,))
+    counts = queries.program_counts(tiny_store, star)
+    assert counts.to_dict("records") == [{"response_type": "STAR", "calls": 14}]
+
+
+def test_monthly_series_is_zero_filled(tiny_store):
+    df = queries.monthly_by_program(tiny_store, ALL)
+    assert len(df) == 2 * 4
+    pivot = df.pivot(index="month", columns="response_type", values="calls")
+    assert pivot.loc[pd.Timestamp("2023-01-01")].to_dict() == {
+        "CIT_OFFICER": 6, "CO_RESPONDER": 0, "PATROL": 4, "STAR": 14}
+    assert pivot.loc[pd.Timestamp("2023-02-01"), "PATROL"] == 12
+
+
+def test_minutes_by_program(tiny_store):
+    df = queries.minutes_by_program(tiny_store, ALL).set_index("response_type")
+    assert df.loc["STAR", "median"] == 10 and df.loc["STAR", "p90"] == 20
+    assert df.loc["STAR", "n"] == 14
+    assert list(df.index) == ["STAR", "CO_RESPONDER", "CIT_OFFICER", "PATROL"]
+
+
+def test_map_values_district_and_precinct(tiny_store):
+    d = queries.map_values(tiny_store, ALL, "district").set_index("area_id")
+    assert d.loc["1", "calls"] == 24 and d.loc["2", "eligible_answered"] == 6
+    assert d["suppressed_cells"].sum() == 0
+    p = queries.map_values(tiny_store, ALL, "precinct").set_index("area_id")
+    assert p.loc["112", "calls"] == 12  # the 12 co-responder calls: the only big cell in d1
+    assert p.loc["111", "suppressed_cells"] >= 1
+
+
+def test_results_are_copies(tiny_store):
+    a = queries.kpis(tiny_store, ALL)
+    a.loc[0, "calls"] = -1
+    assert queries.kpis(tiny_store, ALL).iloc[0]["calls"] == 48
+
+
+def test_catalog_lists_what_the_release_has(tiny_store):
+    cat = tiny_store.catalogs()["denver"]
+    assert (cat.first_month, cat.last_month) == (date(2023, 1, 1), date(2023, 2, 1))
+    assert cat.districts == ("1", "2")
