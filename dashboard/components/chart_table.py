@@ -1,0 +1,133 @@
+"""A chart card with a "Show as table" toggle that reveals the same numbers as a table.
+
+Charts are pictures to a screen reader and hard to read exactly on a phone; the table
+under each chart holds the numbers the chart draws, in a real ``<table>`` with a
+caption and header cells. The toggle is a native ``<details>``/``<summary>``: it is
+keyboard-operable and announced as expanded/collapsed with no script at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dash import dcc, html
+
+from dashboard.i18n import t
+
+#: Plotly options shared by every chart: no mode bar or logo (they crowd phones),
+#: responsive width, no scroll-zoom that would trap the page scroll.
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
+
+
+def data_table(
+    caption: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    numeric_from: int = 1,
+) -> html.Div:
+    """An accessible table; the first cell of each row is its row header.
+
+    Columns from ``numeric_from`` on are right-aligned (numbers line up by digit).
+    The wrapper scrolls sideways on its own, so a wide table never makes the page
+    scroll horizontally on a phone.
+    """
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(h, scope="col", className="text-end" if i >= numeric_from else None)
+                for i, h in enumerate(headers)
+            ]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Th(cell, scope="row")
+                    if i == 0
+                    else html.Td(cell, className="text-end" if i >= numeric_from else None)
+                    for i, cell in enumerate(row)
+                ]
+            )
+            for row in rows
+        ]
+    )
+    return html.Div(
+        html.Table(
+            [html.Caption(caption), head, body],
+            className="table table-sm table-striped mb-0 data-table",
+        ),
+        className="table-responsive",
+        tabIndex="0",
+        role="region",
+        **{"aria-label": caption},
+    )
+
+
+def table_toggle(table_id: str, table: html.Div | None, lang: str) -> html.Details:
+    """The "Show as table" disclosure; its content (``table_id``) is replaced by callbacks."""
+    return html.Details(
+        [
+            html.Summary(
+                [
+                    html.Span(t("chart.show_table", lang), className="when-closed"),
+                    html.Span(t("chart.hide_table", lang), className="when-open"),
+                ],
+                className="btn btn-outline-secondary btn-sm table-toggle",
+            ),
+            html.Div(table, id=table_id, className="mt-2"),
+        ],
+        className="chart-table-toggle mt-2",
+    )
+
+
+def chart_card(
+    *,
+    heading: str,
+    graph_id: str,
+    figure: object,
+    table_id: str,
+    table: html.Div | None,
+    graph_label: str,
+    lang: str,
+    section_id: str | None = None,
+    before_graph: Sequence = (),
+    after_graph: Sequence = (),
+    graph_wrap_id: str | None = None,
+    graph_hidden: bool = False,
+    graph_class: str = "",
+) -> html.Section:
+    """A titled card: optional controls, the graph, notes, then the table toggle.
+
+    ``graph_label`` is read instead of the drawing (``role="img"``): one sentence saying
+    what the chart shows and that the table below holds its numbers.
+    """
+    wrap_kwargs = {"id": graph_wrap_id} if graph_wrap_id else {}
+    section_kwargs = {"id": section_id} if section_id else {}
+    return html.Section(
+        html.Div(
+            [
+                html.H2(heading, className="h5 card-title"),
+                *before_graph,
+                html.Div(
+                    dcc.Graph(
+                        id=graph_id,
+                        figure=figure,
+                        config=GRAPH_CONFIG,
+                        responsive=True,
+                        className=f"chart {graph_class}".strip(),
+                    ),
+                    role="img",
+                    hidden=graph_hidden,
+                    **{"aria-label": graph_label},
+                    **wrap_kwargs,
+                ),
+                *after_graph,
+                table_toggle(table_id, table, lang),
+            ],
+            className="card-body",
+        ),
+        className="card chart-card mb-3",
+        **section_kwargs,
+    )

@@ -1,0 +1,176 @@
+"""The filter bar: city, month range, programs, districts and call categories.
+
+Native form controls only (``<select>``, checkboxes and radio buttons inside a
+``<fieldset>`` with a ``<legend>``): screen readers announce their labels and
+groups, phones open their own pickers, and nothing depends on a JavaScript widget's
+accessibility. Options come from the city's ``Catalog``; initial values come from the
+parsed ``Filters``, so a permalink restores the same controls.
+
+"All" is spelled as every box ticked (``Filters`` uses an empty tuple for it); the
+page turns a fully ticked group back into "no filter" so URLs stay short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashboard import ids
+from dashboard.data.cities import City
+from dashboard.data.filters import Catalog, Filters
+from dashboard.data.schema import CITYWIDE, CallCategory, ResponseType
+from dashboard.figures import month_label, program_label
+from dashboard.i18n import t
+
+
+def _months(catalog: Catalog) -> list[date]:
+    out, current = [], catalog.first_month
+    while current <= catalog.last_month:
+        out.append(current)
+        year, month = divmod(current.year * 12 + current.month, 12)
+        current = date(year, month + 1, 1)
+    return out
+
+
+def month_options(catalog: Catalog, lang: str) -> list[dict[str, str]]:
+    """Every month of the city's release, newest last, valued ``YYYY-MM-01``."""
+    return [{"label": month_label(m, lang), "value": m.isoformat()} for m in _months(catalog)]
+
+
+def city_options(cities: Mapping[str, City]) -> list[dict[str, str]]:
+    return [{"label": city.name, "value": city_id} for city_id, city in cities.items()]
+
+
+def program_options(programs: Sequence[ResponseType], lang: str) -> list[dict[str, str]]:
+    return [{"label": program_label(p, lang), "value": p.value} for p in programs]
+
+
+def district_label(district: str, city: City, lang: str, *, short: bool = False) -> str:
+    """ "Police district 3" ("3" when ``short``, under a "Police district" legend), or
+    the plain words for calls placed only at city level."""
+    if district == CITYWIDE:
+        return t("filters.citywide", lang)
+    key = "filters.district_option" if short else "filters.district_long"
+    return t(key, lang, label=city.geo.district_label, district=district)
+
+
+def district_options(catalog: Catalog, city: City, lang: str) -> list[dict[str, str]]:
+    return [{"label": district_label(d, city, lang, short=True), "value": d} for d in catalog.districts]
+
+
+def category_label(category: CallCategory | str, lang: str) -> str:
+    return t(f"category.{CallCategory(category).value}", lang)
+
+
+def category_options(catalog: Catalog, lang: str) -> list[dict[str, str]]:
+    return [{"label": category_label(c, lang), "value": c.value} for c in catalog.categories]
+
+
+def checked(selected: Sequence[str], options: Sequence[dict[str, str]]) -> list[str]:
+    """Checkbox values for a Filters tuple: empty (= all) ticks every box."""
+    return list(selected) if selected else [o["value"] for o in options]
+
+
+def _select(control_id: str, label: str, options: list[dict[str, str]], value: str) -> html.Div:
+    return html.Div(
+        [
+            dbc.Label(label, html_for=control_id, class_name="fw-semibold mb-1"),
+            dbc.Select(id=control_id, options=options, value=value, size="sm"),
+        ],
+        className="filter-field",
+    )
+
+
+def _checklist(
+    group_id: str | None,
+    control_id: str,
+    legend: str,
+    options: list[dict[str, str]],
+    value: list[str],
+    *,
+    hidden: bool = False,
+) -> html.Fieldset:
+    kwargs = {"id": group_id} if group_id else {}
+    return html.Fieldset(
+        [
+            html.Legend(legend, className="form-label fw-semibold fs-6 mb-1"),
+            dbc.Checklist(
+                id=control_id,
+                options=options,
+                value=value,
+                class_name="filter-checklist",
+            ),
+        ],
+        className="filter-field",
+        hidden=hidden,
+        **kwargs,
+    )
+
+
+def filter_bar(
+    *,
+    cities: Mapping[str, City],
+    catalog: Catalog,
+    filters: Filters,
+    lang: str,
+) -> html.Details:
+    """The whole filter panel, open by default (collapsible to save room on a phone)."""
+    city = cities[filters.city]
+    months = month_options(catalog, lang)
+    programs = program_options(catalog.programs, lang)
+    districts = district_options(catalog, city, lang)
+    categories = category_options(catalog, lang)
+    return html.Details(
+        [
+            html.Summary(html.H2(t("filters.heading", lang), className="h5 d-inline mb-0")),
+            html.Div(
+                [
+                    _select(ids.OVERVIEW_CITY, t("filters.city", lang), city_options(cities), filters.city),
+                    html.Div(
+                        [
+                            _select(
+                                ids.OVERVIEW_START,
+                                t("filters.start", lang),
+                                months,
+                                filters.start.isoformat(),
+                            ),
+                            _select(
+                                ids.OVERVIEW_END, t("filters.end", lang), months, filters.end.isoformat()
+                            ),
+                        ],
+                        className="filter-months",
+                    ),
+                    _checklist(
+                        None,
+                        ids.OVERVIEW_PROGRAMS,
+                        t("filters.programs", lang),
+                        programs,
+                        checked([p.value for p in filters.programs], programs),
+                    ),
+                    _checklist(
+                        ids.OVERVIEW_DISTRICTS_GROUP,
+                        ids.OVERVIEW_DISTRICTS,
+                        t("filters.districts", lang, label=city.geo.district_label),
+                        districts,
+                        checked(filters.districts, districts),
+                        hidden=not city.has_districts,
+                    ),
+                    _checklist(
+                        None,
+                        ids.OVERVIEW_CATEGORIES,
+                        t("filters.categories", lang),
+                        categories,
+                        checked([c.value for c in filters.categories], categories),
+                    ),
+                    html.P(t("filters.hint", lang), className="small text-body-secondary mb-0"),
+                ],
+                className="filter-body",
+            ),
+        ],
+        id=ids.OVERVIEW_FILTERS,
+        open=True,
+        className="filter-panel card card-body",
+    )

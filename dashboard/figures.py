@@ -1,0 +1,685 @@
+"""Pure figure builders: small DataFrame in, ``plotly.graph_objects.Figure`` out.
+
+No I/O, no filtering, no Dash: a notebook or the CLI can call these with the frames
+``dashboard.data.queries`` returns, and the unit tests assert on ``fig.to_dict()``.
+Figures are built by hand from ``go`` traces rather than plotly express: ``px`` costs
+about five times as much per figure, and every filter change rebuilds them.
+
+Only trace types in plotly.js's *basic* bundle are used (scatter, bar), because that
+is the only bundle the app serves (see DESIGN.md "Payload"). Maps are filled scatter
+traces, not ``go.Choropleth`` or map tiles, so they draw offline and under a strict
+Content-Security-Policy.
+
+Colours are fixed per program (Okabe-Ito palette, distinguishable with the common
+colour-vision deficiencies) and every line also has its own dash pattern, so no
+information is carried by colour alone. The map's sequential scale is ColorBrewer's
+YlGnBu, also safe for colour-blind readers, with the fill colour computed here in
+Python so a filter change can patch colours without resending shapes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, Protocol
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale, unlabel_rgb
+
+from dashboard.data.cities import Milestone
+from dashboard.data.schema import PROGRAMS, ResponseType
+from dashboard.i18n import fmt_int, fmt_pct, t
+
+MapMetric = Literal["count", "per_1000", "alt_share"]
+MAP_METRICS: tuple[MapMetric, ...] = ("count", "per_1000", "alt_share")
+
+#: One colour per program, fixed across every chart and city (Okabe-Ito).
+PROGRAM_COLORS: dict[ResponseType, str] = {
+    ResponseType.STAR: "#009E73",  # bluish green
+    ResponseType.CO_RESPONDER: "#0072B2",  # blue
+    ResponseType.CIT_OFFICER: "#D55E00",  # vermillion
+    ResponseType.PATROL: "#4D4D4D",  # dark grey
+}
+#: A line pattern per program, so the lines differ in more than colour.
+PROGRAM_DASHES: dict[ResponseType, str] = {
+    ResponseType.STAR: "solid",
+    ResponseType.CO_RESPONDER: "dash",
+    ResponseType.CIT_OFFICER: "dot",
+    ResponseType.PATROL: "dashdot",
+}
+
+#: ColorBrewer YlGnBu without its near-white first class (it vanished against the page).
+MAP_SCALE: tuple[str, ...] = (
+    "rgb(237,248,177)",
+    "rgb(199,233,180)",
+    "rgb(127,205,187)",
+    "rgb(65,182,196)",
+    "rgb(29,145,192)",
+    "rgb(34,94,168)",
+    "rgb(37,52,148)",
+    "rgb(8,29,88)",
+)
+#: Fill for an area with no value (no rate for a small population, no eligible calls).
+NO_VALUE_COLOR = "rgb(222,226,230)"
+MAP_LINE_COLOR = "#ffffff"
+TEXT_DARK = "#212529"
+TEXT_LIGHT = "#ffffff"
+FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+
+MAX_LABELLED_AREAS = 12
+ROOMY_AREA_WIDTH = 0.15  # share of the map's width an area needs to print its value
+TIME_SERIES_HEIGHT = 380
+MAP_HEIGHT = 480
+_BADGE_ROW_PX = 20
+_BADGE_MIN_GAP = 0.1  # fraction of the x range two badges in one row keep apart
+
+
+class MapAreaLike(Protocol):
+    """What the map needs of an area (``dashboard.geo.web.WebArea`` has all of it)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def population(self) -> int: ...
+    @property
+    def rings(self) -> tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]: ...
+    @property
+    def label_lon(self) -> float: ...
+    @property
+    def label_lat(self) -> float: ...
+
+
+def program_label(program: ResponseType | str, lang: str) -> str:
+    """The plain-words name of a program ("STAR team", "Patrol officers")."""
+    return t(f"program.{ResponseType(program).value}", lang)
+
+
+def month_label(month: date | pd.Timestamp, lang: str) -> str:
+    """ "Jan 2024": month names come from the language catalog, not the OS locale."""
+    return t("month.short", lang, month=t(f"month.{month.month}", lang), year=month.year)
+
+
+def _base_layout(height: int | None, lang: str) -> dict:
+    """Layout shared by every figure: readable font, no drag (page scrolling on phones).
+
+    ``height=None`` leaves the height to the container (the page gives the map a CSS
+    aspect ratio so it is not a small drawing in a tall empty box on a phone).
+    """
+    layout: dict = {} if height is None else {"height": height}
+    return layout | {
+        "autosize": True,
+        "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_DARK},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "dragmode": False,
+        "separators": ".," if lang != "es" else ",.",
+        "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 13}},
+    }
+
+
+def empty_figure(message: str, *, lang: str, height: int = 240) -> go.Figure:
+    """A figure that says why there is nothing to draw (instead of blank axes)."""
+    layout = _base_layout(height, lang)
+    layout.update(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        margin={"l": 8, "r": 8, "t": 8, "b": 8},
+        annotations=[
+            {
+                "text": message,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"size": 15},
+            }
+        ],
+    )
+    return go.Figure(layout=layout)
+
+
+# --------------------------------------------------------------------------- time series
+
+
+def _milestone_rows(positions: Sequence[float], min_gap: float) -> list[int]:
+    """Row (0 = lowest) for each badge so badges in one row are ``min_gap`` apart.
+
+    ``positions`` are fractions of the x range in ascending order. Greedy first fit:
+    optimal for points on a line, and stable (the same milestones give the same rows).
+    """
+    last_in_row: list[float] = []
+    rows = []
+    for x in positions:
+        for row, last in enumerate(last_in_row):
+            if x - last >= min_gap:
+                last_in_row[row] = x
+                rows.append(row)
+                break
+        else:
+            last_in_row.append(x)
+            rows.append(len(last_in_row) - 1)
+    return rows
+
+
+def monthly_figure(
+    df: pd.DataFrame,
+    *,
+    lang: str,
+    milestones: Sequence[Milestone] = (),
+    height: int = TIME_SERIES_HEIGHT,
+) -> go.Figure:
+    """Calls per month, one line per program, with the city's milestones marked.
+
+    ``df`` has columns month (datetime64), response_type, calls, zero-filled. Milestones
+    inside the months shown are drawn as dotted vertical lines with a numbered badge on
+    top (the number is the milestone's position in the city's full list, so it matches
+    the list printed under the chart whatever the date range); badges that would touch
+    are stacked in rows. Full milestone text is in the badge's hover and in that list,
+    because long rotated labels collide on a phone-width chart.
+    """
+    if df.empty:
+        return empty_figure(t("figure.no_data", lang), lang=lang, height=height)
+    months = pd.to_datetime(df["month"])
+    first, last = months.min(), months.max()
+    traces = []
+    present = set(df["response_type"].astype(str))
+    for program in PROGRAMS:
+        if program.value not in present:
+            continue
+        part = df[df["response_type"].astype(str) == program.value].sort_values("month")
+        name = program_label(program, lang)
+        traces.append(
+            go.Scatter(
+                x=pd.to_datetime(part["month"]).dt.strftime("%Y-%m-%d").tolist(),
+                y=part["calls"].astype("int64").tolist(),
+                name=name,
+                mode="lines+markers" if len(part) <= 24 else "lines",
+                line={"color": PROGRAM_COLORS[program], "width": 2.5, "dash": PROGRAM_DASHES[program]},
+                marker={"size": 5, "color": PROGRAM_COLORS[program]},
+                hovertemplate="%{y:,} " + t("figure.calls_unit", lang) + "<extra>" + name + "</extra>",
+            )
+        )
+
+    shapes, annotations = [], []
+    span_days = max((last - first).days, 1)
+    shown = [
+        (number, m)
+        for number, m in enumerate(milestones, start=1)
+        if first <= pd.Timestamp(m.when) <= last + pd.offsets.MonthEnd(0)
+    ]
+    rows = _milestone_rows(
+        [(pd.Timestamp(m.when) - first).days / span_days for _, m in shown], _BADGE_MIN_GAP
+    )
+    for (number, milestone), row in zip(shown, rows, strict=True):
+        when = pd.Timestamp(milestone.when).strftime("%Y-%m-%d")
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": when,
+                "x1": when,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#6c757d", "width": 1.5, "dash": "dot"},
+                "layer": "below",
+            }
+        )
+        annotations.append(
+            {
+                "x": when,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "yshift": 2 + row * _BADGE_ROW_PX,
+                "text": f"<b>{number}</b>",
+                "showarrow": False,
+                "font": {"size": 12, "color": TEXT_DARK},
+                "bgcolor": "#ffffff",
+                "bordercolor": "#6c757d",
+                "borderwidth": 1,
+                "borderpad": 2,
+                "hovertext": f"{month_label(milestone.when, lang)}: {milestone.label}",
+            }
+        )
+    badge_rows = (max(rows) + 1) if rows else 0
+
+    layout = _base_layout(height, lang)
+    layout.update(
+        margin={"l": 56, "r": 12, "t": 12 + badge_rows * _BADGE_ROW_PX, "b": 40},
+        hovermode="x unified",
+        showlegend=True,
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": -0.14,
+            "yanchor": "top",
+            "font": {"size": 13},
+        },
+        xaxis={
+            "type": "date",
+            "fixedrange": True,
+            "hoverformat": "%b %Y",
+            "tickformat": "%b\n%Y" if span_days < 3 * 366 else "%Y",
+            "showgrid": False,
+            "linecolor": "#adb5bd",
+            "ticks": "outside",
+        },
+        yaxis={
+            "title": {"text": t("figure.calls_per_month", lang)},
+            "fixedrange": True,
+            "rangemode": "tozero",
+            "gridcolor": "#e9ecef",
+            "tickformat": ",d",
+            "zeroline": False,
+        },
+        shapes=shapes,
+        annotations=annotations,
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+# --------------------------------------------------------------------------- map values
+
+
+def map_metric_values(
+    values_df: pd.DataFrame,
+    areas: Sequence[MapAreaLike],
+    metric: MapMetric,
+    low_population_threshold: int,
+    excluded: Collection[str] = (),
+) -> pd.DataFrame:
+    """One row per area (in ``areas`` order) with the number the map colours by.
+
+    ``values_df`` is ``queries.map_values`` output (area_id, calls, eligible,
+    eligible_answered, suppressed_cells); areas it lacks had no calls and get zeros,
+    rows for unknown areas (e.g. ``citywide``) are ignored. ``value`` is NaN where it is
+    not defined, and ``reason`` says why: ``low_population`` (a per-1,000 rate over
+    fewer residents than the threshold would mislead) or ``no_eligible`` (a share of
+    zero eligible calls) or ``not_selected`` (an area in ``excluded``, outside the
+    districts the filters select: a zero there would read as "no calls"); it is ``""``
+    where there is a value. ``roomy`` marks areas
+    wide enough (``ROOMY_AREA_WIDTH`` of the map) to print their value on the map
+    without it running into the neighbours' labels.
+    """
+    if metric not in MAP_METRICS:
+        raise ValueError(f"unknown map metric {metric!r}")
+    by_id = {str(row.area_id): row for row in values_df.itertuples(index=False)}
+    widths = [_lon_width(area) for area in areas]
+    all_lons = [lon for area in areas for lons, _ in area.rings for lon in lons]
+    span = (max(all_lons) - min(all_lons)) if all_lons else 0.0
+    records = []
+    for area, width in zip(areas, widths, strict=True):
+        row = by_id.get(str(area.id))
+        calls = int(row.calls) if row is not None else 0
+        eligible = int(row.eligible) if row is not None else 0
+        answered = int(row.eligible_answered) if row is not None else 0
+        suppressed = int(row.suppressed_cells) if row is not None else 0
+        value: float = math.nan
+        reason = ""
+        if str(area.id) in excluded:
+            reason = "not_selected"
+        elif metric == "count":
+            value = float(calls)
+        elif metric == "per_1000":
+            if area.population < low_population_threshold or area.population <= 0:
+                reason = "low_population"
+            else:
+                value = calls / area.population * 1000
+        elif eligible > 0:
+            value = answered / eligible
+        else:
+            reason = "no_eligible"
+        records.append(
+            {
+                "area_id": str(area.id),
+                "name": area.name,
+                "population": int(area.population),
+                "calls": calls,
+                "eligible": eligible,
+                "eligible_answered": answered,
+                "suppressed_cells": suppressed,
+                "value": value,
+                "reason": reason,
+                "roomy": span > 0 and width / span >= ROOMY_AREA_WIDTH,
+            }
+        )
+    columns = [
+        "area_id",
+        "name",
+        "population",
+        "calls",
+        "eligible",
+        "eligible_answered",
+        "suppressed_cells",
+        "value",
+        "reason",
+        "roomy",
+    ]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def _lon_width(area: MapAreaLike) -> float:
+    lons = [lon for ring_lons, _ in area.rings for lon in ring_lons]
+    return (max(lons) - min(lons)) if lons else 0.0
+
+
+def format_map_value(value: float, metric: MapMetric, lang: str) -> str:
+    """How the map, its hover and its table print one value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if metric == "count":
+        return fmt_int(value, lang)
+    if metric == "per_1000":
+        text = f"{value:,.1f}"
+        return text.replace(",", " ").replace(".", ",") if lang == "es" else text
+    return fmt_pct(value, lang)
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    """Everything about the map that changes with the filters (what a Patch sends)."""
+
+    fillcolors: tuple[str, ...]
+    hovertexts: tuple[str, ...]
+    labels: tuple[str, ...]
+    label_colors: tuple[str, ...]
+    cmin: float
+    cmax: float
+    colorbar_title: str
+    tickvals: tuple[float, ...]
+    ticktext: tuple[str, ...]
+    capped: bool  # cmax is below the largest value: one outlier would wash out the rest
+
+
+def _luminance(rgb: str) -> float:
+    r, g, b = (c / 255 for c in unlabel_rgb(rgb))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def map_style(
+    values: pd.DataFrame,
+    metric: MapMetric,
+    *,
+    lang: str,
+    show_labels: bool,
+    alt_program: ResponseType = ResponseType.STAR,
+) -> MapStyle:
+    """Fill colours, hover texts, label texts and colour-bar range for ``values``.
+
+    Count and rate scales run from 0 to the largest value shown, unless that value is
+    an outlier (more than twice the 90th percentile, e.g. the downtown precinct's rate
+    over its few residents): then the scale stops at the 90th percentile, the outlier
+    gets the darkest colour and the colour bar's last label reads "N+". The share
+    scale is always 0-100 % so its colours mean the same thing whatever the filters.
+    ``alt_program`` names the city's alternative program in the share's texts.
+    """
+    program = program_label(alt_program, lang)
+    finite = sorted(float(v) for v in values["value"] if not pd.isna(v))
+    cmin = 0.0
+    capped = False
+    if metric == "alt_share":
+        cmax = 1.0
+    else:
+        cmax = max(finite[-1] if finite else 0.0, 1.0)
+        p90 = _percentile(finite, 0.9)
+        if len(finite) >= 5 and p90 > 0 and cmax > 2 * p90:
+            cmax, capped = p90, True
+    fills, hovers, labels, label_colors = [], [], [], []
+    for row in values.itertuples(index=False):
+        missing = pd.isna(row.value)
+        if missing:
+            fill = NO_VALUE_COLOR
+        else:
+            position = min(max((float(row.value) - cmin) / (cmax - cmin), 0.0), 1.0)
+            fill = sample_colorscale(list(MAP_SCALE), [position])[0]
+        fills.append(fill)
+        label_colors.append(TEXT_LIGHT if _luminance(fill) < 0.45 else TEXT_DARK)
+        shown = format_map_value(row.value, metric, lang)
+        lines = [
+            f"<b>{row.name}</b>",
+            t(f"figure.map.hover.{metric}", lang, value=shown, program=program),
+            t("figure.map.hover.calls", lang, calls=fmt_int(row.calls, lang)),
+        ]
+        if metric == "alt_share" and not missing:
+            lines.append(
+                t(
+                    "figure.map.hover.eligible",
+                    lang,
+                    answered=fmt_int(row.eligible_answered, lang),
+                    eligible=fmt_int(row.eligible, lang),
+                )
+            )
+        if metric == "per_1000" or row.reason == "low_population":
+            lines.append(t("figure.map.hover.population", lang, population=fmt_int(row.population, lang)))
+        if row.reason:
+            lines.append("<i>" + t(f"figure.map.hover.reason.{row.reason}", lang) + "</i>")
+        if row.suppressed_cells > 0:
+            lines.append("<i>" + t("figure.map.hover.suppressed", lang, cells=row.suppressed_cells) + "</i>")
+        hovers.append("<br>".join(lines))
+        short = row.area_id if len(row.area_id) <= 3 else row.name
+        if not show_labels:
+            labels.append("")
+        else:
+            labels.append(f"<b>{short}</b><br>{shown}" if row.roomy else f"<b>{short}</b>")
+    tickvals, ticktext = _colorbar_ticks(cmax, metric, capped, lang)
+    return MapStyle(
+        fillcolors=tuple(fills),
+        hovertexts=tuple(hovers),
+        labels=tuple(labels),
+        label_colors=tuple(label_colors),
+        cmin=cmin,
+        cmax=float(cmax),
+        colorbar_title=t(f"figure.map.colorbar.{metric}", lang, program=program),
+        tickvals=tickvals,
+        ticktext=ticktext,
+        capped=capped,
+    )
+
+
+def _percentile(ordered: Sequence[float], q: float) -> float:
+    """Linear-interpolated quantile of an ascending list (0 for an empty one)."""
+    if not ordered:
+        return 0.0
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _nice_step(top: float) -> float:
+    """A round tick step (1, 2, 2.5 or 5 x 10^k) giving about four ticks up to ``top``."""
+    raw = top / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * magnitude:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+def _colorbar_ticks(
+    cmax: float, metric: MapMetric, capped: bool, lang: str
+) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """Colour-bar ticks in the language's number format; "N+" on a capped scale's end."""
+    whole = metric == "count"
+    if metric == "alt_share":
+        values = [0.0, 0.25, 0.5, 0.75, 1.0]
+    else:
+        step = _nice_step(cmax)
+        if metric == "count":
+            step = max(step, 1.0)
+        values = [i * step for i in range(int(cmax // step) + 1)]
+        if capped:
+            values = [v for v in values if cmax - v > step / 2] + [cmax]
+        whole = step >= 1
+    texts = [fmt_int(v, lang) if whole else format_map_value(v, metric, lang) for v in values]
+    if capped:
+        texts[-1] += "+"
+    return tuple(values), tuple(texts)
+
+
+def _ring_coordinates(area: MapAreaLike) -> tuple[list[float | None], list[float | None]]:
+    """All rings of an area in one x/y list, separated by ``None`` (one trace per area)."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for lons, lats in area.rings:
+        if xs:
+            xs.append(None)
+            ys.append(None)
+        xs.extend(lons)
+        ys.extend(lats)
+    return xs, ys
+
+
+def map_figure(
+    values: pd.DataFrame,
+    areas: Sequence[MapAreaLike],
+    metric: MapMetric,
+    *,
+    lang: str,
+    show_labels: bool | None = None,
+    alt_program: ResponseType = ResponseType.STAR,
+    height: int | None = MAP_HEIGHT,
+) -> go.Figure:
+    """Areas as filled polygons coloured by ``values`` (``map_metric_values`` output).
+
+    Trace order is fixed: one fill trace per area (``areas`` order), then the label
+    trace, then an invisible marker trace that carries the colour bar. A filter change
+    therefore only needs ``map_patch_paths`` to recolour it; shapes are sent once.
+    Axes are hidden and locked to the latitude's aspect ratio so shapes are not
+    stretched to the card's width. Labels are the short area id and its value (the
+    full name is in the hover and the table): long names collide in small districts.
+    """
+    if not areas:
+        return empty_figure(t("figure.map.no_areas", lang), lang=lang, height=height)
+    style = map_style(
+        values, metric, lang=lang, show_labels=_show_labels(len(areas), show_labels), alt_program=alt_program
+    )
+    traces: list[go.Scatter] = []
+    for area, fill, hover in zip(areas, style.fillcolors, style.hovertexts, strict=True):
+        xs, ys = _ring_coordinates(area)
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                name=area.name,
+                mode="lines",
+                fill="toself",
+                fillcolor=fill,
+                line={"color": MAP_LINE_COLOR, "width": 1.2},
+                hoveron="fills",
+                hoverinfo="text",
+                text=hover,
+                showlegend=False,
+            )
+        )
+    traces.append(
+        go.Scatter(
+            x=[a.label_lon for a in areas],
+            y=[a.label_lat for a in areas],
+            mode="text",
+            text=list(style.labels),
+            textfont={"size": 11, "color": list(style.label_colors)},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    traces.append(
+        go.Scatter(
+            x=[areas[0].label_lon],
+            y=[areas[0].label_lat],
+            mode="markers",
+            marker={
+                "size": 0.1,
+                "opacity": 0,
+                "color": [style.cmin],
+                "cmin": style.cmin,
+                "cmax": style.cmax,
+                "colorscale": [[i / (len(MAP_SCALE) - 1), c] for i, c in enumerate(MAP_SCALE)],
+                "showscale": True,
+                "colorbar": _colorbar(style),
+            },
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    mean_lat = sum(a.label_lat for a in areas) / len(areas)
+    layout = _base_layout(height, lang)
+    layout.update(
+        margin={"l": 4, "r": 4, "t": 4, "b": 56},
+        showlegend=False,
+        hovermode="closest",
+        plot_bgcolor="rgba(0,0,0,0)",
+        xaxis={"visible": False, "fixedrange": True, "constrain": "domain"},
+        yaxis={
+            "visible": False,
+            "fixedrange": True,
+            "scaleanchor": "x",
+            # one degree of longitude is cos(latitude) as long as one of latitude
+            "scaleratio": 1 / math.cos(math.radians(mean_lat)),
+            "constrain": "domain",
+        },
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+def _colorbar(style: MapStyle) -> dict:
+    return {
+        "title": {"text": style.colorbar_title, "side": "top"},
+        "orientation": "h",
+        "x": 0.5,
+        "xanchor": "center",
+        "y": -0.02,
+        "yanchor": "top",
+        "thickness": 12,
+        "len": 0.9,
+        "tickmode": "array",
+        "tickvals": list(style.tickvals),
+        "ticktext": list(style.ticktext),
+        "outlinewidth": 0,
+    }
+
+
+def map_patch_paths(
+    values: pd.DataFrame,
+    metric: MapMetric,
+    *,
+    lang: str,
+    show_labels: bool | None = None,
+    alt_program: ResponseType = ResponseType.STAR,
+) -> list[tuple[tuple[str | int, ...], object]]:
+    """(path into the figure, new value) pairs that recolour a drawn ``map_figure``.
+
+    ``values`` must list the same areas in the same order as the drawn figure. The page
+    applies the pairs to a ``dash.Patch`` (this module cannot import Dash): about a
+    kilobyte on the wire instead of every polygon again.
+    """
+    n_areas = len(values)
+    style = map_style(
+        values, metric, lang=lang, show_labels=_show_labels(n_areas, show_labels), alt_program=alt_program
+    )
+    paths: list[tuple[tuple[str | int, ...], object]] = []
+    for i in range(n_areas):
+        paths.append((("data", i, "fillcolor"), style.fillcolors[i]))
+        paths.append((("data", i, "text"), style.hovertexts[i]))
+    paths.append((("data", n_areas, "text"), list(style.labels)))
+    paths.append((("data", n_areas, "textfont", "color"), list(style.label_colors)))
+    marker: tuple[str | int, ...] = ("data", n_areas + 1, "marker")
+    paths.append(((*marker, "cmin"), style.cmin))
+    paths.append(((*marker, "cmax"), style.cmax))
+    paths.append(((*marker, "color"), [style.cmin]))
+    paths.append(((*marker, "colorbar"), _colorbar(style)))
+    return paths
+
+
+def _show_labels(n_areas: int, requested: bool | None) -> bool:
+    """Area labels by default only when few enough to stay legible (districts, not precincts)."""
+    return n_areas <= MAX_LABELLED_AREAS if requested is None else requested

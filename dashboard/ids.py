@@ -1,0 +1,49 @@
+"""Every Dash component id, in one place, prefixed by the page that owns it.
+
+Dash ids share one namespace across all pages of the app; a typo in a callback's id
+fails only at run time. Naming them here makes collisions impossible to write and
+lets tests find elements by the same constants (``#overview-city``).
+"""
+
+from __future__ import annotations
+
+# --- app shell (dashboard/app.py) ---------------------------------------------------
+SHELL_NAV = "shell-nav"
+SHELL_MAIN = "main"  # target of the "Skip to main content" link
+SHELL_FOOTER = "shell-footer"
+
+# --- overview page (dashboard/pages/overview.py) -------------------------------------
+OVERVIEW_URL = "overview-url"
+OVERVIEW_LANG = "overview-lang"
+OVERVIEW_BANNER = "overview-banner"
+OVERVIEW_HEADING = "overview-heading"
+OVERVIEW_SUMMARY = "overview-summary"
+OVERVIEW_NOTICE = "overview-notice"
+OVERVIEW_RELEASE = "overview-release"
+
+OVERVIEW_FILTERS = "overview-filters"
+OVERVIEW_CITY = "overview-city"
+OVERVIEW_START = "overview-start"
+OVERVIEW_END = "overview-end"
+OVERVIEW_PROGRAMS = "overview-programs"
+OVERVIEW_DISTRICTS = "overview-districts"
+OVERVIEW_DISTRICTS_GROUP = "overview-districts-group"
+OVERVIEW_CATEGORIES = "overview-categories"
+
+OVERVIEW_KPIS = "overview-kpis"
+
+OVERVIEW_TREND_GRAPH = "overview-trend-graph"
+OVERVIEW_TREND_TABLE = "overview-trend-table"
+OVERVIEW_MILESTONES = "overview-milestones"
+
+OVERVIEW_PROGRAM_TABLE = "overview-program-table"
+
+OVERVIEW_MAP_SECTION = "overview-map-section"
+OVERVIEW_MAP_CONTROLS = "overview-map-controls"
+OVERVIEW_MAP_METRIC = "overview-map-metric"
+OVERVIEW_MAP_LEVEL = "overview-map-level"
+OVERVIEW_MAP_GRAPH = "overview-map-graph"
+OVERVIEW_MAP_WRAP = "overview-map-wrap"
+OVERVIEW_MAP_TABLE = "overview-map-table"
+OVERVIEW_MAP_NOTES = "overview-map-notes"
+OVERVIEW_MAP_KEY = "overview-map-key"

@@ -1,0 +1,794 @@
+"""Overview: how a city answers crisis calls, for the view the URL describes.
+
+The URL is the state (DESIGN.md "State lives in the URL"): ``layout(**query)`` parses
+it with ``parse_filters`` (plus this page's own ``metric`` and ``level``), renders
+every number server-side, and shows what it could not use in a visible notice. The
+callbacks below turn control values back into the same query (validated the same
+way), recompute, and write the canonical query string back into the address bar
+without a reload, so reloading or sharing the link shows the same view.
+
+Two callbacks only: one resets the controls that depend on the city when the city
+changes, one recomputes everything when any control changes. The map's polygons are
+sent once per (city, level); later filter changes send a ``dash.Patch`` with colours
+and texts only.
+
+No ``from __future__ import annotations`` here: Dash executes page modules before
+registering them in ``sys.modules``, and dataclasses with string annotations look
+their module up there.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+from urllib.parse import urlencode
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, Patch, State, callback, dcc, html, no_update
+
+from dashboard import ids
+from dashboard.components.alert import notice
+from dashboard.components.chart_table import chart_card, data_table
+from dashboard.components.filter_bar import (
+    category_label,
+    district_label,
+    district_options,
+    filter_bar,
+    month_options,
+    program_options,
+)
+from dashboard.components.kpi import kpi_section
+from dashboard.components.release import release_line, synthetic_banner
+from dashboard.data import queries
+from dashboard.data.cities import City
+from dashboard.data.filters import (
+    PARAM_CATEGORY,
+    PARAM_CITY,
+    PARAM_DISTRICT,
+    PARAM_END,
+    PARAM_PROGRAM,
+    PARAM_START,
+    Catalog,
+    Filters,
+    parse_filters,
+)
+from dashboard.data.store import Store
+from dashboard.figures import (
+    MAP_METRICS,
+    MapMetric,
+    empty_figure,
+    format_map_value,
+    map_figure,
+    map_metric_values,
+    map_patch_paths,
+    month_label,
+    monthly_figure,
+    program_label,
+)
+from dashboard.geo.web import WebArea, layer_exists, load_web_layer
+from dashboard.i18n import DEFAULT_LANGUAGE, fmt_int, fmt_pct, normalize_language, t
+from dashboard.pages import current_settings, current_store
+
+log = logging.getLogger(__name__)
+
+dash.register_page(
+    __name__,
+    path="/",
+    name=t("nav.overview"),
+    title=t("overview.title"),
+    description=t("overview.description"),
+)
+
+PARAM_METRIC = "metric"
+PARAM_LEVEL = "level"
+PARAM_LANG = "lang"
+LEVELS: tuple[queries.MapLevel, ...] = ("district", "precinct")
+DEFAULT_METRIC: MapMetric = "count"
+DEFAULT_LEVEL: queries.MapLevel = "district"
+_LAYER = {"district": "districts", "precinct": "precincts"}
+
+
+# ----------------------------------------------------------------------------- the view
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything the URL decides: the data filters plus this page's map choices."""
+
+    filters: Filters
+    metric: MapMetric
+    level: queries.MapLevel
+    lang: str
+
+    def query_string(self) -> str:
+        """The canonical permalink query (defaults for metric/level left out)."""
+        params = self.filters.to_params()
+        if self.metric != DEFAULT_METRIC:
+            params.append((PARAM_METRIC, self.metric))
+        if self.level != DEFAULT_LEVEL:
+            params.append((PARAM_LEVEL, self.level))
+        if self.lang != DEFAULT_LANGUAGE:
+            params.append((PARAM_LANG, self.lang))
+        return "?" + urlencode(params)
+
+
+def _first(value: object) -> str | None:
+    """The first string of an untrusted query value (str, list, or anything else)."""
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    return value.strip() if isinstance(value, str) else (None if value is None else repr(type(value)))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_view(query: Mapping[str, object], store: Store, default_city: str) -> tuple[View, list[str]]:
+    """Untrusted query -> View plus messages for whatever had to be dropped. Never raises."""
+    lang = normalize_language(_first(query.get(PARAM_LANG)))
+    catalogs = store.catalogs()
+    if default_city not in catalogs:
+        default_city = next(iter(catalogs))
+    result = parse_filters(query, catalogs, default_city)
+    errors = list(result.errors)
+
+    metric: MapMetric = DEFAULT_METRIC
+    raw_metric = _first(query.get(PARAM_METRIC))
+    if raw_metric:
+        if raw_metric in MAP_METRICS:
+            metric = cast(MapMetric, raw_metric)
+        else:
+            errors.append(t("notice.bad_metric", lang, value=_short(raw_metric)))
+
+    level: queries.MapLevel = DEFAULT_LEVEL
+    raw_level = _first(query.get(PARAM_LEVEL))
+    if raw_level:
+        if raw_level in LEVELS:
+            level = cast(queries.MapLevel, raw_level)
+        else:
+            errors.append(t("notice.bad_level", lang, value=_short(raw_level)))
+    return View(result.filters, metric, level, lang), errors
+
+
+def _controls_query(
+    values: Mapping[str, object], catalogs: Mapping[str, Catalog], lang: str
+) -> tuple[dict[str, object], list[str]]:
+    """Control values -> a URL-style query for ``parse_view``, plus "nothing ticked" advice.
+
+    A group with every box ticked means "no filter" (short URLs, and the view keeps
+    meaning "all" if a later release adds a district); a group with none ticked also
+    falls back to all, with a message, because an empty result is never what was meant.
+    """
+    query: dict[str, object] = {
+        PARAM_CITY: values.get("city"),
+        PARAM_START: values.get("start"),
+        PARAM_END: values.get("end"),
+        PARAM_METRIC: values.get("metric"),
+        PARAM_LEVEL: values.get("level"),
+        PARAM_LANG: lang,
+    }
+    advice: list[str] = []
+    city = values.get("city")
+    catalog = catalogs.get(city) if isinstance(city, str) else None
+    allowed = {
+        PARAM_PROGRAM: [p.value for p in catalog.programs] if catalog else [],
+        PARAM_DISTRICT: list(catalog.districts) if catalog else [],
+        PARAM_CATEGORY: [c.value for c in catalog.categories] if catalog else [],
+    }
+    for param, key in (
+        (PARAM_PROGRAM, "programs"),
+        (PARAM_DISTRICT, "districts"),
+        (PARAM_CATEGORY, "categories"),
+    ):
+        value = values.get(key)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            if not value:
+                advice.append(t(f"notice.none_selected.{key}", lang))
+                continue
+            if set(value) == set(allowed[param]):
+                continue
+        query[param] = value  # anything odd goes to parse_filters, which names it
+    return query, advice
+
+
+# ------------------------------------------------------------------------- computations
+
+
+@dataclass(frozen=True)
+class MapParts:
+    figure: Any
+    table: html.Div | None
+    notes: list
+    key: str
+    hidden: bool
+    area_values: pd.DataFrame | None
+
+
+def _period(filters: Filters, lang: str) -> str:
+    return t(
+        "overview.period", lang, start=month_label(filters.start, lang), end=month_label(filters.end, lang)
+    )
+
+
+def _scope(view: View, city: City, catalog: Catalog) -> str:
+    """ "Jan 2024 to Dec 2024 · all police districts · all call categories · all programs"."""
+    f, lang = view.filters, view.lang
+    parts = [_period(f, lang)]
+    if city.has_districts:
+        if f.districts:
+            names = ", ".join(district_label(d, city, lang) for d in f.districts)
+            parts.append(names)
+        else:
+            parts.append(t("overview.scope.all_districts", lang, label=city.geo.district_label.lower()))
+    if f.categories:
+        parts.append(
+            t("overview.scope.some_categories", lang, n=len(f.categories), total=len(catalog.categories))
+            if len(f.categories) > 2
+            else ", ".join(category_label(c, lang) for c in f.categories)
+        )
+    else:
+        parts.append(t("overview.scope.all_categories", lang))
+    if f.programs:
+        parts.append(", ".join(program_label(p, lang) for p in f.programs))
+    else:
+        parts.append(t("overview.scope.all_programs", lang))
+    return " · ".join(parts)
+
+
+def _summary(view: View, city: City, kpis: pd.DataFrame, synthetic: bool) -> str:
+    """The one-sentence answer at the top of the page (read out again after each change)."""
+    lang, row = view.lang, kpis.iloc[0]
+    values = {
+        "period": _period(view.filters, lang),
+        "program": program_label(city.alternative_program, lang),
+        "calls": fmt_int(row["calls"], lang),
+        "eligible": fmt_int(row["eligible"], lang),
+        "share": fmt_pct(None if pd.isna(row["alt_share"]) else float(row["alt_share"]), lang),
+    }
+    key = "overview.summary" if row["eligible"] else "overview.summary_no_eligible"
+    text = t(key, lang, **values)
+    return t("overview.synthetic_prefix", lang) + " " + text if synthetic else text
+
+
+def _trend_table(monthly: pd.DataFrame, lang: str) -> html.Div:
+    programs = list(dict.fromkeys(monthly["response_type"].astype(str)))
+    by_month: dict[pd.Timestamp, dict[str, int]] = {}
+    for row in monthly.itertuples(index=False):
+        by_month.setdefault(pd.Timestamp(row.month), {})[str(row.response_type)] = int(row.calls)
+    headers = [t("table.month", lang), *(program_label(p, lang) for p in programs), t("table.total", lang)]
+    rows = [
+        [
+            month_label(month, lang),
+            *(fmt_int(counts.get(p, 0), lang) for p in programs),
+            fmt_int(sum(counts.values()), lang),
+        ]
+        for month, counts in sorted(by_month.items())
+    ]
+    return data_table(t("overview.trend.table_caption", lang), headers, rows)
+
+
+def _milestones(city: City, filters: Filters, lang: str) -> list:
+    shown = [
+        (number, m)
+        for number, m in enumerate(city.milestones, start=1)
+        if filters.start <= m.when < filters.end_exclusive
+    ]
+    if not shown:
+        return []
+    return [
+        html.H3(t("overview.trend.milestones", lang), className="h6 mt-2 mb-1"),
+        html.Ul(
+            [
+                html.Li(
+                    [
+                        html.Span(str(number), className="milestone-badge"),
+                        f" {month_label(m.when, lang)}: {m.label}",
+                    ]
+                )
+                for number, m in shown
+            ],
+            className="list-unstyled small milestone-list mb-0",
+        ),
+    ]
+
+
+def _program_table(counts: pd.DataFrame, minutes: pd.DataFrame, total: int, lang: str) -> html.Div:
+    by_program = {str(r.response_type): r for r in minutes.itertuples(index=False)}
+    rows = []
+    for row in counts.itertuples(index=False):
+        m = by_program.get(str(row.response_type))
+        rows.append(
+            [
+                program_label(row.response_type, lang),
+                fmt_int(row.calls, lang),
+                fmt_pct(row.calls / total if total else None, lang),
+                fmt_int(m.median, lang) if m is not None and not pd.isna(m.median) else "—",
+                fmt_int(m.p90, lang) if m is not None and not pd.isna(m.p90) else "—",
+            ]
+        )
+    headers = [
+        t("table.program", lang),
+        t("table.calls", lang),
+        t("table.share_of_calls", lang),
+        t("table.median_minutes", lang),
+        t("table.p90_minutes", lang),
+    ]
+    return data_table(t("overview.programs.table_caption", lang), headers, rows)
+
+
+def _map_table(values: pd.DataFrame, metric: MapMetric, level_label: str, alt: str, lang: str) -> html.Div:
+    headers = [
+        level_label,
+        t(f"map.metric.{metric}", lang, program=alt),
+        t("table.calls", lang),
+        t("table.eligible", lang),
+        t("table.eligible_answered", lang, program=alt),
+        t("table.population", lang),
+        t("table.note", lang),
+    ]
+    rows = []
+    for row in values.itertuples(index=False):
+        notes = []
+        if row.reason:
+            notes.append(t(f"figure.map.hover.reason.{row.reason}", lang))
+        if row.suppressed_cells:
+            notes.append(t("map.table.suppressed", lang, cells=row.suppressed_cells))
+        rows.append(
+            [
+                row.name,
+                format_map_value(row.value, metric, lang),
+                fmt_int(row.calls, lang),
+                fmt_int(row.eligible, lang),
+                fmt_int(row.eligible_answered, lang),
+                fmt_int(row.population, lang),
+                "; ".join(notes),
+            ]
+        )
+    return data_table(t("overview.map.table_caption", lang, areas=level_label), headers, rows)
+
+
+def _areas(city: City, level: queries.MapLevel) -> tuple[WebArea, ...]:
+    return load_web_layer(current_settings().geo_dir, city.id, _LAYER[level])
+
+
+def _map_parts(store: Store, view: View, city: City, total_calls: int) -> MapParts:
+    """The map, its table and notes; or a message when the city has no boundaries."""
+    lang, f = view.lang, view.filters
+    geo_dir = current_settings().geo_dir
+    if not city.has_districts or not layer_exists(geo_dir, city.id, _LAYER["district"]):
+        message = html.P(t("map.no_geography", lang, city=city.name), className="map-message mb-0")
+        return MapParts(
+            empty_figure("", lang=lang, height=10), None, [message], f"{city.id}|none", True, None
+        )
+    areas = _areas(city, view.level)
+    excluded = set()
+    if f.districts:  # areas outside the selected districts are greyed, not shown as zero
+        excluded = {
+            a.id
+            for a in areas
+            if (a.id if view.level == "district" else a.district) not in f.districts
+            and (view.level == "district" or a.district is not None)
+        }
+    values = map_metric_values(
+        queries.map_values(store, f, view.level),
+        areas,
+        view.metric,
+        city.geo.low_population_threshold,
+        excluded=excluded,
+    )
+    alt = program_label(city.alternative_program, lang)
+    notes: list = []
+    level_label = city.geo.district_label if view.level == "district" else t("map.precinct", lang)
+    if view.level == "precinct":
+        notes.append(
+            html.P(city.geo.precinct_note or t("map.precinct_default_note", lang), className="map-note")
+        )
+        if f.categories:
+            notes.append(html.P(t("map.precinct_categories", lang), className="map-note"))
+    else:
+        unplaced = total_calls - int(values["calls"].sum())
+        if unplaced > 0 and not f.districts:
+            notes.append(html.P(t("map.unplaced", lang, calls=fmt_int(unplaced, lang)), className="map-note"))
+    if (values["suppressed_cells"] > 0).any():
+        notes.append(html.P(t("map.suppressed_note", lang), className="map-note"))
+    reasons = {r for r in values["reason"] if r}
+    if reasons:
+        notes.append(
+            html.P(
+                t("map.grey_note", lang)
+                + " "
+                + " ".join(t(f"figure.map.hover.reason.{r}", lang) for r in sorted(reasons)),
+                className="map-note",
+            )
+        )
+    if view.metric == "per_1000":
+        notes.append(html.P(t("map.per_1000_note", lang), className="map-note"))
+    figure = map_figure(
+        values, areas, view.metric, lang=lang, alt_program=city.alternative_program, height=None
+    )
+    table = _map_table(values, view.metric, level_label, alt, lang)
+    return MapParts(figure, table, notes, f"{city.id}|{view.level}", False, values)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Every piece of the page that depends on the view."""
+
+    banner: Any
+    heading: str
+    summary: str
+    scope: str
+    kpis: list
+    trend_figure: Any
+    trend_table: html.Div
+    milestones: list
+    program_table: html.Div
+    map: MapParts
+    release: list
+    notes: list[str]
+
+
+def _resolve_level(view: View, city: City) -> tuple[View, list[str]]:
+    """Precincts asked of a city without a precinct layer: districts, and a message."""
+    if view.level == "precinct" and not layer_exists(current_settings().geo_dir, city.id, _LAYER["precinct"]):
+        fallback = View(view.filters, view.metric, DEFAULT_LEVEL, view.lang)
+        return fallback, [t("notice.no_precincts", view.lang, city=city.name)]
+    return view, []
+
+
+def render_map(store: Store, view: View) -> tuple[View, MapParts, list[str]]:
+    """Only the map part (a metric or level change touches nothing else)."""
+    city = store.cities[view.filters.city]
+    view, notes = _resolve_level(view, city)
+    total = int(queries.kpis(store, view.filters).iloc[0]["calls"])  # cached by the store
+    return view, _map_parts(store, view, city, total), notes
+
+
+def render(store: Store, view: View) -> tuple[View, Rendered]:
+    """Run the page's queries for ``view`` and build its figures, tables and texts."""
+    f, lang = view.filters, view.lang
+    city = store.cities[f.city]
+    catalog = store.catalogs()[f.city]
+    info = store.release_info(f.city)
+    kpis = queries.kpis(store, f)
+    counts = queries.program_counts(store, f)
+    monthly = queries.monthly_by_program(store, f)
+    minutes = queries.minutes_by_program(store, f)
+    total = int(kpis.iloc[0]["calls"])
+    view, map_parts, notes = render_map(store, view)
+    return view, Rendered(
+        banner=synthetic_banner(info, city.name, lang),
+        heading=t("overview.heading", lang, city=city.name),
+        summary=_summary(view, city, kpis, info.synthetic),
+        scope=_scope(view, city, catalog),
+        kpis=kpi_section(kpis, counts, city=city, lang=lang),
+        trend_figure=monthly_figure(monthly, lang=lang, milestones=city.milestones),
+        trend_table=_trend_table(monthly, lang),
+        milestones=_milestones(city, f, lang),
+        program_table=_program_table(counts, minutes, total, lang),
+        map=map_parts,
+        release=release_line(info, lang),
+        notes=notes,
+    )
+
+
+# ------------------------------------------------------------------------------- layout
+
+
+def _metric_options(city: City, lang: str) -> list[dict[str, str]]:
+    alt = program_label(city.alternative_program, lang)
+    return [{"label": t(f"map.metric.{m}", lang, program=alt), "value": m} for m in MAP_METRICS]
+
+
+def _level_options(city: City, lang: str) -> list[dict[str, str]]:
+    options = [{"label": t("map.level.district", lang, label=city.geo.district_label), "value": "district"}]
+    if city.geo.precincts and layer_exists(current_settings().geo_dir, city.id, _LAYER["precinct"]):
+        options.append({"label": t("map.level.precinct", lang), "value": "precinct"})
+    return options
+
+
+def _radio_group(control_id: str, legend: str, options: list[dict[str, str]], value: str) -> html.Fieldset:
+    return html.Fieldset(
+        [
+            html.Legend(legend, className="form-label fw-semibold fs-6 mb-1"),
+            dbc.RadioItems(id=control_id, options=options, value=value, inline=True),
+        ],
+        className="map-control",
+    )
+
+
+def _notice(errors: Sequence[str], advice: Sequence[str], lang: str) -> html.Div | None:
+    """Problems with the link or the controls first (under a heading), then advice."""
+    if errors:
+        return notice([*errors, *advice], heading=t("notice.link_problems", lang))
+    return notice(advice)
+
+
+def _error_page(message: str, lang: str = DEFAULT_LANGUAGE) -> html.Div:
+    return html.Div(
+        [html.H1(t("overview.heading_generic", lang), className="h3"), notice([message], color="danger")],
+        className="container-xxl py-3",
+    )
+
+
+def layout(**query: object) -> html.Div:
+    """The page for any query: bad parameters are named in a notice, never a traceback."""
+    try:
+        return _page(query)
+    except Exception:  # a broken release or a bug must still give a page, not a 500
+        log.exception("overview layout failed")
+        return _error_page(t("notice.error", normalize_language(_first(query.get(PARAM_LANG)))))
+
+
+def _page(query: Mapping[str, object]) -> html.Div:
+    store = current_store()
+    view, errors = parse_view(query, store, current_settings().default_city)
+    view, parts = render(store, view)
+    lang = view.lang
+    f = view.filters
+    city = store.cities[f.city]
+    catalog = store.catalogs()[f.city]
+    alert = _notice(errors, parts.notes, lang)
+    map_card = chart_card(
+        heading=t("overview.map.heading", lang),
+        graph_id=ids.OVERVIEW_MAP_GRAPH,
+        figure=parts.map.figure,
+        table_id=ids.OVERVIEW_MAP_TABLE,
+        table=parts.map.table,
+        graph_label=t("overview.map.graph_label", lang),
+        lang=lang,
+        section_id=ids.OVERVIEW_MAP_SECTION,
+        graph_wrap_id=ids.OVERVIEW_MAP_WRAP,
+        graph_hidden=parts.map.hidden,
+        graph_class="chart--map",
+        before_graph=[
+            html.Div(
+                [
+                    _radio_group(
+                        ids.OVERVIEW_MAP_METRIC,
+                        t("map.metric.label", lang),
+                        _metric_options(city, lang),
+                        view.metric,
+                    ),
+                    _radio_group(
+                        ids.OVERVIEW_MAP_LEVEL,
+                        t("map.level.label", lang),
+                        _level_options(city, lang),
+                        view.level,
+                    ),
+                ],
+                id=ids.OVERVIEW_MAP_CONTROLS,
+                className="map-controls",
+                hidden=parts.map.hidden,
+            )
+        ],
+        after_graph=[html.Div(parts.map.notes, id=ids.OVERVIEW_MAP_NOTES, className="map-notes small")],
+    )
+    trend_card = chart_card(
+        heading=t("overview.trend.heading", lang),
+        graph_id=ids.OVERVIEW_TREND_GRAPH,
+        figure=parts.trend_figure,
+        table_id=ids.OVERVIEW_TREND_TABLE,
+        table=parts.trend_table,
+        graph_label=t("overview.trend.graph_label", lang),
+        lang=lang,
+        graph_class="chart--trend",
+        after_graph=[html.Div(parts.milestones, id=ids.OVERVIEW_MILESTONES)],
+    )
+    program_card = html.Section(
+        html.Div(
+            [
+                html.H2(t("overview.programs.heading", lang), className="h5 card-title"),
+                html.Div(parts.program_table, id=ids.OVERVIEW_PROGRAM_TABLE),
+            ],
+            className="card-body",
+        ),
+        className="card mb-3",
+    )
+    return html.Div(
+        [
+            dcc.Location(id=ids.OVERVIEW_URL, refresh=False),
+            dcc.Store(id=ids.OVERVIEW_LANG, data=lang),
+            dcc.Store(id=ids.OVERVIEW_MAP_KEY, data=parts.map.key),
+            html.Div(parts.banner, id=ids.OVERVIEW_BANNER),
+            html.Header(
+                [
+                    html.H1(parts.heading, id=ids.OVERVIEW_HEADING, className="h3 mb-1"),
+                    html.Div(
+                        [
+                            html.P(parts.summary, className="lead mb-1"),
+                            html.P(parts.scope, className="scope mb-0"),
+                        ],
+                        id=ids.OVERVIEW_SUMMARY,
+                        **{"aria-live": "polite"},
+                    ),
+                ],
+                className="page-header mb-3",
+            ),
+            html.Div(alert, id=ids.OVERVIEW_NOTICE),
+            html.Div(
+                [
+                    html.Aside(
+                        filter_bar(cities=store.cities, catalog=catalog, filters=f, lang=lang),
+                        className="col-lg-3 mb-3",
+                        **{"aria-label": t("filters.heading", lang)},
+                    ),
+                    html.Div(
+                        [
+                            html.Div(parts.kpis, id=ids.OVERVIEW_KPIS, className="mb-2"),
+                            html.P(
+                                t("overview.same_categories", lang), className="comparison-note small mb-3"
+                            ),
+                            trend_card,
+                            program_card,
+                            map_card,
+                            html.P(parts.release, id=ids.OVERVIEW_RELEASE, className="release-line small"),
+                        ],
+                        className="col-lg-9",
+                    ),
+                ],
+                className="row",
+            ),
+        ],
+        className="container-xxl py-3",
+    )
+
+
+# ---------------------------------------------------------------------------- callbacks
+
+
+_CITY_OUTPUTS = {
+    "start_options": Output(ids.OVERVIEW_START, "options"),
+    "start": Output(ids.OVERVIEW_START, "value"),
+    "end_options": Output(ids.OVERVIEW_END, "options"),
+    "end": Output(ids.OVERVIEW_END, "value"),
+    "program_options": Output(ids.OVERVIEW_PROGRAMS, "options"),
+    "programs": Output(ids.OVERVIEW_PROGRAMS, "value"),
+    "district_options": Output(ids.OVERVIEW_DISTRICTS, "options"),
+    "districts": Output(ids.OVERVIEW_DISTRICTS, "value"),
+    "districts_hidden": Output(ids.OVERVIEW_DISTRICTS_GROUP, "hidden"),
+    "metric_options": Output(ids.OVERVIEW_MAP_METRIC, "options"),
+    "level_options": Output(ids.OVERVIEW_MAP_LEVEL, "options"),
+    "level": Output(ids.OVERVIEW_MAP_LEVEL, "value"),
+}
+
+
+@callback(
+    output=_CITY_OUTPUTS,
+    inputs={"city": Input(ids.OVERVIEW_CITY, "value")},
+    state={
+        "start": State(ids.OVERVIEW_START, "value"),
+        "end": State(ids.OVERVIEW_END, "value"),
+        "level": State(ids.OVERVIEW_MAP_LEVEL, "value"),
+        "lang": State(ids.OVERVIEW_LANG, "data"),
+    },
+    prevent_initial_call=True,
+)
+def on_city_change(city: object, start: object, end: object, level: object, lang: object) -> dict[str, Any]:
+    """New city: its months, programs and districts; keep the months where it has data."""
+    lang = normalize_language(lang)
+    store = current_store()
+    catalogs = store.catalogs()
+    if not isinstance(city, str) or city not in catalogs:
+        return dict.fromkeys(_CITY_OUTPUTS, no_update)
+    catalog, city_cfg = catalogs[city], store.cities[city]
+    view, _ = parse_view({PARAM_CITY: city, PARAM_START: start, PARAM_END: end}, store, city)
+    programs = program_options(catalog.programs, lang)
+    districts = district_options(catalog, city_cfg, lang)
+    levels = _level_options(city_cfg, lang)
+    months = month_options(catalog, lang)
+    return {
+        "start_options": months,
+        "start": view.filters.start.isoformat(),
+        "end_options": months,
+        "end": view.filters.end.isoformat(),
+        "program_options": programs,
+        "programs": [o["value"] for o in programs],
+        "district_options": districts,
+        "districts": [o["value"] for o in districts],
+        "districts_hidden": not city_cfg.has_districts,
+        "metric_options": _metric_options(city_cfg, lang),
+        "level_options": levels,
+        "level": level if level in [o["value"] for o in levels] else DEFAULT_LEVEL,
+    }
+
+
+_UPDATE_OUTPUTS = {
+    "search": Output(ids.OVERVIEW_URL, "search"),
+    "notice": Output(ids.OVERVIEW_NOTICE, "children"),
+    "banner": Output(ids.OVERVIEW_BANNER, "children"),
+    "heading": Output(ids.OVERVIEW_HEADING, "children"),
+    "summary": Output(ids.OVERVIEW_SUMMARY, "children"),
+    "kpis": Output(ids.OVERVIEW_KPIS, "children"),
+    "trend_figure": Output(ids.OVERVIEW_TREND_GRAPH, "figure"),
+    "trend_table": Output(ids.OVERVIEW_TREND_TABLE, "children"),
+    "milestones": Output(ids.OVERVIEW_MILESTONES, "children"),
+    "program_table": Output(ids.OVERVIEW_PROGRAM_TABLE, "children"),
+    "map_figure": Output(ids.OVERVIEW_MAP_GRAPH, "figure"),
+    "map_hidden": Output(ids.OVERVIEW_MAP_WRAP, "hidden"),
+    "map_controls_hidden": Output(ids.OVERVIEW_MAP_CONTROLS, "hidden"),
+    "map_table": Output(ids.OVERVIEW_MAP_TABLE, "children"),
+    "map_notes": Output(ids.OVERVIEW_MAP_NOTES, "children"),
+    "map_key": Output(ids.OVERVIEW_MAP_KEY, "data"),
+    "release": Output(ids.OVERVIEW_RELEASE, "children"),
+}
+
+
+@callback(
+    output=_UPDATE_OUTPUTS,
+    inputs={
+        "city": Input(ids.OVERVIEW_CITY, "value"),
+        "start": Input(ids.OVERVIEW_START, "value"),
+        "end": Input(ids.OVERVIEW_END, "value"),
+        "programs": Input(ids.OVERVIEW_PROGRAMS, "value"),
+        "districts": Input(ids.OVERVIEW_DISTRICTS, "value"),
+        "categories": Input(ids.OVERVIEW_CATEGORIES, "value"),
+        "metric": Input(ids.OVERVIEW_MAP_METRIC, "value"),
+        "level": Input(ids.OVERVIEW_MAP_LEVEL, "value"),
+    },
+    state={"map_key": State(ids.OVERVIEW_MAP_KEY, "data"), "lang": State(ids.OVERVIEW_LANG, "data")},
+    prevent_initial_call=True,
+)
+def on_controls_change(map_key: object, lang: object, **values: object) -> dict[str, Any]:
+    """Any control changed: validate like a URL, recompute, and write the permalink.
+
+    A change of map measure or level recomputes only the map (the rest of the page
+    would come back identical, about 35 KB of component JSON for nothing).
+    """
+    lang = normalize_language(lang)
+    triggered = set(dash.ctx.triggered_prop_ids.values())
+    map_only = bool(triggered) and triggered <= {ids.OVERVIEW_MAP_METRIC, ids.OVERVIEW_MAP_LEVEL}
+    out: dict[str, Any] = dict.fromkeys(_UPDATE_OUTPUTS, no_update)
+    try:
+        store = current_store()
+        query, advice = _controls_query(values, store.catalogs(), lang)
+        view, errors = parse_view(query, store, current_settings().default_city)
+        if map_only:
+            view, map_parts, notes = render_map(store, view)
+        else:
+            view, parts = render(store, view)
+            map_parts, notes = parts.map, parts.notes
+            out.update(
+                banner=parts.banner,
+                heading=parts.heading,
+                summary=[
+                    html.P(parts.summary, className="lead mb-1"),
+                    html.P(parts.scope, className="scope mb-0"),
+                ],
+                kpis=parts.kpis,
+                trend_figure=parts.trend_figure,
+                trend_table=parts.trend_table,
+                milestones=parts.milestones,
+                program_table=parts.program_table,
+                release=parts.release,
+            )
+    except Exception:  # show a message in the page; the traceback goes to the log only
+        log.exception("overview update failed")
+        out = dict.fromkeys(_UPDATE_OUTPUTS, no_update)
+        out["notice"] = notice([t("notice.error", lang)], color="danger")
+        return out
+    map_figure_out: Any = map_parts.figure
+    if map_parts.key == map_key and map_parts.area_values is not None:
+        patch = Patch()
+        alt_program = store.cities[view.filters.city].alternative_program
+        for path, value in map_patch_paths(
+            map_parts.area_values, view.metric, lang=view.lang, alt_program=alt_program
+        ):
+            target: Any = patch
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = value
+        map_figure_out = patch
+    out.update(
+        search=view.query_string(),
+        notice=_notice(errors, advice + notes, lang),
+        map_figure=map_figure_out,
+        map_hidden=map_parts.hidden,
+        map_controls_hidden=map_parts.hidden,
+        map_table=map_parts.table,
+        map_notes=map_parts.notes,
+        map_key=map_parts.key,
+    )
+    return out

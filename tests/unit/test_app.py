@@ -1,0 +1,275 @@
+"""The app through Flask's test client: headers, index page, bad input, no CDN, warm-up."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from dashboard import ids
+from dashboard.settings import Settings
+
+CDN_HOSTS = ("cdn.plot.ly", "unpkg.com", "cdn.jsdelivr.net", "cdnjs.cloudflare.com", "fonts.googleapis.com")
+
+
+@pytest.fixture(scope="module")
+def app():
+    from dashboard.data.store import get_store
+
+    get_store.cache_clear()
+    from dashboard.app import create_app
+
+    app = create_app(Settings())
+    # Creating the app (including its warm-up requests) must not open the data.
+    assert get_store.cache_info().currsize == 0
+    return app
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.server.test_client()
+
+
+def route(client, search: str):
+    """What the browser asks when it opens ``/<search>``: Dash's page-routing callback."""
+    body = {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": "/"},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def controls_callback(client, **values):
+    """The Overview's main callback with the given (untrusted) control values."""
+    names = ["city", "start", "end", "programs", "districts", "categories", "metric", "level"]
+    control_ids = {
+        "city": ids.OVERVIEW_CITY,
+        "start": ids.OVERVIEW_START,
+        "end": ids.OVERVIEW_END,
+        "programs": ids.OVERVIEW_PROGRAMS,
+        "districts": ids.OVERVIEW_DISTRICTS,
+        "categories": ids.OVERVIEW_CATEGORIES,
+        "metric": ids.OVERVIEW_MAP_METRIC,
+        "level": ids.OVERVIEW_MAP_LEVEL,
+    }
+    props = {"metric": "value", "level": "value"}
+    from dashboard.pages.overview import _UPDATE_OUTPUTS
+
+    outputs = [{"id": o.component_id, "property": o.component_property} for o in _UPDATE_OUTPUTS.values()]
+    body = {
+        "output": ".." + "...".join(f"{o['id']}.{o['property']}" for o in outputs) + "..",
+        "outputs": outputs,
+        "inputs": [
+            {"id": control_ids[n], "property": props.get(n, "value"), "value": values.get(n)} for n in names
+        ],
+        "state": [
+            {"id": ids.OVERVIEW_MAP_KEY, "property": "data", "value": "denver|district"},
+            {"id": ids.OVERVIEW_LANG, "property": "data", "value": values.get("lang", "en")},
+        ],
+        "changedPropIds": [f"{ids.OVERVIEW_PROGRAMS}.value"],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_index_has_language_and_strict_security_headers(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert re.search(r'<html lang="en">', html)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'sha256-" in csp
+    assert "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+    assert 'href="#main"' in html  # skip link
+
+
+def test_every_inline_script_is_allowed_by_a_hash(app, client):
+    html = client.get("/").get_data(as_text=True)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>(.*?)</script>", html, re.S)
+    import base64
+    import hashlib
+
+    csp = client.get("/").headers["Content-Security-Policy"]
+    for script in inline:
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
+
+
+def test_no_cdn_and_no_full_plotly_bundle_in_the_page(client):
+    html = client.get("/").get_data(as_text=True)
+    for host in CDN_HOSTS:
+        assert host not in html
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert all(s.startswith("/") or s.startswith("#") for s in sources), sources
+    assert any("plotly-basic.min.js" in s for s in sources)
+    assert not any(re.search(r"/plotly(\.min)?\.js", s) for s in sources)
+    assert client.get("/_dash-component-suites/plotly/package_data/plotly.min.js").status_code == 404
+
+
+def test_garbage_query_gets_a_page_not_a_500(client):
+    response = client.get("/?district=<script>alert(1)</script>&start=banana")
+    assert response.status_code == 200
+    assert "<script>alert(1)" not in response.get_data(as_text=True)  # not reflected unescaped
+
+    routed = route(client, "?district=<script>alert(1)</script>&start=banana&metric=zz&level=9&city=atlantis")
+    assert routed.status_code == 200
+    text = routed.get_data(as_text=True)
+    assert "Traceback" not in text
+    payload = json.loads(text)
+    page = json.dumps(payload["response"]["_pages_content"]["children"])
+    assert "could not be used" in page
+    assert "banana" in page and "atlantis" in page and "zz" in page
+    assert "How Denver answers crisis calls" in page  # the nearest valid view, not an error page
+
+
+def test_repeated_and_empty_params_are_tolerated(client):
+    routed = route(client, "?program=STAR&program=STAR&program=&district=3&district=3&start=&end=2099-01-01")
+    assert routed.status_code == 200
+    page = routed.get_data(as_text=True)
+    assert "outside the data" in page
+
+
+def test_callback_validates_untrusted_values(client):
+    response = controls_callback(
+        client,
+        city="denver",
+        start={"$gt": ""},
+        end="2025-12-01",
+        programs=["STAR", "x" * 100_000],
+        districts="3",
+        categories=[{"a": 1}],
+        metric="count",
+        level="district",
+    )
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body
+    result = json.loads(body)["response"]
+    notice = json.dumps(result[ids.OVERVIEW_NOTICE]["children"])
+    assert "could not be used" in notice
+    assert "x" * 100 not in notice  # long values are shortened in messages
+    assert "district=3" in result[ids.OVERVIEW_URL]["search"]
+
+
+def test_unchanged_map_areas_are_patched_not_resent(client):
+    response = controls_callback(
+        client,
+        city="denver",
+        start="2025-01-01",
+        end="2025-06-01",
+        programs=["STAR"],
+        districts=None,
+        categories=None,
+        metric="per_1000",
+        level="district",
+    )
+    result = json.loads(response.get_data(as_text=True))["response"]
+    figure = result[ids.OVERVIEW_MAP_GRAPH]["figure"]
+    assert "__dash_patch_update" in figure
+    assert len(json.dumps(figure)) < 10_000
+
+
+def test_malformed_callback_request_gets_a_plain_message(client):
+    response = client.post("/_dash-update-component", data="not json", content_type="application/json")
+    assert response.status_code in (400, 500)
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body and 'File "' not in body
+
+
+def test_warm_up_requests_succeed(app):
+    from dashboard.security import warm
+
+    results = warm(app)
+    assert len(results) > 5
+    assert all(status < 400 for _, status in results), results
+
+
+def test_server_attribute_is_lazy():
+    import dashboard.app as module
+
+    assert "server" not in vars(module)
+    with pytest.raises(AttributeError):
+        module.no_such_thing  # noqa: B018
+
+
+def test_vendored_plotly_bundle_matches_plotly_py():
+    """dcc.Graph hands figures from plotly.py to this bundle: their versions must agree."""
+    from plotly.offline import get_plotlyjs_version
+
+    from dashboard.app import ASSETS_DIR
+
+    head = (ASSETS_DIR / "vendor" / "plotly-basic.min.js").read_text(encoding="utf-8")[:200]
+    assert f"v{get_plotlyjs_version()}" in head
+    assert "basic" in head
+
+
+def test_not_found_page_is_friendly(client):
+    routed = client.post(
+        "/_dash-update-component",
+        json={
+            "output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [
+                {"id": "_pages_content", "property": "children"},
+                {"id": "_pages_store", "property": "data"},
+            ],
+            "inputs": [
+                {"id": "_pages_location", "property": "pathname", "value": "/no/such/page"},
+                {"id": "_pages_location", "property": "search", "value": ""},
+            ],
+            "changedPropIds": ["_pages_location.pathname"],
+            "state": [],
+        },
+    )
+    assert routed.status_code == 200
+    assert "Page not found" in routed.get_data(as_text=True)
+
+
+def _used_keys() -> tuple[set[str], set[str]]:
+    """Literal t() keys and f-string key prefixes in the web modules."""
+    from dashboard.settings import REPO_ROOT
+
+    files = [REPO_ROOT / "dashboard" / name for name in ("app.py", "figures.py", "security.py")]
+    files += sorted((REPO_ROOT / "dashboard" / "components").glob("*.py"))
+    files += sorted((REPO_ROOT / "dashboard" / "pages").glob("*.py"))
+    literal, prefixes = set(), set()
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        literal |= set(re.findall(r'\bt\(\s*"([a-z0-9_.]+)"', text))
+        prefixes |= set(re.findall(r'\bt\(\s*f"([a-z0-9_.]+)\{', text))
+        literal |= set(re.findall(r'key = "([a-z0-9_.]+)"', text))
+        literal |= set(re.findall(r'"(overview\.summary[a-z_]*)"', text))
+    return literal, prefixes
+
+
+def test_every_message_key_exists_in_english():
+    from dashboard.data.schema import CallCategory, ResponseType
+    from dashboard.figures import MAP_METRICS
+    from dashboard.i18n import catalog
+
+    english = catalog("en")
+    literal, prefixes = _used_keys()
+    assert literal and prefixes
+    assert sorted(literal - set(english)) == []
+    for prefix in prefixes:
+        assert any(key.startswith(prefix) for key in english), prefix
+    expected = {f"program.{p.value}" for p in ResponseType}
+    expected |= {f"category.{c.value}" for c in CallCategory}
+    expected |= {f"month.{m}" for m in range(1, 13)}
+    expected |= {
+        f"{k}.{m}" for m in MAP_METRICS for k in ("map.metric", "figure.map.hover", "figure.map.colorbar")
+    }
+    expected |= {f"notice.none_selected.{g}" for g in ("programs", "districts", "categories")}
+    expected |= {f"figure.map.hover.reason.{r}" for r in ("low_population", "no_eligible", "not_selected")}
+    assert sorted(expected - set(english)) == []
