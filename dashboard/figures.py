@@ -296,6 +296,7 @@ def map_metric_values(
     metric: MapMetric,
     low_population_threshold: int,
     excluded: Collection[str] = (),
+    unpublished: Collection[str] = (),
 ) -> pd.DataFrame:
     """One row per area (in ``areas`` order) with the number the map colours by.
 
@@ -305,7 +306,9 @@ def map_metric_values(
     not defined, and ``reason`` says why: ``low_population`` (a per-1,000 rate over
     fewer residents than the threshold would mislead) or ``no_eligible`` (a share of
     zero eligible calls) or ``not_selected`` (an area in ``excluded``, outside the
-    districts the filters select: a zero there would read as "no calls"); it is ``""``
+    districts the filters select: a zero there would read as "no calls") or
+    ``unpublished`` (an area the release never publishes separately, because every one of
+    its rows was generalized to city level for privacy); it is ``""``
     where there is a value. ``roomy`` marks areas
     wide enough (``ROOMY_AREA_WIDTH`` of the map) to print their value on the map
     without it running into the neighbours' labels.
@@ -327,6 +330,8 @@ def map_metric_values(
         reason = ""
         if str(area.id) in excluded:
             reason = "not_selected"
+        elif str(area.id) in unpublished:
+            reason = "unpublished"
         elif metric == "count":
             value = float(calls)
         elif metric == "per_1000":

@@ -50,23 +50,36 @@ def _programs(store: Store, f: Filters) -> list[ResponseType]:
     return [p for p in city_programs if not f.programs or p in f.programs]
 
 
+def _program_predicate(f: Filters) -> tuple[str, list[object]]:
+    if not f.programs:
+        return "TRUE", []
+    return "list_contains(?, response_type)", [[p.value for p in f.programs]]
+
+
 def kpis(store: Store, f: Filters) -> pd.DataFrame:
-    """Headline figures: one row (see module docstring for definitions)."""
+    """Headline figures: one row (see module docstring for definitions).
+
+    ``calls``, ``arrests`` and the median respect the program filter. The alternative
+    team's figures (``eligible``, ``eligible_answered``, ``alt_calls``, ``backup``) do
+    not: the share of eligible calls the team answered is a fact about all eligible
+    calls, and unticking a program must not turn it into 0%.
+    """
 
     def compute() -> pd.DataFrame:
-        where, params = _where(f)
+        where, params = _where(f, programs=False)
+        program, program_params = _program_predicate(f)
         alt = store.alternative_program(f.city).value
         counts = store.frame(
-            f"""SELECT coalesce(sum(n), 0)::BIGINT AS calls,
+            f"""SELECT coalesce(sum(n) FILTER (WHERE {program}), 0)::BIGINT AS calls,
+                   coalesce(sum(n) FILTER (WHERE {program} AND outcome = ?), 0)::BIGINT AS arrests,
                    coalesce(sum(n) FILTER (WHERE star_eligible), 0)::BIGINT AS eligible,
                    coalesce(sum(n) FILTER (WHERE star_eligible AND response_type = ?), 0)::BIGINT
                        AS eligible_answered,
-                   coalesce(sum(n) FILTER (WHERE outcome = ?), 0)::BIGINT AS arrests,
                    coalesce(sum(n) FILTER (WHERE response_type = ?), 0)::BIGINT AS alt_calls,
                    coalesce(sum(n) FILTER (WHERE response_type = ? AND police_backup), 0)::BIGINT
                        AS backup
                 FROM rollup_counts WHERE {where}""",
-            [alt, Outcome.ARREST.value, alt, alt, *params],
+            [*program_params, *program_params, Outcome.ARREST.value, alt, alt, alt, *params],
         )
         row = counts.iloc[0]
         minutes = _minute_quantiles(store, f, by_program=False)
@@ -169,6 +182,8 @@ def minutes_by_program(store: Store, f: Filters) -> pd.DataFrame:
 def map_values(store: Store, f: Filters, level: MapLevel) -> pd.DataFrame:
     """Calls, eligible calls and eligible calls answered by the alternative team, per area.
 
+    ``calls`` respects the program filter; the eligible figures do not (see ``kpis``).
+
     District figures come from the rollups and are exact. Precinct figures come from the
     suppressed precinct cube, which is by whole calendar year (the years of ``f.start``
     to ``f.end``) and has no call-category dimension (a category filter does not apply);
@@ -177,28 +192,30 @@ def map_values(store: Store, f: Filters, level: MapLevel) -> pd.DataFrame:
 
     def compute() -> pd.DataFrame:
         alt = store.alternative_program(f.city).value
+        program, program_params = _program_predicate(f)
         if level == "district":
-            where, params = _where(f)
+            where, params = _where(f, programs=False)
             got = store.frame(
-                f"""SELECT district AS area_id, sum(n)::BIGINT AS calls,
+                f"""SELECT district AS area_id,
+                       coalesce(sum(n) FILTER (WHERE {program}), 0)::BIGINT AS calls,
                        coalesce(sum(n) FILTER (WHERE star_eligible), 0)::BIGINT AS eligible,
                        coalesce(sum(n) FILTER (WHERE star_eligible AND response_type = ?), 0)::BIGINT
                            AS eligible_answered,
                        0::BIGINT AS suppressed_cells
                     FROM rollup_counts WHERE {where} AND district <> ? GROUP BY 1""",
-                [alt, *params, CITYWIDE],
+                [*program_params, alt, *params, CITYWIDE],
             )
         elif level == "precinct":
-            where, params = _where(f, categories=False, yearly=True)
+            where, params = _where(f, categories=False, programs=False, yearly=True)
             got = store.frame(
                 f"""SELECT precinct AS area_id,
-                       coalesce(sum(n), 0)::BIGINT AS calls,
+                       coalesce(sum(n) FILTER (WHERE {program}), 0)::BIGINT AS calls,
                        coalesce(sum(n) FILTER (WHERE star_eligible), 0)::BIGINT AS eligible,
                        coalesce(sum(n) FILTER (WHERE star_eligible AND response_type = ?), 0)::BIGINT
                            AS eligible_answered,
-                       count(*) FILTER (WHERE suppressed)::BIGINT AS suppressed_cells
+                       count(*) FILTER (WHERE suppressed AND {program})::BIGINT AS suppressed_cells
                     FROM cube_precinct WHERE {where} GROUP BY 1""",
-                [alt, *params],
+                [*program_params, alt, *program_params, *params],
             )
         else:
             raise ValueError(f"unknown map level {level!r}")

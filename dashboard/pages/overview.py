@@ -371,12 +371,19 @@ def _map_parts(store: Store, view: View, city: City, total_calls: int) -> MapPar
             if (a.id if view.level == "district" else a.district) not in f.districts
             and (view.level == "district" or a.district is not None)
         }
+    # A district with no published row at all (the airport: every week's calls there
+    # are too few, so they are generalized to city level) is "not published", not zero.
+    unpublished = set()
+    if view.level == "district":
+        published = set(store.catalogs()[city.id].districts)
+        unpublished = {a.id for a in areas if a.id not in published}
     values = map_metric_values(
         queries.map_values(store, f, view.level),
         areas,
         view.metric,
         city.geo.low_population_threshold,
         excluded=excluded,
+        unpublished=unpublished,
     )
     alt = program_label(city.alternative_program, lang)
     notes: list = []

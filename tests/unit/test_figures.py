@@ -167,6 +167,14 @@ def test_areas_outside_the_selected_districts_have_no_value():
     assert "Outside the districts selected" in style.hovertexts[1]
 
 
+def test_an_unpublished_district_is_grey_with_its_reason_not_zero():
+    values = map_metric_values(map_frame(), AREAS, "count", 1000, unpublished={AREAS[1].id})
+    assert math.isnan(values.loc[1, "value"]) and values.loc[1, "reason"] == "unpublished"
+    style = map_style(values, "count", lang="en", show_labels=True)
+    assert style.fillcolors[1] == NO_VALUE_COLOR
+    assert "for privacy" in style.hovertexts[1]
+
+
 def test_unknown_metric_is_rejected():
     with pytest.raises(ValueError):
         map_metric_values(map_frame(), AREAS, "bogus", 1000)  # type: ignore[arg-type]

@@ -35,12 +35,25 @@ def test_filters_narrow_every_query(tiny_store):
     assert counts.to_dict("records") == [{"response_type": "STAR", "calls": 14}]
 
 
+def test_the_alternative_share_ignores_the_program_filter(tiny_store):
+    patrol = queries.kpis(tiny_store, ALL.with_(programs=(ResponseType.PATROL,))).iloc[0]
+    assert patrol["calls"] == 16 and patrol["arrests"] == 0
+    assert (patrol["eligible"], patrol["eligible_answered"]) == (20, 14)
+    d = queries.map_values(tiny_store, ALL.with_(programs=(ResponseType.PATROL,)), "district")
+    assert d.set_index("area_id").loc["2", "calls"] == 12
+    assert d.set_index("area_id").loc["2", "eligible_answered"] == 6
+
+
 def test_monthly_series_is_zero_filled(tiny_store):
     df = queries.monthly_by_program(tiny_store, ALL)
     assert len(df) == 2 * 4
     pivot = df.pivot(index="month", columns="response_type", values="calls")
     assert pivot.loc[pd.Timestamp("2023-01-01")].to_dict() == {
-        "CIT_OFFICER": 6, "CO_RESPONDER": 0, "PATROL": 4, "STAR": 14}
+        "CIT_OFFICER": 6,
+        "CO_RESPONDER": 0,
+        "PATROL": 4,
+        "STAR": 14,
+    }
     assert pivot.loc[pd.Timestamp("2023-02-01"), "PATROL"] == 12
 
 
