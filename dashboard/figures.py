@@ -174,9 +174,11 @@ def monthly_figure(
     milestones: Sequence[Milestone] = (),
     height: int = TIME_SERIES_HEIGHT,
 ) -> go.Figure:
-    """Calls per month, one line per program, with the city's milestones marked.
+    """Calls per week (averaged over each month), one line per program, milestones marked.
 
-    ``df`` has columns month (datetime64), response_type, calls, zero-filled. Milestones
+    ``df`` is ``queries.monthly_by_program`` output: month (datetime64), response_type,
+    calls, weeks, per_week, zero-filled. Per week, because months are four or five
+    whole weeks and raw monthly counts would zig-zag with the calendar. Milestones
     inside the months shown are drawn as dotted vertical lines with a numbered badge on
     top (the number is the milestone's position in the city's full list, so it matches
     the list printed under the chart whatever the date range); badges that would touch
@@ -194,15 +196,17 @@ def monthly_figure(
             continue
         part = df[df["response_type"].astype(str) == program.value].sort_values("month")
         name = program_label(program, lang)
+        hover = t("figure.per_week_hover", lang, per_week="%{y:,.0f}", calls="%{customdata:,}")
         traces.append(
             go.Scatter(
                 x=pd.to_datetime(part["month"]).dt.strftime("%Y-%m-%d").tolist(),
-                y=part["calls"].astype("int64").tolist(),
+                y=[round(float(v), 2) for v in part["per_week"]],
+                customdata=part["calls"].astype("int64").tolist(),
                 name=name,
                 mode="lines+markers" if len(part) <= 24 else "lines",
                 line={"color": PROGRAM_COLORS[program], "width": 2.5, "dash": PROGRAM_DASHES[program]},
                 marker={"size": 5, "color": PROGRAM_COLORS[program]},
-                hovertemplate="%{y:,} " + t("figure.calls_unit", lang) + "<extra>" + name + "</extra>",
+                hovertemplate=hover + "<extra>" + name + "</extra>",
             )
         )
 
@@ -269,16 +273,18 @@ def monthly_figure(
             "fixedrange": True,
             "hoverformat": "%b %Y",
             "tickformat": "%b\n%Y" if span_days < 3 * 366 else "%Y",
+            # Yearly ticks on long ranges: half-year ticks labelled "%Y" repeat each year.
+            **({"dtick": "M12", "tick0": "2000-01-01"} if span_days >= 3 * 366 else {}),
             "showgrid": False,
             "linecolor": "#adb5bd",
             "ticks": "outside",
         },
         yaxis={
-            "title": {"text": t("figure.calls_per_month", lang)},
+            "title": {"text": t("figure.calls_per_week", lang)},
             "fixedrange": True,
             "rangemode": "tozero",
             "gridcolor": "#e9ecef",
-            "tickformat": ",d",
+            "tickformat": ",",
             "zeroline": False,
         },
         shapes=shapes,

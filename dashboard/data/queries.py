@@ -7,7 +7,8 @@ names; every value arrives as a bound parameter, so the same text runs on other 
 engines behind this interface.
 
 Definitions:
-* month: a week belongs to the month its Monday falls in.
+* month: a week belongs to the month its Monday falls in, so a month is four or five
+  whole weeks; monthly series are drawn as calls per week (calls / weeks in the month).
 * median / p90 response minutes: the smallest whole minute m such that at least 50% /
   90% of calls with a recorded time took m minutes or less (numpy's "inverted_cdf").
 """
@@ -126,8 +127,20 @@ def program_counts(store: Store, f: Filters) -> pd.DataFrame:
     return store.cached(("program_counts", f), compute)
 
 
+def weeks_in_month(month: pd.Timestamp) -> int:
+    """Mondays in the month: the number of weeks that make it up (see module docstring)."""
+    first = pd.Timestamp(month).replace(day=1)
+    days = first.days_in_month
+    first_monday = (7 - first.weekday()) % 7
+    return len(range(first_monday, days, 7))
+
+
 def monthly_by_program(store: Store, f: Filters) -> pd.DataFrame:
-    """Calls per month and program, zero-filled over the whole range."""
+    """Calls per month and program, zero-filled over the whole range.
+
+    Months hold four or five whole weeks, so ``per_week`` (calls / ``weeks``) is what a
+    chart should draw: raw monthly counts zig-zag by 25% with the calendar.
+    """
 
     def compute() -> pd.DataFrame:
         where, params = _where(f)
@@ -142,6 +155,8 @@ def monthly_by_program(store: Store, f: Filters) -> pd.DataFrame:
         got["month"] = pd.to_datetime(got["month"])
         series = got.set_index(["month", "response_type"])["calls"].reindex(grid, fill_value=0)
         out = series.astype("int64").reset_index()
+        out["weeks"] = out["month"].map(weeks_in_month).astype("int64")
+        out["per_week"] = out["calls"] / out["weeks"]
         return out
 
     return store.cached(("monthly_by_program", f), compute)

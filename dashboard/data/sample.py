@@ -217,17 +217,27 @@ def _first_day(month: date) -> int:
     return (7 - month.weekday()) % 7
 
 
+def _extra_days(month: date) -> int:
+    """The sample ends on the Sunday of the week holding LAST_MONTH's last day, so its last
+    week is whole too (those few January days belong to December's last week)."""
+    if month != LAST_MONTH:
+        return 0
+    last = pd.Timestamp(month) + pd.offsets.MonthEnd(0)
+    return (6 - last.weekday()) % 7
+
+
 def _month_fraction(month: date) -> float:
     days = pd.Timestamp(month).days_in_month
-    return (days - _first_day(month)) / days
+    return (days - _first_day(month) + _extra_days(month)) / days
 
 
 def _times(rng: np.random.Generator, months: np.ndarray) -> pd.DatetimeIndex:
     """A local hour in each call's month, daytime- and weekday-heavy."""
     month_start = pd.to_datetime(months)
     offset = np.array([_first_day(m) for m in month_start.date])
+    extra = np.array([_extra_days(m) for m in month_start.date])
+    days_in_month = month_start.days_in_month.to_numpy() - offset + extra
     month_start = month_start + pd.to_timedelta(offset, unit="D")
-    days_in_month = month_start.days_in_month.to_numpy() - offset
     # Weight days by weekday via rejection: draw, keep with probability w/max(w).
     n = len(months)
     day = np.empty(n, dtype=np.int64)
@@ -297,7 +307,9 @@ def _respond(frame: pd.DataFrame, city: City, eligible_kind: np.ndarray, plans: 
     """Eligibility, who answered, and why the alternative team did not."""
     n = len(frame)
     received = pd.DatetimeIndex(frame["received_hour"])
-    month = _month_key(received.year.to_numpy(), received.month.to_numpy())
+    # The few days after LAST_MONTH (completing its last week) count in its plan.
+    month = np.minimum(_month_key(received.year.to_numpy(), received.month.to_numpy()),
+                       _month_key(LAST_MONTH.year, LAST_MONTH.month))
     weekday = received.day_of_week.to_numpy()
     hour = received.hour.to_numpy()
     district = frame["district"].to_numpy()

@@ -255,12 +255,18 @@ def _summary(view: View, city: City, kpis: pd.DataFrame, synthetic: bool) -> str
 def _trend_table(monthly: pd.DataFrame, lang: str) -> html.Div:
     programs = list(dict.fromkeys(monthly["response_type"].astype(str)))
     by_month: dict[pd.Timestamp, dict[str, int]] = {}
+    weeks: dict[pd.Timestamp, int] = {}
     for row in monthly.itertuples(index=False):
         by_month.setdefault(pd.Timestamp(row.month), {})[str(row.response_type)] = int(row.calls)
-    headers = [t("table.month", lang), *(program_label(p, lang) for p in programs), t("table.total", lang)]
+        weeks[pd.Timestamp(row.month)] = int(row.weeks)
+    headers = [
+        t("table.month", lang), t("table.weeks", lang),
+        *(program_label(p, lang) for p in programs), t("table.total", lang),
+    ]
     rows = [
         [
             month_label(month, lang),
+            str(weeks[month]),
             *(fmt_int(counts.get(p, 0), lang) for p in programs),
             fmt_int(sum(counts.values()), lang),
         ]
@@ -582,7 +588,10 @@ def _page(query: Mapping[str, object]) -> html.Div:
         graph_label=t("overview.trend.graph_label", lang),
         lang=lang,
         graph_class="chart--trend",
-        after_graph=[html.Div(parts.milestones, id=ids.OVERVIEW_MILESTONES)],
+        after_graph=[
+            html.P(t("overview.trend.note", lang), className="map-note small"),
+            html.Div(parts.milestones, id=ids.OVERVIEW_MILESTONES),
+        ],
     )
     program_card = html.Section(
         html.Div(

@@ -32,7 +32,9 @@ def monthly_frame(programs=("STAR", "PATROL", "CIT_OFFICER"), months=6, start="2
     rows = []
     for i, month in enumerate(pd.date_range(start, periods=months, freq="MS")):
         for j, program in enumerate(programs):
-            rows.append({"month": month, "response_type": program, "calls": 10 * (j + 1) + i})
+            calls = 10 * (j + 1) + i
+            rows.append({"month": month, "response_type": program, "calls": calls, "weeks": 4,
+                         "per_week": calls / 4})
     return pd.DataFrame(rows)
 
 
@@ -83,7 +85,8 @@ def test_monthly_figure_one_line_per_program_in_fixed_order_and_colours():
         assert trace["line"]["color"] == PROGRAM_COLORS[ResponseType(program)]
         assert trace["line"]["dash"] == PROGRAM_DASHES[ResponseType(program)]
         assert len(trace["x"]) == 6 and trace["x"][0] == "2023-01-01"
-    assert fig["data"][0]["y"] == [10, 11, 12, 13, 14, 15]
+    assert fig["data"][0]["y"] == [2.5, 2.75, 3.0, 3.25, 3.5, 3.75]  # calls per week
+    assert fig["data"][0]["customdata"] == [10, 11, 12, 13, 14, 15]  # calls in the month
     assert fig["layout"]["dragmode"] is False
 
 
@@ -260,3 +263,10 @@ def test_patch_is_small_compared_with_the_shapes():
     values = map_metric_values(map_frame(), AREAS, "count", 1000)
     touched = {path[2] for path, _ in map_patch_paths(values, "count", lang="en") if path[0] == "data"}
     assert "x" not in touched and "y" not in touched
+
+
+def test_long_ranges_get_one_tick_per_year():
+    fig = monthly_figure(monthly_frame(months=60, start="2020-01-01"), lang="en").to_dict()
+    assert fig["layout"]["xaxis"]["dtick"] == "M12"
+    short = monthly_figure(monthly_frame(months=12), lang="en").to_dict()
+    assert "dtick" not in short["layout"]["xaxis"]

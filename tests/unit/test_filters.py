@@ -10,13 +10,19 @@ from dashboard.data.filters import Catalog, Filters, parse_filters, parse_month
 from dashboard.data.schema import CallCategory, ResponseType
 
 CATALOG = Catalog(
-    city="denver", cities=("denver", "grand_junction"), first_month=date(2019, 6, 1),
-    last_month=date(2025, 12, 1), districts=("1", "2", "3", "citywide"),
+    city="denver",
+    cities=("denver", "grand_junction"),
+    first_month=date(2019, 6, 1),
+    last_month=date(2025, 12, 1),
+    districts=("1", "2", "3", "citywide"),
     programs=tuple(ResponseType),
 )
 GJ = Catalog(
-    city="grand_junction", cities=CATALOG.cities, first_month=date(2019, 6, 1),
-    last_month=date(2025, 12, 1), districts=("citywide",),
+    city="grand_junction",
+    cities=CATALOG.cities,
+    first_month=date(2019, 6, 1),
+    last_month=date(2025, 12, 1),
+    districts=("citywide",),
     programs=(ResponseType.CO_RESPONDER, ResponseType.CIT_OFFICER, ResponseType.PATROL),
 )
 CATALOGS = {"denver": CATALOG, "grand_junction": GJ}
@@ -33,8 +39,13 @@ def test_default_is_last_twelve_months():
 
 
 def test_full_query_round_trips_through_the_url():
-    query = {"start": "2023-01-01", "end": "2023-12-31", "program": ["STAR", "PATROL"],
-             "district": "3", "category": ["welfare_check"]}
+    query = {
+        "start": "2023-01-01",
+        "end": "2023-12-31",
+        "program": ["STAR", "PATROL"],
+        "district": "3",
+        "category": ["welfare_check"],
+    }
     result = parse(query)
     assert result.errors == ()
     f = result.filters
@@ -95,11 +106,18 @@ def test_huge_and_non_string_values_never_raise():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(
-    st.sampled_from(["city", "start", "end", "program", "district", "category", "other"]),
-    st.one_of(st.none(), st.text(max_size=30), st.lists(st.text(max_size=12), max_size=5),
-              st.integers(), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)),
-))
+@given(
+    st.dictionaries(
+        st.sampled_from(["city", "start", "end", "program", "district", "category", "other"]),
+        st.one_of(
+            st.none(),
+            st.text(max_size=30),
+            st.lists(st.text(max_size=12), max_size=5),
+            st.integers(),
+            st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        ),
+    )
+)
 def test_any_query_parses_to_valid_filters(query):
     f = parse(query).filters
     assert CATALOG.first_month <= f.start <= f.end <= CATALOG.last_month

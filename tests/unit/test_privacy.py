@@ -11,9 +11,17 @@ def rows_frame(spec):
     """spec: list of (week, district, category, count)."""
     out = []
     for week, district, category, count in spec:
-        out += [dict(call_id=f"{len(out) + i}", jurisdiction="denver", week=pd.Timestamp(week),
-                     time_grain="week", district=district, call_category=category)
-                for i in range(count)]
+        out += [
+            dict(
+                call_id=f"{len(out) + i}",
+                jurisdiction="denver",
+                week=pd.Timestamp(week),
+                time_grain="week",
+                district=district,
+                call_category=category,
+            )
+            for i in range(count)
+        ]
     return pd.DataFrame(out)
 
 
@@ -34,11 +42,15 @@ def test_small_weeks_merge_into_their_month():
 
 
 def test_then_place_then_category_then_withheld():
-    rows = rows_frame([
-        ("2023-01-02", "1", "welfare_check", 6), ("2023-01-02", "2", "welfare_check", 5),  # -> citywide
-        ("2023-01-02", "3", "intoxication", 4), ("2023-01-02", "3", "public_assist", 7),  # -> other
-        ("2023-03-06", "4", "disturbance", 3),  # alone all the way: withheld
-    ])
+    rows = rows_frame(
+        [
+            ("2023-01-02", "1", "welfare_check", 6),
+            ("2023-01-02", "2", "welfare_check", 5),  # -> citywide
+            ("2023-01-02", "3", "intoxication", 4),
+            ("2023-01-02", "3", "public_assist", 7),  # -> other
+            ("2023-03-06", "4", "disturbance", 3),  # alone all the way: withheld
+        ]
+    )
     out, stats = privacy.k_anonymize(rows, 11)
     assert stats.generalized_time == 25
     assert stats.withheld == 3
@@ -51,14 +63,16 @@ def test_then_place_then_category_then_withheld():
 
 def test_output_is_always_k_anonymous_on_random_input(rng):
     n = 3000
-    rows = pd.DataFrame({
-        "call_id": np.arange(n).astype(str),
-        "jurisdiction": "denver",
-        "week": pd.Timestamp("2023-01-02") + pd.to_timedelta(rng.integers(0, 20, n) * 7, unit="D"),
-        "time_grain": "week",
-        "district": rng.choice(list("1234567"), n),
-        "call_category": rng.choice([c.value for c in CallCategory], n),
-    })
+    rows = pd.DataFrame(
+        {
+            "call_id": np.arange(n).astype(str),
+            "jurisdiction": "denver",
+            "week": pd.Timestamp("2023-01-02") + pd.to_timedelta(rng.integers(0, 20, n) * 7, unit="D"),
+            "time_grain": "week",
+            "district": rng.choice(list("1234567"), n),
+            "call_category": rng.choice([c.value for c in CallCategory], n),
+        }
+    )
     out, stats = privacy.k_anonymize(rows, 11)
     assert privacy.class_size_violations(out, 11) == 0
     assert len(out) + stats.withheld == n
@@ -69,8 +83,9 @@ def cube(cells):
 
 
 def test_small_cells_are_suppressed():
-    out = privacy.suppress_cells(cube([("1", "a", 50), ("1", "b", 40), ("1", "c", 3), ("1", "d", 5)]),
-                                 11, ["district"])
+    out = privacy.suppress_cells(
+        cube([("1", "a", 50), ("1", "b", 40), ("1", "c", 3), ("1", "d", 5)]), 11, ["district"]
+    )
     hidden = out[out["suppressed"]]
     assert set(hidden["precinct"]) == {"c", "d"}
     assert hidden["n"].isna().all()
