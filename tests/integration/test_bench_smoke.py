@@ -1,0 +1,172 @@
+"""The benchmark at a tiny size: its pandas baseline must give the same numbers as the
+cube queries for every view (otherwise its speed-up compares different work).
+
+No timing assertions: timings belong in benchmarks/RESULTS.md, not in a test.
+"""
+
+import json
+import shutil
+from datetime import date
+
+import pytest
+
+from dashboard import bench
+from dashboard.data.filters import Filters
+from dashboard.data.schema import CallCategory, ResponseType
+from dashboard.data.store import Store
+from dashboard.settings import Settings
+
+SIZE = 20_000
+
+
+@pytest.fixture(scope="module")
+def bench_data(tmp_path_factory: pytest.TempPathFactory) -> bench.BenchData:
+    work = tmp_path_factory.mktemp("bench-work")
+    return bench.prepare_data(SIZE, Settings(), work_dir=work, in_fresh_process=False)
+
+
+@pytest.fixture(scope="module")
+def catalogs(bench_data: bench.BenchData):
+    return Store(Settings(data_dir=bench_data.data_dir, cache_entries=0)).catalogs()
+
+
+@pytest.fixture(scope="module")
+def filters(catalogs) -> list[Filters]:
+    denver = catalogs["denver"]
+    edge = [
+        # everything, the whole range
+        Filters("denver", denver.first_month, denver.last_month),
+        # STAR before STAR existed: every view empty or zero
+        Filters("denver", date(2019, 6, 1), date(2019, 12, 1), programs=(ResponseType.STAR,)),
+        # one district, one category, one month
+        Filters(
+            "denver",
+            date(2023, 3, 1),
+            date(2023, 3, 1),
+            districts=(denver.districts[0],),
+            categories=(CallCategory.WELFARE_CHECK,),
+        ),
+        # a city with no districts
+        Filters("grand_junction", date(2022, 1, 1), date(2024, 12, 1)),
+    ]
+    return edge + bench.make_filters(catalogs, 26)
+
+
+@pytest.fixture(scope="module")
+def runs(bench_data: bench.BenchData, filters: list[Filters]):
+    cube = bench.run_query_bench(bench_data.data_dir, filters, warmup=1)
+    naive = bench.run_baseline_bench(bench_data.data_dir, filters, warmup=1)
+    return cube, naive
+
+
+def test_release_has_about_the_requested_size_and_is_reused(bench_data: bench.BenchData, tmp_path_factory):
+    assert abs(bench_data.info["published"] - SIZE) < SIZE * 0.05
+    assert bench_data.info["reused"] is False and bench_data.info["rows_per_s"] > 0
+    again = bench.prepare_data(SIZE, Settings(), work_dir=bench_data.data_dir.parent, in_fresh_process=False)
+    assert again.info["reused"] is True and again.data_dir == bench_data.data_dir
+
+
+def test_data_from_another_generator_version_is_regenerated(bench_data: bench.BenchData, tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(bench_data.data_dir.parent, work)
+    meta_path = work / str(SIZE) / "bench_data.json"
+    meta = json.loads(meta_path.read_text())
+    meta["generator"] = "an-older-one"
+    meta_path.write_text(json.dumps(meta))
+    again = bench.prepare_data(SIZE, Settings(), work_dir=work, in_fresh_process=False)
+    assert again.info["reused"] is False
+    assert again.info["generator"] == bench.generator_fingerprint(Settings())
+    assert again.info["published"] == bench_data.info["published"]  # same seed, same data
+
+
+def test_filters_are_seeded_and_varied(catalogs):
+    a = bench.make_filters(catalogs, 40)
+    assert a == bench.make_filters(catalogs, 40)
+    assert a != bench.make_filters(catalogs, 40, seed=1)
+    assert {f.city for f in a} == {"denver", "grand_junction"}
+    assert any(f.programs for f in a) and any(not f.programs for f in a)
+    assert any(f.districts for f in a) and any(f.categories for f in a)
+    assert all(len(f.programs) <= 2 and len(f.districts) <= 2 and len(f.categories) <= 2 for f in a)
+
+
+def test_baseline_gives_the_same_numbers_as_the_cube_queries(runs, filters):
+    cube, naive = runs
+    assert len(cube["results"]) == len(naive["results"]) == len(filters)
+    assert bench.compare_results(cube["results"], naive["results"], filters) == []
+    # ...and the comparison is not vacuous: the views hold real numbers.
+    everything = cube["results"][0]
+    assert everything["kpis"].iloc[0]["calls"] > SIZE * 0.5
+    assert everything["monthly_by_program"]["calls"].sum() == everything["kpis"].iloc[0]["calls"]
+    assert len(everything["map_district"]) >= 5 and len(everything["map_precinct"]) > 20
+    assert everything["minutes_by_program"]["n"].sum() > 0
+    assert cube["results"][1]["kpis"].iloc[0]["calls"] == 0  # STAR before STAR
+
+
+def test_comparison_catches_a_wrong_number(runs, filters):
+    cube, naive = runs
+    tampered = [dict(r) for r in naive["results"]]
+    kpis = tampered[0]["kpis"].copy()
+    kpis.loc[0, "eligible"] += 1
+    tampered[0]["kpis"] = kpis
+    minutes = tampered[0]["minutes_by_program"].copy()
+    minutes.loc[0, "p90"] += 1
+    tampered[0]["minutes_by_program"] = minutes
+    problems = bench.compare_results(cube["results"], tampered, filters)
+    assert len(problems) == 2
+    assert problems[0].startswith("kpis") and problems[1].startswith("minutes_by_program")
+
+
+def test_timings_and_memory_are_reported(runs):
+    cube, naive = runs
+    for run in (cube, naive):
+        assert set(run["views"]) == set(bench.ALL_VIEWS)
+        assert run["overview"]["n"] == run["views"]["kpis"]["n"] == 30
+        assert run["peak_rss_mb"] > 0
+    assert naive["rows"] > SIZE * 0.9 and naive["frame_mb"] > 0
+
+
+def test_results_markdown_without_a_server(runs, filters, bench_data: bench.BenchData):
+    cube, naive = runs
+    result = {
+        "size": SIZE,
+        "data": bench_data.info,
+        "repeat": len(filters),
+        "queries": bench._strip_results(cube),
+        "baseline": bench._strip_results(naive),
+        "agreement": {"checked": 6 * len(filters), "problems": [], "mismatches": 0},
+        "server": {"error": "skipped"},
+    }
+    text = bench.render_results(
+        [result], bench.machine_info(), "crisis-dashboard bench --sizes 20000", "Kept notes."
+    )
+    assert "| `kpis` |" in text and "all five Overview queries together" in text
+    assert "not measured: skipped" in text
+    assert bench.NOTES_START + "\nKept notes.\n" + bench.NOTES_END in text
+
+
+def test_substitute_replaces_every_filter_control(catalogs):
+    from dashboard import ids
+
+    body = {
+        "inputs": [
+            {"id": cid, "property": "value", "value": None}
+            for cid in (
+                ids.OVERVIEW_CITY,
+                ids.OVERVIEW_START,
+                ids.OVERVIEW_END,
+                ids.OVERVIEW_PROGRAMS,
+                ids.OVERVIEW_DISTRICTS,
+                ids.OVERVIEW_CATEGORIES,
+            )
+        ]
+        + [{"id": ids.OVERVIEW_MAP_LEVEL, "property": "value", "value": "district"}],
+        "state": [{"id": ids.OVERVIEW_LANG, "property": "data", "value": "en"}],
+    }
+    f = Filters("denver", date(2021, 1, 1), date(2021, 6, 1), programs=(ResponseType.STAR,))
+    out, replaced = bench.substitute(body, f, catalogs["denver"])
+    values = {item["id"]: item["value"] for item in out["inputs"]}
+    assert replaced == 6
+    assert values[ids.OVERVIEW_START] == "2021-01-01" and values[ids.OVERVIEW_PROGRAMS] == ["STAR"]
+    assert values[ids.OVERVIEW_DISTRICTS] == list(catalogs["denver"].districts)  # all = every box
+    assert values[ids.OVERVIEW_MAP_LEVEL] == "district"
+    assert body["inputs"][0]["value"] is None  # the captured body is not modified
