@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     p.add_argument("--repeat", type=int, default=50, help="timed repetitions per query")
     p.add_argument("--out", default="benchmarks/RESULTS.md", help="where to write the results")
+    p.add_argument("--regenerate", action="store_true", help="rebuild the bench data even if present")
+    p.add_argument("--no-server", action="store_true", help="skip the gunicorn and browser measurements")
     p.set_defaults(func=_bench)
     return parser
 

@@ -6,37 +6,46 @@ same definitions (see README "Methodology"). SQL is built only from contract col
 names; every value arrives as a bound parameter, so the same text runs on other SQL
 engines behind this interface.
 
+A filter change costs two scans, both cached per (Filters without programs): one of
+``rollup_overview`` grouped by program x month and program x district, one of
+``rollup_minutes`` grouped by program x minute. Every view below is a small pandas
+step over those results, so ticking a program on or off costs no query at all.
+
 Definitions:
 * month: a week belongs to the month its Monday falls in, so a month is four or five
   whole weeks; monthly series are drawn as calls per week (calls / weeks in the month).
 * median / p90 response minutes: the smallest whole minute m such that at least 50% /
   90% of calls with a recorded time took m minutes or less (numpy's "inverted_cdf").
+* The alternative team's figures (eligible calls, the share it answered, its calls and
+  backups) ignore the program filter: they are facts about all eligible calls, and
+  unticking a program must not turn them into zeros.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from dashboard.data.filters import Filters
-from dashboard.data.schema import CITYWIDE, Outcome, ResponseType
+from dashboard.data.schema import CITYWIDE, ResponseType
 from dashboard.data.store import Store
 
 MapLevel = Literal["district", "precinct"]
 
 
-def _where(f: Filters, *, categories: bool = True, programs: bool = True,
-           yearly: bool = False) -> tuple[str, list[object]]:
+def _where(f: Filters, *, categories: bool = True, yearly: bool = False) -> tuple[str, list[object]]:
+    """WHERE text and parameters for city, period, districts and (optionally) categories.
+
+    Programs are never in the WHERE: see the module docstring.
+    """
     if yearly:
         clauses = ["jurisdiction = ?", "year >= ?", "year <= ?"]
         params: list[object] = [f.city, f.start.year, f.end.year]
     else:
         clauses = ["jurisdiction = ?", "month >= ?", "month <= ?"]
         params = [f.city, f.start, f.end]
-    if programs and f.programs:
-        clauses.append("list_contains(?, response_type)")
-        params.append([p.value for p in f.programs])
     if f.districts:
         clauses.append("list_contains(?, district)")
         params.append(list(f.districts))
@@ -51,80 +60,107 @@ def _programs(store: Store, f: Filters) -> list[ResponseType]:
     return [p for p in city_programs if not f.programs or p in f.programs]
 
 
-def _program_predicate(f: Filters) -> tuple[str, list[object]]:
-    if not f.programs:
-        return "TRUE", []
-    return "list_contains(?, response_type)", [[p.value for p in f.programs]]
+def _selected(store: Store, f: Filters) -> list[str]:
+    return [p.value for p in _programs(store, f)]
 
 
-def kpis(store: Store, f: Filters) -> pd.DataFrame:
-    """Headline figures: one row (see module docstring for definitions).
+def _counts(store: Store, f: Filters) -> pd.DataFrame:
+    """One scan: counts by program x month (``level`` = "month") and program x district.
 
-    ``calls``, ``arrests`` and the median respect the program filter. The alternative
-    team's figures (``eligible``, ``eligible_answered``, ``alt_calls``, ``backup``) do
-    not: the share of eligible calls the team answered is a fact about all eligible
-    calls, and unticking a program must not turn it into 0%.
+    Columns: level, response_type, month, district, calls, eligible, arrests, backups.
     """
+    base = f.with_(programs=())
 
     def compute() -> pd.DataFrame:
-        where, params = _where(f, programs=False)
-        program, program_params = _program_predicate(f)
-        alt = store.alternative_program(f.city).value
-        counts = store.frame(
-            f"""SELECT coalesce(sum(n) FILTER (WHERE {program}), 0)::BIGINT AS calls,
-                   coalesce(sum(n) FILTER (WHERE {program} AND outcome = ?), 0)::BIGINT AS arrests,
-                   coalesce(sum(n) FILTER (WHERE star_eligible), 0)::BIGINT AS eligible,
-                   coalesce(sum(n) FILTER (WHERE star_eligible AND response_type = ?), 0)::BIGINT
-                       AS eligible_answered,
-                   coalesce(sum(n) FILTER (WHERE response_type = ?), 0)::BIGINT AS alt_calls,
-                   coalesce(sum(n) FILTER (WHERE response_type = ? AND police_backup), 0)::BIGINT
-                       AS backup
-                FROM rollup_counts WHERE {where}""",
-            [*program_params, *program_params, Outcome.ARREST.value, alt, alt, alt, *params],
+        where, params = _where(base)
+        return store.frame(
+            f"""SELECT CASE WHEN grouping(month) = 0 THEN 'month' ELSE 'district' END AS level,
+                       response_type, month, district,
+                       sum(n)::BIGINT AS calls,
+                       coalesce(sum(n) FILTER (WHERE star_eligible), 0)::BIGINT AS eligible,
+                       sum(arrests)::BIGINT AS arrests,
+                       sum(backups)::BIGINT AS backups
+                FROM rollup_overview WHERE {where}
+                GROUP BY GROUPING SETS ((response_type, month), (response_type, district))""",
+            params,
         )
-        row = counts.iloc[0]
-        minutes = _minute_quantiles(store, f, by_program=False)
-        out = pd.DataFrame(
-            {
-                "calls": [int(row["calls"])],
-                "eligible": [int(row["eligible"])],
-                "eligible_answered": [int(row["eligible_answered"])],
-                "alt_share": [_share(row["eligible_answered"], row["eligible"])],
-                "median_minutes": [minutes["median"].iloc[0] if len(minutes) else float("nan")],
-                "arrests": [int(row["arrests"])],
-                "arrest_share": [_share(row["arrests"], row["calls"])],
-                "alt_calls": [int(row["alt_calls"])],
-                "backup": [int(row["backup"])],
-                "backup_share": [_share(row["backup"], row["alt_calls"])],
-            }
-        )
-        return out
 
-    return store.cached(("kpis", f), compute)
+    return store.cached(("counts", base), compute)
+
+
+def _by_program(store: Store, f: Filters) -> pd.DataFrame:
+    """Totals per program over the whole view (index response_type)."""
+    counts = _counts(store, f)
+    by_month = counts[counts["level"] == "month"]
+    return by_month.groupby("response_type")[["calls", "eligible", "arrests", "backups"]].sum()
+
+
+def _minute_distribution(store: Store, f: Filters) -> pd.DataFrame:
+    """Calls at each whole response minute, per program (programs not filtered)."""
+    base = f.with_(programs=())
+
+    def compute() -> pd.DataFrame:
+        where, params = _where(base)
+        return store.frame(
+            f"""SELECT response_type, response_minutes AS m, sum(n)::BIGINT AS n
+                FROM rollup_minutes WHERE {where} GROUP BY ALL ORDER BY 1, 2""",
+            params,
+        )
+
+    return store.cached(("minutes", base), compute)
+
+
+def _quantile(dist: pd.DataFrame, q: float) -> float:
+    """Smallest minute m with at least q of the calls at or under m (NaN for no calls)."""
+    if dist.empty:
+        return float("nan")
+    by_minute = dist.groupby("m")["n"].sum().sort_index()
+    cumulative = by_minute.cumsum().to_numpy()
+    index = int(np.searchsorted(cumulative, q * cumulative[-1], side="left"))
+    return float(by_minute.index[index])
 
 
 def _share(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole else float("nan")
 
 
+def kpis(store: Store, f: Filters) -> pd.DataFrame:
+    """Headline figures, one row: calls, eligible, eligible_answered, alt_share,
+    median_minutes, arrests, arrest_share, alt_calls, backup, backup_share."""
+    by_type = _by_program(store, f)
+    selected = by_type.loc[by_type.index.isin(_selected(store, f))]
+    alt = store.alternative_program(f.city).value
+    alt_row = by_type.loc[alt] if alt in by_type.index else None
+    calls = int(selected["calls"].sum())
+    eligible = int(by_type["eligible"].sum())
+    answered = int(alt_row["eligible"]) if alt_row is not None else 0
+    alt_calls = int(alt_row["calls"]) if alt_row is not None else 0
+    backups = int(alt_row["backups"]) if alt_row is not None else 0
+    arrests = int(selected["arrests"].sum())
+    dist = _minute_distribution(store, f)
+    return pd.DataFrame(
+        {
+            "calls": [calls],
+            "eligible": [eligible],
+            "eligible_answered": [answered],
+            "alt_share": [_share(answered, eligible)],
+            "median_minutes": [_quantile(dist[dist["response_type"].isin(_selected(store, f))], 0.5)],
+            "arrests": [arrests],
+            "arrest_share": [_share(arrests, calls)],
+            "alt_calls": [alt_calls],
+            "backup": [backups],
+            "backup_share": [_share(backups, alt_calls)],
+        }
+    )
+
+
 def program_counts(store: Store, f: Filters) -> pd.DataFrame:
     """Calls answered by each program of the city (zero rows included)."""
-
-    def compute() -> pd.DataFrame:
-        where, params = _where(f)
-        got = store.frame(
-            f"SELECT response_type, sum(n)::BIGINT AS calls FROM rollup_counts WHERE {where} "
-            "GROUP BY 1",
-            params,
-        )
-        calls = dict(zip(got["response_type"], got["calls"], strict=True))
-        programs = _programs(store, f)
-        return pd.DataFrame(
-            {"response_type": [p.value for p in programs],
-             "calls": [int(calls.get(p.value, 0)) for p in programs]}
-        )
-
-    return store.cached(("program_counts", f), compute)
+    by_type = _by_program(store, f)["calls"]
+    programs = _selected(store, f)
+    return pd.DataFrame(
+        {"response_type": programs, "calls": [int(by_type.get(p, 0)) for p in programs]}
+    )
 
 
 def weeks_in_month(month: pd.Timestamp) -> int:
@@ -141,99 +177,78 @@ def monthly_by_program(store: Store, f: Filters) -> pd.DataFrame:
     Months hold four or five whole weeks, so ``per_week`` (calls / ``weeks``) is what a
     chart should draw: raw monthly counts zig-zag by 25% with the calendar.
     """
-
-    def compute() -> pd.DataFrame:
-        where, params = _where(f)
-        got = store.frame(
-            f"SELECT month, response_type, sum(n)::BIGINT AS calls FROM rollup_counts "
-            f"WHERE {where} GROUP BY ALL",
-            params,
-        )
-        months = pd.date_range(pd.Timestamp(f.start), pd.Timestamp(f.end), freq="MS")
-        programs = [p.value for p in _programs(store, f)]
-        grid = pd.MultiIndex.from_product([months, programs], names=["month", "response_type"])
-        got["month"] = pd.to_datetime(got["month"])
-        series = got.set_index(["month", "response_type"])["calls"].reindex(grid, fill_value=0)
-        out = series.astype("int64").reset_index()
-        out["weeks"] = out["month"].map(weeks_in_month).astype("int64")
-        out["per_week"] = out["calls"] / out["weeks"]
-        return out
-
-    return store.cached(("monthly_by_program", f), compute)
-
-
-def _minute_quantiles(store: Store, f: Filters, *, by_program: bool) -> pd.DataFrame:
-    where, params = _where(f)
-    key = "response_type" if by_program else "'all'"
-    return store.frame(
-        f"""WITH d AS (
-                SELECT {key} AS grp, response_minutes AS m, sum(n) AS n
-                FROM rollup_minutes WHERE {where} GROUP BY ALL),
-            c AS (
-                SELECT grp, m, n, sum(n) OVER (PARTITION BY grp ORDER BY m) AS cum,
-                       sum(n) OVER (PARTITION BY grp) AS total FROM d)
-            SELECT grp AS response_type,
-                   min(m) FILTER (WHERE cum >= 0.5 * total)::DOUBLE AS median,
-                   min(m) FILTER (WHERE cum >= 0.9 * total)::DOUBLE AS p90,
-                   max(total)::BIGINT AS n
-            FROM c GROUP BY grp""",
-        params,
+    counts = _counts(store, f)
+    got = counts[counts["level"] == "month"]
+    months = pd.date_range(pd.Timestamp(f.start), pd.Timestamp(f.end), freq="MS")
+    programs = _selected(store, f)
+    grid = pd.MultiIndex.from_product([months, programs], names=["month", "response_type"])
+    series = (
+        got.assign(month=pd.to_datetime(got["month"]))
+        .set_index(["month", "response_type"])["calls"]
+        .reindex(grid, fill_value=0)
     )
+    out = series.astype("int64").reset_index()
+    weeks = {m: weeks_in_month(m) for m in months}
+    out["weeks"] = out["month"].map(weeks).astype("int64")
+    out["per_week"] = out["calls"] / out["weeks"]
+    return out
 
 
 def minutes_by_program(store: Store, f: Filters) -> pd.DataFrame:
     """Median and 90th-percentile response minutes per program (programs with no times omitted)."""
-
-    def compute() -> pd.DataFrame:
-        got = _minute_quantiles(store, f, by_program=True)
-        order = [p.value for p in _programs(store, f)]
-        got = got[got["response_type"].isin(order)]
-        got = got.assign(_o=got["response_type"].map(order.index)).sort_values("_o")
-        return got.drop(columns="_o").reset_index(drop=True)
-
-    return store.cached(("minutes_by_program", f), compute)
+    dist = _minute_distribution(store, f)
+    rows = []
+    for program in _selected(store, f):
+        part = dist[dist["response_type"] == program]
+        if part.empty:
+            continue
+        rows.append({"response_type": program, "median": _quantile(part, 0.5),
+                     "p90": _quantile(part, 0.9), "n": int(part["n"].sum())})
+    return pd.DataFrame(rows, columns=["response_type", "median", "p90", "n"])
 
 
 def map_values(store: Store, f: Filters, level: MapLevel) -> pd.DataFrame:
     """Calls, eligible calls and eligible calls answered by the alternative team, per area.
 
-    ``calls`` respects the program filter; the eligible figures do not (see ``kpis``).
-
-    District figures come from the rollups and are exact. Precinct figures come from the
-    suppressed precinct cube, which is by whole calendar year (the years of ``f.start``
-    to ``f.end``) and has no call-category dimension (a category filter does not apply);
-    ``suppressed_cells`` > 0 means the sums are lower bounds.
+    ``calls`` respects the program filter; the eligible figures do not. District figures
+    come from the rollups and are exact (rows generalized to ``citywide`` are left out).
+    Precinct figures come from the suppressed precinct cube, which is by whole calendar
+    year (the years of ``f.start`` to ``f.end``) and has no call-category dimension (a
+    category filter does not apply); ``suppressed_cells`` > 0 means lower bounds.
     """
+    alt = store.alternative_program(f.city).value
+    selected = _selected(store, f)
+    if level == "district":
+        counts = _counts(store, f)
+        got = counts[(counts["level"] == "district") & (counts["district"] != CITYWIDE)]
+        is_selected = got["response_type"].isin(selected)
+        is_alt = got["response_type"] == alt
+        out = pd.DataFrame(
+            {
+                "area_id": got["district"],
+                "calls": got["calls"].where(is_selected, 0),
+                "eligible": got["eligible"],
+                "eligible_answered": got["eligible"].where(is_alt, 0),
+            }
+        ).groupby("area_id", as_index=False).sum()
+        out["suppressed_cells"] = 0
+        return out.astype({c: "int64" for c in out.columns if c != "area_id"}).sort_values(
+            "area_id").reset_index(drop=True)
+    if level != "precinct":
+        raise ValueError(f"unknown map level {level!r}")
 
     def compute() -> pd.DataFrame:
-        alt = store.alternative_program(f.city).value
-        program, program_params = _program_predicate(f)
-        if level == "district":
-            where, params = _where(f, programs=False)
-            got = store.frame(
-                f"""SELECT district AS area_id,
-                       coalesce(sum(n) FILTER (WHERE {program}), 0)::BIGINT AS calls,
-                       coalesce(sum(n) FILTER (WHERE star_eligible), 0)::BIGINT AS eligible,
-                       coalesce(sum(n) FILTER (WHERE star_eligible AND response_type = ?), 0)::BIGINT
-                           AS eligible_answered,
-                       0::BIGINT AS suppressed_cells
-                    FROM rollup_counts WHERE {where} AND district <> ? GROUP BY 1""",
-                [*program_params, alt, *params, CITYWIDE],
-            )
-        elif level == "precinct":
-            where, params = _where(f, categories=False, programs=False, yearly=True)
-            got = store.frame(
-                f"""SELECT precinct AS area_id,
-                       coalesce(sum(n) FILTER (WHERE {program}), 0)::BIGINT AS calls,
-                       coalesce(sum(n) FILTER (WHERE star_eligible), 0)::BIGINT AS eligible,
-                       coalesce(sum(n) FILTER (WHERE star_eligible AND response_type = ?), 0)::BIGINT
-                           AS eligible_answered,
-                       count(*) FILTER (WHERE suppressed AND {program})::BIGINT AS suppressed_cells
-                    FROM cube_precinct WHERE {where} GROUP BY 1""",
-                [*program_params, alt, *program_params, *params],
-            )
-        else:
-            raise ValueError(f"unknown map level {level!r}")
-        return got.sort_values("area_id").reset_index(drop=True)
+        where, params = _where(f, categories=False, yearly=True)
+        return store.frame(
+            f"""SELECT precinct AS area_id,
+                   coalesce(sum(n) FILTER (WHERE list_contains(?, response_type)), 0)::BIGINT AS calls,
+                   coalesce(sum(n) FILTER (WHERE star_eligible), 0)::BIGINT AS eligible,
+                   coalesce(sum(n) FILTER (WHERE star_eligible AND response_type = ?), 0)::BIGINT
+                       AS eligible_answered,
+                   count(*) FILTER (WHERE suppressed AND list_contains(?, response_type))::BIGINT
+                       AS suppressed_cells
+                FROM cube_precinct WHERE {where} GROUP BY 1 ORDER BY 1""",
+            [selected, alt, selected, *params],
+        )
 
-    return store.cached(("map_values", f, level), compute)
+    return store.cached(("map_precinct", f), compute)

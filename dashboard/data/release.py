@@ -115,8 +115,8 @@ def data_dictionary() -> dict:
     return {
         "calls": [asdict(c) for c in CALLS_COLUMNS],
         "tables": [
-            {"name": t.name, "dims": list(t.dims), "measure": "n", "suppressed": t.suppressed,
-             "description": t.description}
+            {"name": t.name, "dims": list(t.dims), "measures": list(t.measures),
+             "suppressed": t.suppressed, "description": t.description}
             for t in (*ROLLUPS, *CUBES)
         ],
     }
@@ -139,7 +139,8 @@ def data_dictionary_markdown(synthetic: bool) -> str:
     lines += ["", "## Aggregate tables", ""]
     for t in (*ROLLUPS, *CUBES):
         dims = ", ".join(f"`{d}`" for d in t.dims)
-        lines.append(f"- `{t.name}` ({dims}; measure `n`): {t.description}")
+        measures = ", ".join(f"`{m}`" for m in t.measures)
+        lines.append(f"- `{t.name}` ({dims}; counts {measures}): {t.description}")
     return "\n".join(lines) + "\n"
 
 
@@ -149,15 +150,24 @@ def _write_calls_parquet(rows: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
 
 
+#: How each rollup measure is counted from the public rows (values are contract enums).
+MEASURE_SQL = {
+    "n": "count(*)::BIGINT",
+    "arrests": "(count(*) FILTER (WHERE outcome = 'arrest'))::BIGINT",
+    "backups": "(count(*) FILTER (WHERE police_backup))::BIGINT",
+}
+
+
 def _write_rollups(con: duckdb.DuckDBPyConnection, out: Path) -> None:
     calls = con.read_parquet(str(out / "calls.parquet"))
     for table in ROLLUPS:
         dims = [("date_trunc('month', week)::DATE AS month" if d == "month" else d) for d in table.dims]
+        measures = [f"{MEASURE_SQL[m]} AS {m}" for m in table.measures]
         where = " WHERE response_minutes IS NOT NULL" if table is ROLLUP_MINUTES else ""
+        # Sorted by city and month so DuckDB's zone maps skip row groups outside a date range.
         rel = calls.query(
             "calls",
-            f"SELECT {', '.join(dims)}, count(*)::BIGINT AS n FROM calls{where} "
-            f"GROUP BY ALL ORDER BY ALL",
+            f"SELECT {', '.join(dims + measures)} FROM calls{where} GROUP BY ALL ORDER BY ALL",
         )
         rel.write_parquet(str(out / f"{table.name}.parquet"), compression="zstd")
     calls.write_csv(str(out / "calls.csv"), header=True)
@@ -227,6 +237,7 @@ def build_release(
         _write_calls_parquet(rows, tmp / "calls.parquet")
         con = duckdb.connect()
         try:
+            con.execute("SET enable_progress_bar = false")
             _write_rollups(con, tmp)
         finally:
             con.close()

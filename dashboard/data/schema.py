@@ -172,10 +172,20 @@ class Table:
     dims: tuple[str, ...]
     description: str
     suppressed: bool  # True for cubes finer than the rows (small cells hidden)
+    measures: tuple[str, ...] = ("n",)  # counts; see release.MEASURE_SQL
 
 
 #: Rollups: exact aggregates of the published rows. ``month`` is the first day of the
 #: month of the row's ``week`` (a week belongs to the month its Monday falls in).
+ROLLUP_OVERVIEW = Table(
+    "rollup_overview",
+    ("jurisdiction", "month", "district", "call_category", "response_type", "star_eligible"),
+    "Published rows (`n`), those ending in arrest (`arrests`) and those where the alternative "
+    "team asked for police (`backups`) for each combination: the Overview's numbers, from a "
+    "table a few thousand rows long however many calls there are.",
+    suppressed=False,
+    measures=("n", "arrests", "backups"),
+)
 ROLLUP_COUNTS = Table(
     "rollup_counts",
     (
@@ -195,8 +205,7 @@ ROLLUP_COUNTS = Table(
 )
 ROLLUP_MINUTES = Table(
     "rollup_minutes",
-    ("jurisdiction", "month", "district", "call_category", "response_type", "star_eligible",
-     "response_minutes"),
+    ("jurisdiction", "month", "district", "call_category", "response_type", "response_minutes"),
     "Number of published rows (`n`) at each whole response minute: medians and percentiles.",
     suppressed=False,
 )
@@ -211,5 +220,5 @@ CUBE_PRECINCT = Table(
     suppressed=True,
 )
 
-ROLLUPS: tuple[Table, ...] = (ROLLUP_COUNTS, ROLLUP_MINUTES)
+ROLLUPS: tuple[Table, ...] = (ROLLUP_OVERVIEW, ROLLUP_COUNTS, ROLLUP_MINUTES)
 CUBES: tuple[Table, ...] = (CUBE_PRECINCT,)

@@ -78,10 +78,10 @@ class Store:
 
     def _build_catalogs(self) -> dict[str, Catalog]:
         bounds = self._con.execute(
-            "SELECT jurisdiction, min(month), max(month) FROM rollup_counts GROUP BY 1"
+            "SELECT jurisdiction, min(month), max(month) FROM rollup_overview GROUP BY 1"
         ).fetchall()
         districts = self._con.execute(
-            "SELECT DISTINCT jurisdiction, district FROM rollup_counts"
+            "SELECT DISTINCT jurisdiction, district FROM rollup_overview"
         ).fetchall()
         city_ids = tuple(self.cities)
         out = {}
