@@ -119,6 +119,11 @@ class Store:
         """Run a parameterised query and return a fresh DataFrame."""
         return self._cursor().execute(sql, list(params)).df()
 
+    def clear_cache(self) -> None:
+        """Forget every cached result (benchmarks time each filter change from cold)."""
+        with self._cache_lock:
+            self._cache.clear()
+
     def cached(self, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """LRU by (query, Filters, ...) key; callers always get their own copy."""
         with self._cache_lock:

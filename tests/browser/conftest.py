@@ -20,18 +20,11 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from dashboard.bench import CHROMIUM as _CHROMIUM
+from dashboard.bench import CHROMIUM_ARGS
 from dashboard.settings import REPO_ROOT, Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM = Path(_CHROMIUM)
 SCREENSHOTS = REPO_ROOT / "screenshots"
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboard.data.cities import Milestone
@@ -18,6 +19,7 @@ from dashboard.figures import (
     PROGRAM_COLORS,
     PROGRAM_DASHES,
     _milestone_rows,
+    empty_figure,
     map_figure,
     map_metric_values,
     map_patch_paths,
@@ -270,3 +272,14 @@ def test_long_ranges_get_one_tick_per_year():
     assert fig["layout"]["xaxis"]["dtick"] == "M12"
     short = monthly_figure(monthly_frame(months=12), lang="en").to_dict()
     assert "dtick" not in short["layout"]["xaxis"]
+
+
+def test_every_figure_passes_plotly_validation():
+    """Figures are built without validation for speed; validate them here instead."""
+    figures = [
+        monthly_figure(monthly_frame(), lang="en", milestones=()),
+        map_figure(map_metric_values(map_frame(), AREAS, "per_1000", 1000), AREAS, "per_1000", lang="en"),
+        empty_figure("nothing", lang="en"),
+    ]
+    for fig in figures:
+        go.Figure(fig.to_dict())  # raises ValueError on any invalid property
