@@ -36,6 +36,18 @@ def _geo_build(args: argparse.Namespace, settings: Settings) -> int:
     return geo_main(args, settings)
 
 
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.data.ingest import main as ingest_main
+
+    return ingest_main(args, settings)
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.data.validate import main as validate_main
+
+    return validate_main(args, settings)
+
+
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
     from dashboard.bench import main as bench_main
 
@@ -61,6 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="releases folder (default data/releases)")
     p.add_argument("--city", action="append", default=None, help="only these city ids")
     p.set_defaults(func=_sample)
+
+    p = sub.add_parser("ingest", help="turn a raw CAD/records export into a privacy-safe release")
+    p.add_argument("input", help="the raw export: CSV (any common encoding), .xlsx or .parquet")
+    p.add_argument("--city", required=True, help="city configuration file (TOML) with an [ingest] section")
+    p.add_argument("--out", default=None, help="releases folder (default data/releases)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_ingest)
+
+    p = sub.add_parser("validate", help="re-check every privacy rule on a finished release")
+    p.add_argument("release", help="a release folder (data/releases/<city>/<id>)")
+    p.add_argument("--k", type=int, default=None, help="k to check against (default: the manifest's)")
+    p.set_defaults(func=_validate)
 
     p = sub.add_parser("geo-build", help="validate boundaries, interpolate populations, simplify")
     p.add_argument("--city", default="denver", help="city id (folder under geo/)")
