@@ -20,7 +20,7 @@ Python so a filter change can patch colours without resending shapes.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
@@ -94,9 +94,13 @@ class MapAreaLike(Protocol):
     def label_lat(self) -> float: ...
 
 
-def program_label(program: ResponseType | str, lang: str) -> str:
-    """The plain-words name of a program ("STAR team", "Patrol officers")."""
-    return t(f"program.{ResponseType(program).value}", lang)
+def program_label(program: ResponseType | str, lang: str, labels: Mapping[str, str] | None = None) -> str:
+    """The plain-words name of a program ("STAR team", "Patrol officers"), or the city's
+    own name for it (``City.label_map``: Lane County's civilian team is not "STAR")."""
+    value = ResponseType(program).value
+    if labels and value in labels:
+        return labels[value]
+    return t(f"program.{value}", lang)
 
 
 def month_label(month: date | pd.Timestamp, lang: str) -> str:
@@ -182,6 +186,7 @@ def monthly_figure(
     *,
     lang: str,
     milestones: Sequence[Milestone] = (),
+    labels: Mapping[str, str] | None = None,
     height: int = TIME_SERIES_HEIGHT,
 ) -> go.Figure:
     """Calls per week (averaged over each month), one line per program, milestones marked.
@@ -205,7 +210,7 @@ def monthly_figure(
         if program.value not in present:
             continue
         part = df[df["response_type"].astype(str) == program.value].sort_values("month")
-        name = program_label(program, lang)
+        name = program_label(program, lang, labels)
         hover = t("figure.per_week_hover", lang, per_week="%{y:,.0f}", calls="%{customdata:,}")
         traces.append(
             dict(
@@ -434,6 +439,7 @@ def map_style(
     lang: str,
     show_labels: bool,
     alt_program: ResponseType = ResponseType.STAR,
+    labels: Mapping[str, str] | None = None,
 ) -> MapStyle:
     """Fill colours, hover texts, label texts and colour-bar range for ``values``.
 
@@ -444,7 +450,7 @@ def map_style(
     scale is always 0-100 % so its colours mean the same thing whatever the filters.
     ``alt_program`` names the city's alternative program in the share's texts.
     """
-    program = program_label(alt_program, lang)
+    program = program_label(alt_program, lang, labels)
     finite = sorted(float(v) for v in values["value"] if not pd.isna(v))
     cmin = 0.0
     capped = False
@@ -569,6 +575,7 @@ def map_figure(
     lang: str,
     show_labels: bool | None = None,
     alt_program: ResponseType = ResponseType.STAR,
+    labels: Mapping[str, str] | None = None,
     height: int | None = MAP_HEIGHT,
 ) -> go.Figure:
     """Areas as filled polygons coloured by ``values`` (``map_metric_values`` output).
@@ -583,7 +590,8 @@ def map_figure(
     if not areas:
         return empty_figure(t("figure.map.no_areas", lang), lang=lang, height=height)
     style = map_style(
-        values, metric, lang=lang, show_labels=_show_labels(len(areas), show_labels), alt_program=alt_program
+        values, metric, lang=lang, show_labels=_show_labels(len(areas), show_labels), alt_program=alt_program,
+        labels=labels,
     )
     traces: list[dict] = []
     for area, fill, hover in zip(areas, style.fillcolors, style.hovertexts, strict=True):
@@ -680,6 +688,7 @@ def map_patch_paths(
     lang: str,
     show_labels: bool | None = None,
     alt_program: ResponseType = ResponseType.STAR,
+    labels: Mapping[str, str] | None = None,
 ) -> list[tuple[tuple[str | int, ...], object]]:
     """(path into the figure, new value) pairs that recolour a drawn ``map_figure``.
 
@@ -689,7 +698,8 @@ def map_patch_paths(
     """
     n_areas = len(values)
     style = map_style(
-        values, metric, lang=lang, show_labels=_show_labels(n_areas, show_labels), alt_program=alt_program
+        values, metric, lang=lang, show_labels=_show_labels(n_areas, show_labels), alt_program=alt_program,
+        labels=labels,
     )
     paths: list[tuple[tuple[str | int, ...], object]] = []
     for i in range(n_areas):

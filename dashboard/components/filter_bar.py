@@ -44,8 +44,10 @@ def city_options(cities: Mapping[str, City]) -> list[dict[str, str]]:
     return [{"label": city.name, "value": city_id} for city_id, city in cities.items()]
 
 
-def program_options(programs: Sequence[ResponseType], lang: str) -> list[dict[str, str]]:
-    return [{"label": program_label(p, lang), "value": p.value} for p in programs]
+def program_options(
+    programs: Sequence[ResponseType], lang: str, labels: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    return [{"label": program_label(p, lang, labels), "value": p.value} for p in programs]
 
 
 def district_label(district: str, city: City, lang: str, *, short: bool = False) -> str:
@@ -120,7 +122,7 @@ def filter_bar(
     """The whole filter panel, open by default (collapsible to save room on a phone)."""
     city = cities[filters.city]
     months = month_options(catalog, lang)
-    programs = program_options(catalog.programs, lang)
+    programs = program_options(catalog.programs, lang, city.label_map)
     districts = district_options(catalog, city, lang)
     categories = category_options(catalog, lang)
     return html.Details(

@@ -9,6 +9,7 @@ reader's heading navigation lands on each.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import pandas as pd
 from dash import html
@@ -43,7 +44,9 @@ def kpi_card(title: str, value: str, explanation: str, *, accent: str | None = N
     )
 
 
-def program_cards(counts: pd.DataFrame, *, total: int, lang: str) -> list[html.Div]:
+def program_cards(
+    counts: pd.DataFrame, *, total: int, lang: str, labels: Mapping[str, str] | None = None
+) -> list[html.Div]:
     """Calls answered by each program (``queries.program_counts``), with its share."""
     cards = []
     for row in counts.itertuples(index=False):
@@ -51,7 +54,7 @@ def program_cards(counts: pd.DataFrame, *, total: int, lang: str) -> list[html.D
         share = row.calls / total if total else None
         cards.append(
             kpi_card(
-                t("kpi.program_calls.title", lang, program=program_label(program, lang)),
+                t("kpi.program_calls.title", lang, program=program_label(program, lang, labels)),
                 fmt_int(row.calls, lang),
                 t("kpi.program_calls.explain", lang, share=fmt_pct(share, lang), calls=fmt_int(total, lang))
                 if total
@@ -65,7 +68,7 @@ def program_cards(counts: pd.DataFrame, *, total: int, lang: str) -> list[html.D
 def outcome_cards(kpis: pd.DataFrame, *, city: City, lang: str) -> list[html.Div]:
     """The headline shares: alternative program's eligible share, minutes, arrests, backup."""
     row = kpis.iloc[0]
-    alt = program_label(city.alternative_program, lang)
+    alt = program_label(city.alternative_program, lang, city.label_map)
     calls = int(row["calls"])
     cards = []
 
@@ -131,7 +134,7 @@ def kpi_section(kpis: pd.DataFrame, counts: pd.DataFrame, *, city: City, lang: s
     return [
         html.H2(t("kpi.heading", lang), className="visually-hidden"),
         html.Div(
-            program_cards(counts, total=total, lang=lang),
+            program_cards(counts, total=total, lang=lang, labels=city.label_map),
             className="row row-cols-2 row-cols-md-4 g-2 mb-2 kpi-grid",
         ),
         html.Div(

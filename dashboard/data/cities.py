@@ -60,6 +60,13 @@ class City:
     geo: GeoConfig = field(default_factory=GeoConfig)
     milestones: tuple[Milestone, ...] = ()
     schedule: tuple[SchedulePeriod, ...] = ()
+    #: Local names of programs (``[labels]`` in the TOML), e.g. STAR -> "MCSLC mobile
+    #: crisis team" where the contract's STAR value stands for another civilian team.
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
 
     @property
     def has_districts(self) -> bool:
@@ -116,6 +123,9 @@ def load_city(path: Path) -> City:
             geo=geo,
             milestones=milestones,
             schedule=tuple(sorted(schedule, key=lambda s: s.start)),
+            labels=tuple(
+                (ResponseType(k).value, str(v)) for k, v in sorted(raw.get("labels", {}).items())
+            ),
         )
     except KeyError as exc:
         raise CityConfigError(f"{path}: missing required field {exc.args[0]!r}") from exc

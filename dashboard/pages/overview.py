@@ -233,7 +233,7 @@ def _scope(view: View, city: City, catalog: Catalog) -> str:
     else:
         parts.append(t("overview.scope.all_categories", lang))
     if f.programs:
-        parts.append(", ".join(program_label(p, lang) for p in f.programs))
+        parts.append(", ".join(program_label(p, lang, city.label_map) for p in f.programs))
     else:
         parts.append(t("overview.scope.all_programs", lang))
     return " · ".join(parts)
@@ -244,7 +244,7 @@ def _summary(view: View, city: City, kpis: pd.DataFrame, synthetic: bool) -> str
     lang, row = view.lang, kpis.iloc[0]
     values = {
         "period": _period(view.filters, lang),
-        "program": program_label(city.alternative_program, lang),
+        "program": program_label(city.alternative_program, lang, city.label_map),
         "calls": fmt_int(row["calls"], lang),
         "eligible": fmt_int(row["eligible"], lang),
         "share": fmt_pct(None if pd.isna(row["alt_share"]) else float(row["alt_share"]), lang),
@@ -254,7 +254,7 @@ def _summary(view: View, city: City, kpis: pd.DataFrame, synthetic: bool) -> str
     return t("overview.synthetic_prefix", lang) + " " + text if synthetic else text
 
 
-def _trend_table(monthly: pd.DataFrame, lang: str) -> html.Div:
+def _trend_table(monthly: pd.DataFrame, lang: str, labels: Mapping[str, str]) -> html.Div:
     programs = list(dict.fromkeys(monthly["response_type"].astype(str)))
     by_month: dict[pd.Timestamp, dict[str, int]] = {}
     weeks: dict[pd.Timestamp, int] = {}
@@ -263,7 +263,7 @@ def _trend_table(monthly: pd.DataFrame, lang: str) -> html.Div:
         weeks[pd.Timestamp(row.month)] = int(row.weeks)
     headers = [
         t("table.month", lang), t("table.weeks", lang),
-        *(program_label(p, lang) for p in programs), t("table.total", lang),
+        *(program_label(p, lang, labels) for p in programs), t("table.total", lang),
     ]
     rows = [
         [
@@ -302,14 +302,16 @@ def _milestones(city: City, filters: Filters, lang: str) -> list:
     ]
 
 
-def _program_table(counts: pd.DataFrame, minutes: pd.DataFrame, total: int, lang: str) -> html.Div:
+def _program_table(
+    counts: pd.DataFrame, minutes: pd.DataFrame, total: int, lang: str, labels: Mapping[str, str]
+) -> html.Div:
     by_program = {str(r.response_type): r for r in minutes.itertuples(index=False)}
     rows = []
     for row in counts.itertuples(index=False):
         m = by_program.get(str(row.response_type))
         rows.append(
             [
-                program_label(row.response_type, lang),
+                program_label(row.response_type, lang, labels),
                 fmt_int(row.calls, lang),
                 fmt_pct(row.calls / total if total else None, lang),
                 fmt_int(m.median, lang) if m is not None and not pd.isna(m.median) else "—",
@@ -393,7 +395,7 @@ def _map_parts(store: Store, view: View, city: City, total_calls: int) -> MapPar
         excluded=excluded,
         unpublished=unpublished,
     )
-    alt = program_label(city.alternative_program, lang)
+    alt = program_label(city.alternative_program, lang, city.label_map)
     notes: list = []
     level_label = city.geo.district_label if view.level == "district" else t("map.precinct", lang)
     if view.level == "precinct":
@@ -422,7 +424,8 @@ def _map_parts(store: Store, view: View, city: City, total_calls: int) -> MapPar
         notes.append(html.P(t("map.per_1000_note", lang), className="map-note"))
     def make_figure() -> Any:
         return map_figure(
-            values, areas, view.metric, lang=lang, alt_program=city.alternative_program, height=None
+            values, areas, view.metric, lang=lang, alt_program=city.alternative_program, height=None,
+            labels=city.label_map,
         )
 
     table = _map_table(values, view.metric, level_label, alt, lang)
@@ -481,10 +484,10 @@ def render(store: Store, view: View) -> tuple[View, Rendered]:
         summary=_summary(view, city, kpis, info.synthetic),
         scope=_scope(view, city, catalog),
         kpis=kpi_section(kpis, counts, city=city, lang=lang),
-        trend_figure=monthly_figure(monthly, lang=lang, milestones=city.milestones),
-        trend_table=_trend_table(monthly, lang),
+        trend_figure=monthly_figure(monthly, lang=lang, milestones=city.milestones, labels=city.label_map),
+        trend_table=_trend_table(monthly, lang, city.label_map),
         milestones=_milestones(city, f, lang),
-        program_table=_program_table(counts, minutes, total, lang),
+        program_table=_program_table(counts, minutes, total, lang, city.label_map),
         map=map_parts,
         release=release_line(info, lang),
         notes=notes,
@@ -495,7 +498,7 @@ def render(store: Store, view: View) -> tuple[View, Rendered]:
 
 
 def _metric_options(city: City, lang: str) -> list[dict[str, str]]:
-    alt = program_label(city.alternative_program, lang)
+    alt = program_label(city.alternative_program, lang, city.label_map)
     return [{"label": t(f"map.metric.{m}", lang, program=alt), "value": m} for m in MAP_METRICS]
 
 
@@ -695,7 +698,7 @@ def on_city_change(city: object, start: object, end: object, level: object, lang
         return dict.fromkeys(_CITY_OUTPUTS, no_update)
     catalog, city_cfg = catalogs[city], store.cities[city]
     view, _ = parse_view({PARAM_CITY: city, PARAM_START: start, PARAM_END: end}, store, city)
-    programs = program_options(catalog.programs, lang)
+    programs = program_options(catalog.programs, lang, city_cfg.label_map)
     districts = district_options(catalog, city_cfg, lang)
     levels = _level_options(city_cfg, lang)
     months = month_options(catalog, lang)
@@ -796,7 +799,8 @@ def on_controls_change(map_key: object, lang: object, **values: object) -> dict[
         patch = Patch()
         alt_program = store.cities[view.filters.city].alternative_program
         for path, value in map_patch_paths(
-            map_parts.area_values, view.metric, lang=view.lang, alt_program=alt_program
+            map_parts.area_values, view.metric, lang=view.lang, alt_program=alt_program,
+            labels=store.cities[view.filters.city].label_map,
         ):
             target: Any = patch
             for step in path[:-1]:
