@@ -554,7 +554,7 @@ def generator_fingerprint(settings: Settings) -> str:
 def rows_at_scale_1(settings: Settings, seed: int = DATA_SEED, work_dir: Path = WORK_DIR) -> int:
     """Calls the sample generator makes at scale 1.0 (all cities), measured once per
     generator version and cached."""
-    from dashboard.data.sample import generate
+    from dashboard.data.sample import SAMPLE_CITIES, generate
 
     cache = work_dir / "rows_at_scale_1.json"
     fingerprint = generator_fingerprint(settings)
@@ -564,7 +564,8 @@ def rows_at_scale_1(settings: Settings, seed: int = DATA_SEED, work_dir: Path = 
             return int(known["rows"])
     except (OSError, ValueError, KeyError):
         pass
-    frames = generate(load_cities(settings.cities_dir), seed=seed, scale=1.0, geo_dir=settings.geo_dir)
+    cities = {k: v for k, v in load_cities(settings.cities_dir).items() if k in SAMPLE_CITIES}
+    frames = generate(cities, seed=seed, scale=1.0, geo_dir=settings.geo_dir)
     rows = sum(len(frame) for frame in frames.values())
     work_dir.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps({"seed": seed, "generator": fingerprint, "rows": rows}) + "\n")
@@ -577,7 +578,7 @@ def _generate(data_dir: str, geo_dir: str, privacy_k: int, seed: int, scale: flo
 
     settings = Settings(data_dir=Path(data_dir), geo_dir=Path(geo_dir), privacy_k=privacy_k)
     t0 = time.perf_counter()
-    infos = write_sample(settings, seed=seed, scale=scale, out=settings.releases_dir)
+    infos = write_sample(settings, seed=seed, scale=scale, out=settings.releases_dir, via_export=False)
     seconds = time.perf_counter() - t0
     per_city = {}
     for info in infos:

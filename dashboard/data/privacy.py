@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -118,3 +119,99 @@ def class_size_violations(rows: pd.DataFrame, k: int) -> int:
     if rows.empty:
         return 0
     return int((_class_sizes(rows) < k).sum())
+
+
+# -- the same ladder in DuckDB ---------------------------------------------------------
+#
+# Every row of one quasi-identifier class is transformed identically at every step of
+# the ladder (the decision depends only on the class and its size), so the ladder can
+# run on the table of classes with their row counts instead of on the rows: a few
+# thousand class rows stand for millions of calls, and window sums of the counts are the
+# class sizes. ``build_release`` joins the resulting map back onto the rows in one
+# streaming pass, which keeps memory flat however many calls there are.
+# ``k_anonymize`` above stays the reference; tests check both give the same rows.
+
+#: The map from each input class to its published class (``*_in`` columns are the
+#: input values); ``withheld`` rows are left out of the row-level file.
+QI_MAP_TABLE = "qi_map"
+
+_QI_SQL = ", ".join(QUASI_IDENTIFIERS)
+
+#: (stats field, extra condition, replacements) for each generalization step, in order.
+_SQL_STEPS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    (
+        "generalized_time",
+        "TRUE",
+        {"week": "date_trunc('month', week)::DATE", "time_grain": f"'{TimeGrain.MONTH.value}'"},
+    ),
+    ("generalized_place", f"district <> '{CITYWIDE}'", {"district": f"'{CITYWIDE}'"}),
+    (
+        "generalized_category",
+        f"call_category <> '{CallCategory.OTHER.value}'",
+        {"call_category": f"'{CallCategory.OTHER.value}'"},
+    ),
+)
+
+
+def k_anonymize_classes(con: duckdb.DuckDBPyConnection, rows: str, k: int = DEFAULT_K) -> AnonymizationStats:
+    """Run the generalization ladder in DuckDB on the classes of relation ``rows``.
+
+    ``rows`` names a table or view with the quasi-identifier columns (``week`` a DATE).
+    Creates the temporary table ``qi_map``: one row per input class with its input values
+    (``<column>_in``), its published values, its size ``n`` and ``withheld``. Quasi-
+    identifiers must not be NULL (the release builder refuses such input first).
+    """
+    k = int(k)  # formatted into SQL: make sure it is a number
+    inputs = ", ".join(f"{c} AS {c}_in" for c in QUASI_IDENTIFIERS)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {QI_MAP_TABLE} AS "
+        f"SELECT {inputs}, {_QI_SQL}, count(*)::BIGINT AS n FROM {rows} GROUP BY ALL"
+    )
+    for flag, condition, replacements in _SQL_STEPS:
+        small = f"(class_n < {k} AND {condition})"
+        replace = ", ".join(f"CASE WHEN {small} THEN {expr} ELSE {col} END AS {col}"
+                            for col, expr in replacements.items())
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {QI_MAP_TABLE} AS "
+            f"SELECT * EXCLUDE (class_n) REPLACE ({replace}), {small} AS {flag} "
+            f"FROM (SELECT *, sum(n) OVER (PARTITION BY {_QI_SQL}) AS class_n FROM {QI_MAP_TABLE})"
+        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {QI_MAP_TABLE} AS "
+        f"SELECT *, sum(n) OVER (PARTITION BY {_QI_SQL}) < {k} AS withheld FROM {QI_MAP_TABLE}"
+    )
+    flags = [flag for flag, _, _ in _SQL_STEPS] + ["withheld"]
+    sums = ", ".join(f"coalesce(sum(n) FILTER (WHERE {f}), 0)::BIGINT" for f in flags)
+    counts = con.execute(f"SELECT {sums} FROM {QI_MAP_TABLE}").fetchall()[0]
+    return AnonymizationStats(*(int(c) for c in counts))
+
+
+def k_anonymize_sql(rows: pd.DataFrame, k: int = DEFAULT_K) -> tuple[pd.DataFrame, AnonymizationStats]:
+    """``k_anonymize`` computed by the DuckDB ladder (for tests and notebooks).
+
+    Same input and output as ``k_anonymize``: rows keep their order, withheld rows are
+    dropped, ``week`` keeps its dtype.
+    """
+    con = duckdb.connect()
+    try:
+        frame = rows.reset_index(drop=True).assign(_row=np.arange(len(rows)))
+        frame["week"] = pd.to_datetime(frame["week"]).dt.date
+        con.register("input_frame", frame)
+        con.execute(
+            "CREATE TEMP VIEW input_rows AS SELECT * REPLACE (week::DATE AS week) FROM input_frame"
+        )
+        stats = k_anonymize_classes(con, "input_rows", k)
+        published = ", ".join(f"m.{c}" for c in QUASI_IDENTIFIERS)
+        join = " AND ".join(f"r.{c} = m.{c}_in" for c in QUASI_IDENTIFIERS)
+        out = con.execute(
+            f"SELECT r.* EXCLUDE ({_QI_SQL}), {published} FROM input_rows r "
+            f"JOIN {QI_MAP_TABLE} m ON {join} WHERE NOT m.withheld ORDER BY r._row"
+        ).df()
+    finally:
+        con.close()
+    out = out[list(rows.columns)].reset_index(drop=True)
+    out["week"] = pd.to_datetime(out["week"]).astype(rows["week"].dtype)
+    for col in rows.columns:
+        if col != "week":
+            out[col] = out[col].astype(rows[col].dtype)
+    return out, stats

@@ -4,16 +4,24 @@ Layout::
 
     <releases_dir>/<city>/<release_id>/
         calls.parquet  calls.csv          the public rows (schema.CALLS_COLUMNS)
-        rollup_counts.parquet             exact GROUP BYs of the rows (schema.ROLLUPS)
-        rollup_minutes.parquet
+        rollup_overview.parquet           exact GROUP BYs of the rows (schema.ROLLUPS)
+        rollup_counts.parquet  rollup_minutes.parquet
         cube_precinct.parquet             finer than the rows, suppressed (schema.CUBES)
         data_dictionary.json  .md         generated from dashboard.data.schema
         manifest.json                     counts, privacy parameters, sha256 of every file
     <releases_dir>/<city>/CURRENT         the release id being served
 
-A release is written to a hidden temporary folder and renamed into place only when
-complete; CURRENT is switched with an atomic rename, so a failed build leaves the
-previous release serving.
+How a release is built (``build_release``): the internal rows (a DataFrame, or a
+Parquet file for inputs too large for memory) are projected, generalized and written by
+DuckDB, which streams and spills, so memory stays flat at 10M rows; pandas holds only
+the small precinct cube. pandas versions of each step (``reference_rows``,
+``precinct_cube``) are kept as the reference the tests compare the DuckDB path with.
+
+A release is written to a hidden temporary folder (``.building-<pid>-<token>``),
+re-checked there by ``dashboard.data.validate`` and renamed into place only when
+complete and clean; CURRENT is switched with an atomic rename. A failed, refused or
+killed build therefore leaves the previous release serving and intact; the next
+successful build removes the leftovers of a killed one.
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,9 +48,10 @@ from dashboard.data.schema import (
     CALLS_COLUMNS,
     CUBE_PRECINCT,
     CUBES,
-    INTERNAL_EXTRA_COLUMNS,
+    QUASI_IDENTIFIERS,
     ROLLUP_MINUTES,
     ROLLUPS,
+    Table,
     TimeGrain,
 )
 
@@ -67,19 +78,63 @@ class ReleaseInfo:
 
 
 def calls_arrow_schema() -> pa.Schema:
+    """The Arrow schema of ``calls.parquet``, from the contract (one writer, one schema)."""
     return pa.schema(
         [pa.field(c.name, _ARROW_TYPES[c.dtype], nullable=c.nullable) for c in CALLS_COLUMNS]
     )
 
 
-def public_rows(internal: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Project the internal frame onto the contract's coarse columns (no hour, no place below district)."""
+#: Columns of the internal table the builder reads. Every other column is never read,
+#: so nothing an export carries beyond these (addresses, points, narratives, keys) can
+#: reach a public file, whatever its name.
+INTERNAL_REQUIRED: tuple[str, ...] = (
+    *(c for c in CALLS_COLUMN_NAMES if c not in {"call_id", "week", "time_grain"}),
+    "received_hour",
+    "precinct",
+)
+
+#: Order of the published rows: city, time and place first (DuckDB's zone maps then skip
+#: row groups outside a filtered date range), then every other column. Ids are drawn in
+#: this order, so a row's ``call_id`` depends only on the published content and the seed,
+#: never on the order of the input export, which follows the exact call time.
+ROW_ORDER: tuple[str, ...] = (
+    "jurisdiction",
+    "week",
+    "district",
+    "call_category",
+    "time_grain",
+    "star_eligible",
+    "response_type",
+    "response_minutes",
+    "outcome",
+    "police_backup",
+    "unanswered_reason",
+    "repeat_contact_90d",
+)
+
+#: Rows per Parquet row group of ``calls.parquet`` (and per batch of drawn ids).
+ROW_GROUP_ROWS = 1_000_000
+
+#: DuckDB's working memory while building; sorts and joins beyond it spill to the
+#: build's scratch folder, which is what keeps a 10M-row build's memory flat.
+BUILD_MEMORY_LIMIT = "512MB"
+
+#: Prefix of a build's temporary folders inside ``<releases_dir>/<city>/``; the Store
+#: never reads them, and a successful build removes those of dead processes.
+BUILDING_PREFIX = ".building-"
+
+
+def public_rows(internal: pd.DataFrame) -> pd.DataFrame:
+    """pandas reference of the projection onto the contract's coarse columns.
+
+    No hour, no place below the district, no ``call_id`` yet (ids are drawn after
+    sorting, see ``ROW_ORDER``). ``build_release`` does the same in DuckDB.
+    """
     received = pd.to_datetime(internal["received_hour"])
     day = received.dt.normalize()
     week = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).astype("datetime64[s]")
-    rows = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "call_id": _random_ids(len(internal), rng),
             "jurisdiction": internal["jurisdiction"].astype("string").to_numpy(),
             "week": week.to_numpy(),
             "time_grain": TimeGrain.WEEK.value,
@@ -94,7 +149,20 @@ def public_rows(internal: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
             "repeat_contact_90d": internal["repeat_contact_90d"].astype(bool).to_numpy(),
         }
     )
-    return rows
+
+
+def reference_rows(
+    internal: pd.DataFrame, k: int = privacy.DEFAULT_K, seed: int = 0
+) -> tuple[pd.DataFrame, privacy.AnonymizationStats]:
+    """The published rows computed in pandas: the reference ``build_release`` is tested against.
+
+    Projection, ``privacy.k_anonymize``, ``ROW_ORDER``, then ids drawn in that order
+    from ``numpy.random.default_rng(seed)``. Holds every row in memory: tests only.
+    """
+    rows, stats = privacy.k_anonymize(public_rows(internal), k)
+    rows = rows.sort_values(list(ROW_ORDER), kind="stable", na_position="last").reset_index(drop=True)
+    rows.insert(0, "call_id", _random_ids(len(rows), np.random.default_rng(seed)))
+    return rows, stats
 
 
 def _random_ids(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -102,7 +170,26 @@ def _random_ids(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.char.mod("%016x", raw).astype(object)
 
 
-def _sha256(path: Path) -> str:
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _random_ids_arrow(n: int, rng: np.random.Generator) -> pa.Array:
+    """``_random_ids`` as an Arrow string array, without a Python object per id.
+
+    Same draws, same text (16 lower-case hex digits of a 63-bit number), about a
+    tenth of the memory: ids are made a row group (a million rows) at a time.
+    """
+    raw = rng.integers(0, 2**63 - 1, size=n, dtype=np.int64)
+    octets = raw.astype(">u8").view(np.uint8).reshape(n, 8)
+    digits = np.empty((n, 16), dtype=np.uint8)
+    digits[:, 0::2] = _HEX_DIGITS[octets >> 4]
+    digits[:, 1::2] = _HEX_DIGITS[octets & 0x0F]
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), n, [None, pa.py_buffer(digits)])
+    return fixed.cast(pa.binary()).cast(pa.string())
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MB chunks (release files can be gigabytes)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -144,10 +231,42 @@ def data_dictionary_markdown(synthetic: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_calls_parquet(rows: pd.DataFrame, path: Path) -> None:
-    table = pa.Table.from_pandas(rows[list(CALLS_COLUMN_NAMES)], schema=calls_arrow_schema(),
-                                 preserve_index=False)
-    pq.write_table(table, path, compression="zstd", row_group_size=1_000_000)
+def _write_calls_parquet(chunks: Iterable[pa.RecordBatch | pa.Table], path: Path,
+                         rng: np.random.Generator) -> int:
+    """Write sorted rows (every contract column but ``call_id``) with freshly drawn ids.
+
+    Rows are regrouped into row groups of exactly ``ROW_GROUP_ROWS`` and each group's ids
+    drawn as it is written, so memory holds one row group at a time, and the file depends
+    only on the rows and the seed, not on how the rows arrive (DuckDB batches or one
+    pandas table). Returns the number of rows written.
+    """
+    schema = calls_arrow_schema()
+    body = pa.schema([f for f in schema if f.name != "call_id"])
+
+    def to_group(table: pa.Table) -> pa.Table:
+        ids = _random_ids_arrow(table.num_rows, rng)
+        return pa.Table.from_arrays([ids, *table.columns], schema=schema)
+
+    written = 0
+    pending: list[pa.Table] = []
+    pending_rows = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for chunk in chunks:
+            table = chunk if isinstance(chunk, pa.Table) else pa.Table.from_batches([chunk])
+            pending.append(pa.Table.from_arrays([table.column(f.name).cast(f.type) for f in body],
+                                                schema=body))
+            pending_rows += table.num_rows
+            while pending_rows >= ROW_GROUP_ROWS:
+                whole = pa.concat_tables(pending)
+                writer.write_table(to_group(whole.slice(0, ROW_GROUP_ROWS)), row_group_size=ROW_GROUP_ROWS)
+                rest = whole.slice(ROW_GROUP_ROWS)
+                pending, pending_rows = [rest], rest.num_rows
+                written += ROW_GROUP_ROWS
+        if pending_rows or not written:
+            rest = pa.concat_tables(pending) if pending else body.empty_table()
+            writer.write_table(to_group(rest), row_group_size=ROW_GROUP_ROWS)
+            written += pending_rows
+    return written
 
 
 #: How each rollup measure is counted from the public rows (values are contract enums).
@@ -158,23 +277,37 @@ MEASURE_SQL = {
 }
 
 
+def rollup_sql(table: Table) -> str:
+    """The GROUP BY that makes ``table`` from a relation named ``calls`` (validate reuses it)."""
+    dims = [("date_trunc('month', week)::DATE AS month" if d == "month" else d) for d in table.dims]
+    measures = [f"{MEASURE_SQL[m]} AS {m}" for m in table.measures]
+    where = " WHERE response_minutes IS NOT NULL" if table is ROLLUP_MINUTES else ""
+    # Sorted by city and month so DuckDB's zone maps skip row groups outside a date range.
+    return f"SELECT {', '.join(dims + measures)} FROM calls{where} GROUP BY ALL ORDER BY ALL"
+
+
 def _write_rollups(con: duckdb.DuckDBPyConnection, out: Path) -> None:
+    """Rollups (exact GROUP BYs) and ``calls.csv``, both from the written ``calls.parquet``."""
     calls = con.read_parquet(str(out / "calls.parquet"))
     for table in ROLLUPS:
-        dims = [("date_trunc('month', week)::DATE AS month" if d == "month" else d) for d in table.dims]
-        measures = [f"{MEASURE_SQL[m]} AS {m}" for m in table.measures]
-        where = " WHERE response_minutes IS NOT NULL" if table is ROLLUP_MINUTES else ""
-        # Sorted by city and month so DuckDB's zone maps skip row groups outside a date range.
-        rel = calls.query(
-            "calls",
-            f"SELECT {', '.join(dims + measures)} FROM calls{where} GROUP BY ALL ORDER BY ALL",
-        )
+        rel = calls.query("calls", rollup_sql(table))
         rel.write_parquet(str(out / f"{table.name}.parquet"), compression="zstd")
-    calls.write_csv(str(out / "calls.csv"), header=True)
+    # One thread: the CSV writer keeps rows in order by buffering what parallel threads
+    # produce ahead, which needs more memory than BUILD_MEMORY_LIMIT at millions of rows.
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    con.execute("SET threads = 1")
+    try:
+        calls.write_csv(str(out / "calls.csv"), header=True)
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
 
 
-def precinct_cube(internal: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Calls by year x district x precinct x program x eligibility, small cells suppressed."""
+#: Margin of the precinct cube that is public elsewhere (derivable from the rows).
+CUBE_MARGIN: tuple[str, ...] = ("jurisdiction", "year", "district", "response_type", "star_eligible")
+
+
+def precinct_counts(internal: pd.DataFrame) -> pd.DataFrame:
+    """pandas reference of the precinct cube's GROUP BY (``build_release`` runs it in DuckDB)."""
     received = pd.to_datetime(internal["received_hour"])
     day = received.dt.normalize()
     monday = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
@@ -189,22 +322,253 @@ def precinct_cube(internal: pd.DataFrame, k: int) -> pd.DataFrame:
         }
     )
     frame = frame[frame["precinct"].notna()]
+    return frame.groupby(list(CUBE_PRECINCT.dims), observed=True).size().rename("n").reset_index()
+
+
+def suppressed_precinct_cube(counts: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Complete the precinct counts with zero cells, then suppress small cells.
+
+    Each margin group gets an explicit zero cell for every precinct seen in its district:
+    a group whose only non-zero cell is small could otherwise be read off the public
+    district total, and zero cells are what complementary suppression hides first.
+    Precincts are taken in sorted order, so which of two equal cells is hidden as a
+    complement depends on the data only, never on the order of the input rows.
+    """
     dims = list(CUBE_PRECINCT.dims)
-    margin = ["jurisdiction", "year", "district", "response_type", "star_eligible"]
-    cube = frame.groupby(dims, observed=True).size().rename("n").reset_index()
-    # Complete each margin group with explicit zero cells for every precinct seen in its
-    # district: a group whose only non-zero cell is small could otherwise be read off the
-    # public district total, and zero cells are what complementary suppression hides first.
-    precincts = frame[["jurisdiction", "district", "precinct"]].drop_duplicates()
-    groups = cube[margin].drop_duplicates()
+    margin = list(CUBE_MARGIN)
+    precincts = (
+        counts[["jurisdiction", "district", "precinct"]]
+        .drop_duplicates()
+        .sort_values(["jurisdiction", "district", "precinct"])
+    )
+    groups = counts[margin].drop_duplicates()
     grid = groups.merge(precincts, on=["jurisdiction", "district"])
-    cube = grid.merge(cube, on=dims, how="left")
+    cube = grid.merge(counts, on=dims, how="left")
     cube["n"] = cube["n"].fillna(0).astype("int64")
     return privacy.suppress_cells(cube[[*dims, "n"]], k, margin)
 
 
+def precinct_cube(internal: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Calls by year x district x precinct x program x eligibility, small cells suppressed.
+
+    The pandas reference of the cube ``build_release`` writes (its GROUP BY runs in DuckDB).
+    """
+    return suppressed_precinct_cube(precinct_counts(internal), k)
+
+
+def _precinct_counts_sql(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The precinct cube's GROUP BY over the staged rows, typed like ``precinct_counts``."""
+    dims = ", ".join(CUBE_PRECINCT.dims)
+    counts = con.execute(
+        f"SELECT {dims}, count(*)::BIGINT AS n FROM (SELECT *, year(week)::INTEGER AS year FROM staged) "
+        f"WHERE precinct IS NOT NULL GROUP BY ALL ORDER BY ALL"
+    ).df()
+    types = {"year": "int32", "star_eligible": bool, "n": "int64"}
+    return counts.astype({d: types.get(d, "string") for d in counts.columns})
+
+
+# -- staging the internal table in DuckDB ------------------------------------------------
+
+
+def _input_columns(internal: pd.DataFrame | Path) -> list[str]:
+    """Column names, read from the Parquet footer only: missing columns fail before any write."""
+    if isinstance(internal, pd.DataFrame):
+        return [str(c) for c in internal.columns]
+    try:
+        return list(pq.read_schema(internal).names)
+    except (OSError, pa.ArrowException) as exc:
+        raise ReleaseError(f"cannot read the internal Parquet file {internal}: {exc}") from exc
+
+
+def _frame_to_parquet(internal: pd.DataFrame, path: Path) -> Path:
+    """Write the columns the builder reads (and only those) for the DuckDB path."""
+    frame = internal[list(INTERNAL_REQUIRED)]
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, path, row_group_size=ROW_GROUP_ROWS)
+    return path
+
+
+def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
+    """A private DuckDB with bounded memory that spills into the build's scratch folder
+    (removed with it, or by the next build if this one is killed)."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
+    con.execute("SET temp_directory = ?", [str(scratch / "duckdb.tmp")])
+    con.execute("SET preserve_insertion_order = true")  # ORDER BY survives into the files
+    return con
+
+
+_BOOL_COLUMNS = {c.name for c in CALLS_COLUMNS if c.dtype == "bool"}
+
+
+def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Create the view ``staged``: the internal rows projected onto the contract's grain.
+
+    Only the columns in ``INTERNAL_REQUIRED`` are read. Refuses (ReleaseError) input
+    that cannot make a valid release: a time zone on ``received_hour`` (the week must be
+    the local one), NULLs in a column the contract says is never empty, values outside
+    the contract's enums, fractional minutes.
+    """
+    con.read_parquet(str(path)).create_view("internal")
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE internal)").fetchall())
+    if "TIME ZONE" in str(types["received_hour"]).upper():
+        raise ReleaseError("internal data: received_hour carries a time zone; give local wall-clock "
+                           "time (the week is the city's local ISO week)")
+    select = []
+    for column in CALLS_COLUMNS:
+        name = column.name
+        if name == "call_id":
+            continue
+        if name == "week":
+            select.append("date_trunc('week', received_hour::TIMESTAMP)::DATE AS week")
+        elif name == "time_grain":
+            select.append(f"'{TimeGrain.WEEK.value}' AS time_grain")
+        else:
+            sql_type = {"string": "VARCHAR", "bool": "BOOLEAN", "int": "INTEGER"}[column.dtype]
+            select.append(f"{name}::{sql_type} AS {name}")
+    select.append("precinct::VARCHAR AS precinct")
+    con.execute(f"CREATE TEMP VIEW staged AS SELECT {', '.join(select)} FROM internal")
+
+    checks: list[tuple[str, str, str]] = []  # (problem, condition on raw columns, example)
+    for column in CALLS_COLUMNS:
+        name = column.name
+        if name in {"call_id", "week", "time_grain"}:
+            continue
+        if not column.nullable:
+            checks.append((f"{name} is empty", f"{name} IS NULL", "NULL"))
+        values: tuple[str, ...] = column.values  # noqa: PD011 (a tuple, not pandas)
+        if values:
+            allowed = ", ".join(f"'{v}'" for v in values)
+            checks.append((f"{name} is not one of the contract's values",
+                           f"{name}::VARCHAR NOT IN ({allowed})", f"{name}::VARCHAR"))
+    checks.append(("received_hour is empty", "received_hour IS NULL", "NULL"))
+    minutes_type = str(types["response_minutes"]).upper()
+    if "INT" not in minutes_type and minutes_type != "NULL":
+        checks.append(("response_minutes is not a whole number",
+                       "response_minutes::DOUBLE <> round(response_minutes::DOUBLE)",
+                       "response_minutes::VARCHAR"))
+    counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _ in checks)
+    examples = ", ".join(f"any_value({ex}) FILTER (WHERE {cond})" for _, cond, ex in checks)
+    # Counting every cast also surfaces values DuckDB cannot convert (a ReleaseError).
+    casts = ", ".join(f"count({c})" for c in ("week", "star_eligible", "response_minutes",
+                                             "police_backup", "repeat_contact_90d"))
+    try:
+        found = con.execute(f"SELECT {counts}, {examples} FROM internal").fetchall()[0]
+        con.execute(f"SELECT {casts} FROM staged").fetchall()
+    except duckdb.Error as exc:
+        raise ReleaseError(f"internal data cannot be read as the contract's types: {exc}") from exc
+    problems = []
+    for i, (label, _, example) in enumerate(checks):
+        if found[i]:
+            shown = "" if example == "NULL" else f" (e.g. {found[i + len(checks)]!r})"
+            problems.append(f"{found[i]:,} rows where {label}{shown}")
+    if problems:
+        raise ReleaseError("internal data: " + "; ".join(problems))
+
+
+def _write_public_rows(con: duckdb.DuckDBPyConnection, path: Path, k: int, seed: int
+                       ) -> tuple[int, privacy.AnonymizationStats, int]:
+    """Generalize in DuckDB, then stream the sorted rows into ``calls.parquet``.
+
+    Returns (accepted rows, anonymization stats, published rows).
+    """
+    stats = privacy.k_anonymize_classes(con, "staged", k)
+    accepted = con.execute(f"SELECT coalesce(sum(n), 0)::BIGINT FROM {privacy.QI_MAP_TABLE}").fetchall()[0][0]
+    published = ", ".join(
+        (f"m.{c}" if c in QUASI_IDENTIFIERS else f"s.{c}") for c in CALLS_COLUMN_NAMES if c != "call_id"
+    )
+    join = " AND ".join(f"s.{c} = m.{c}_in" for c in QUASI_IDENTIFIERS)
+    order = ", ".join(f"{c} NULLS LAST" for c in ROW_ORDER)
+    rel = con.sql(
+        f"SELECT * FROM (SELECT {published} FROM staged s JOIN {privacy.QI_MAP_TABLE} m ON {join} "
+        f"WHERE NOT m.withheld) ORDER BY {order}"
+    )
+    reader = rel.to_arrow_reader(batch_size=ROW_GROUP_ROWS)
+    written = _write_calls_parquet(reader, path, np.random.default_rng(seed))
+    return int(accepted), stats, written
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process exists (signal 0 checks without delivering anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_builds(city_dir: Path) -> list[Path]:
+    """Remove temporary folders and pointer files left by builds whose process is gone.
+
+    A killed build leaves ``.building-<pid>-...`` behind; it was never published and
+    the Store never reads it. Folders of live processes (a concurrent build) are kept.
+    """
+    removed = []
+    for entry in city_dir.glob(f"{BUILDING_PREFIX}*"):
+        pid_text = entry.name[len(BUILDING_PREFIX):].split("-", 1)[0]
+        if pid_text.isdigit() and _pid_alive(int(pid_text)):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or folder to disk: a rename is only atomic after a crash if what it
+    points at reached the disk first."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _same_release(existing: Path, manifest: dict) -> bool:
+    """An existing folder holds the same release if its manifest matches but for ``created``."""
+    try:
+        old = json.loads((existing / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    strip = ("created", "release_id")
+    return {k: v for k, v in old.items() if k not in strip} == {
+        k: v for k, v in manifest.items() if k not in strip
+    }
+
+
+def _publish(tmp: Path, city_dir: Path, manifest: dict) -> str:
+    """Move the checked temporary folder into place under a release id that is free.
+
+    Never deletes or overwrites a release folder: the one CURRENT points at may be
+    serving. A rebuild of an identical release (same files, same manifest but for the
+    creation time) reuses the existing folder; a different one with the same id (same
+    rows, same day) gets a ``-2``, ``-3``... suffix.
+    """
+    base = manifest["release_id"]
+    release_id, n = base, 1
+    while (city_dir / release_id).exists():
+        if _same_release(city_dir / release_id, manifest):
+            shutil.rmtree(tmp)
+            return release_id
+        n += 1
+        release_id = f"{base}-{n}"
+    if release_id != base:
+        manifest = {**manifest, "release_id": release_id}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    for path in tmp.iterdir():
+        _fsync(path)
+    tmp.rename(city_dir / release_id)
+    _fsync(city_dir)
+    return release_id
+
+
 def build_release(
-    internal: pd.DataFrame,
+    internal: pd.DataFrame | Path,
     releases_dir: Path,
     *,
     city: str,
@@ -216,42 +580,52 @@ def build_release(
     rows_rejected: int = 0,
     extra_manifest: dict | None = None,
 ) -> ReleaseInfo:
-    """Turn an internal (never published) frame into a release folder and make it current."""
-    required = set(CALLS_COLUMN_NAMES) - {"call_id", "week", "time_grain"}
-    required |= {c.name for c in INTERNAL_EXTRA_COLUMNS} - {"person_key", "neighborhood", "council_district"}
-    missing = sorted(required - set(internal.columns))
+    """Turn internal (never published) rows into a checked release folder and make it current.
+
+    ``internal`` is a DataFrame or the path of a Parquet file with the same columns
+    (``INTERNAL_REQUIRED``; any other column is ignored). The heavy work runs in DuckDB
+    over the Parquet file, so memory stays flat for tens of millions of rows; a
+    DataFrame is first written to a scratch Parquet file and takes the same path.
+
+    The release is written to ``<city>/.building-<pid>-<token>/``, checked by
+    ``dashboard.data.validate`` (every privacy rule, every checksum), and only then
+    moved into place and pointed at by CURRENT. Any failure, a violation included
+    (ReleaseError), leaves the previous release current and untouched.
+    """
+    from dashboard.data import validate  # here: validate imports this module
+
+    missing = sorted(set(INTERNAL_REQUIRED) - set(_input_columns(internal)))
     if missing:
         raise ReleaseError(f"internal frame lacks columns: {', '.join(missing)}")
-
-    rng = np.random.default_rng(seed)
-    rows = public_rows(internal, rng)
-    rows, stats = privacy.k_anonymize(rows, k)
-    rows = rows.sort_values(["jurisdiction", "week", "district", "call_category", "call_id"],
-                            kind="stable").reset_index(drop=True)
+    if int(k) < 2:
+        raise ReleaseError(f"k must be at least 2 (got {k})")
 
     city_dir = releases_dir / city
     city_dir.mkdir(parents=True, exist_ok=True)
-    tmp = city_dir / f".building-{os.getpid()}-{rng.integers(1 << 30)}"
-    tmp.mkdir()
+    token = f"{BUILDING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    tmp = city_dir / token
+    scratch = city_dir / f"{token}.scratch"
+    scratch.mkdir()
     try:
-        _write_calls_parquet(rows, tmp / "calls.parquet")
-        con = duckdb.connect()
+        internal_path = (_frame_to_parquet(internal, scratch / "internal.parquet")
+                         if isinstance(internal, pd.DataFrame) else Path(internal))
+        con = _connect(scratch)
         try:
-            con.execute("SET enable_progress_bar = false")
+            _stage(con, internal_path)
+            tmp.mkdir()
+            accepted, stats, published = _write_public_rows(con, tmp / "calls.parquet", k, seed)
             _write_rollups(con, tmp)
+            cube = suppressed_precinct_cube(_precinct_counts_sql(con), k)
         finally:
             con.close()
-        cube = precinct_cube(internal, k)
         cube.to_parquet(tmp / f"{CUBE_PRECINCT.name}.parquet", index=False, compression="zstd")
         (tmp / "data_dictionary.json").write_text(json.dumps(data_dictionary(), indent=2) + "\n")
         (tmp / "data_dictionary.md").write_text(data_dictionary_markdown(synthetic))
 
-        files = {p.name: {"sha256": _sha256(p), "bytes": p.stat().st_size}
+        files = {p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
                  for p in sorted(tmp.iterdir()) if p.is_file()}
-        release_id = datetime.now(UTC).strftime("%Y%m%d") + "-" + files["calls.parquet"]["sha256"][:8]
-        accepted = len(internal)
         manifest = {
-            "release_id": release_id,
+            "release_id": datetime.now(UTC).strftime("%Y%m%d") + "-" + files["calls.parquet"]["sha256"][:8],
             "city": city,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "source": source,
@@ -260,7 +634,7 @@ def build_release(
                 "read": accepted + rows_rejected if rows_read is None else rows_read,
                 "accepted": accepted,
                 "rejected": rows_rejected,
-                "published": len(rows),
+                "published": published,
                 "generalized_time": stats.generalized_time,
                 "generalized_place": stats.generalized_place,
                 "generalized_category": stats.generalized_category,
@@ -276,24 +650,32 @@ def build_release(
             **(extra_manifest or {}),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        final = city_dir / release_id
-        if final.exists():
-            shutil.rmtree(final)
-        tmp.rename(final)
+        violations = validate.validate_release(tmp, k=k)
+        if violations:
+            raise ReleaseError(
+                f"release for {city!r} not published: {len(violations)} violation(s):\n"
+                + "\n".join(f"- {v}" for v in violations)
+            )
+        release_id = _publish(tmp, city_dir, manifest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     set_current(city_dir, release_id)
-    return read_release_info(final)
+    clean_stale_builds(city_dir)
+    return read_release_info(city_dir / release_id)
 
 
 def set_current(city_dir: Path, release_id: str) -> None:
-    """Point CURRENT at ``release_id`` with an atomic rename."""
-    tmp = city_dir / f".{CURRENT_POINTER}.tmp"
-    tmp.write_text(release_id + "\n")
+    """Point CURRENT at ``release_id`` with an atomic rename (readers see old or new, never half)."""
+    tmp = city_dir / f"{BUILDING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.{CURRENT_POINTER}"
+    with tmp.open("w") as fh:
+        fh.write(release_id + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, city_dir / CURRENT_POINTER)
-
-
+    _fsync(city_dir)
 def current_release_dir(releases_dir: Path, city: str) -> Path:
     pointer = releases_dir / city / CURRENT_POINTER
     try:

@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+import os
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -100,3 +102,147 @@ def test_a_failed_build_keeps_the_previous_release_current(tmp_path, monkeypatch
 def test_data_dictionary_covers_every_column():
     names = [c["name"] for c in data_dictionary()["calls"]]
     assert tuple(names) == CALLS_COLUMN_NAMES
+
+
+# -- the DuckDB build equals the pandas reference -----------------------------------------
+
+
+def random_internal_frame(n: int, seed: int) -> pd.DataFrame:
+    """Internal rows with every kind of value: small and big classes, NULL minutes and
+    reasons, calls without a precinct, a column that must never be published."""
+    from dashboard.data.schema import CallCategory, Outcome, ResponseType, UnansweredReason
+
+    rng = np.random.default_rng(seed)
+    hours = pd.Timestamp("2022-12-26") + pd.to_timedelta(rng.integers(0, 24 * 7 * 40, n), unit="h")
+    district = rng.choice(["1", "2", "3", "citywide"], n, p=[0.5, 0.3, 0.15, 0.05])
+    precinct = np.where(district == "citywide", None,
+                        np.char.add(district.astype(str), rng.choice(["11", "12", "13"], n)))
+    minutes = pd.array(rng.integers(1, 90, n), dtype="Int32")
+    minutes[rng.random(n) < 0.1] = pd.NA
+    reason = pd.array(rng.choice([r.value for r in UnansweredReason], n), dtype="string")
+    reason[rng.random(n) < 0.7] = pd.NA
+    return pd.DataFrame({
+        "jurisdiction": "denver",
+        "received_hour": hours,
+        "district": district,
+        "precinct": pd.array(precinct, dtype="string"),
+        "neighborhood": None,
+        "council_district": None,
+        "call_category": rng.choice([c.value for c in CallCategory], n, p=[0.4, 0.2, 0.1, 0.1, 0.1, 0.04,
+                                                                          0.03, 0.02, 0.01]),
+        "star_eligible": rng.random(n) < 0.4,
+        "response_type": rng.choice([r.value for r in ResponseType], n),
+        "response_minutes": minutes,
+        "outcome": rng.choice([o.value for o in Outcome], n),
+        "police_backup": rng.random(n) < 0.05,
+        "unanswered_reason": reason,
+        "repeat_contact_90d": rng.random(n) < 0.2,
+        "person_key": pd.array(np.char.mod("p%07d", rng.integers(0, 500, n)), dtype="string"),
+        "caller_phone": "303-555-0100",
+    })
+
+
+def reference_calls_parquet(internal: pd.DataFrame, path, k: int, seed: int):
+    """The pandas reference rows, written by the same Parquet writer as the builder."""
+    import pyarrow as pa
+
+    from dashboard.data.release import _write_calls_parquet, calls_arrow_schema, reference_rows
+
+    rows, stats = reference_rows(internal, k, seed)
+    body = pa.schema([f for f in calls_arrow_schema() if f.name != "call_id"])
+    table = pa.Table.from_pandas(rows.drop(columns=["call_id"]), schema=body, preserve_index=False)
+    _write_calls_parquet([table], path, np.random.default_rng(seed))
+    return rows, stats
+
+
+@pytest.mark.parametrize("k", [5, 11])
+def test_duckdb_build_equals_the_pandas_reference(tmp_path, k):
+    from dashboard.data.release import precinct_cube
+
+    lone = tiny_internal_frame().head(1).assign(received_hour=pd.Timestamp("2031-05-07 03:00"))
+    internal = pd.concat([tiny_internal_frame(), random_internal_frame(6000, seed=k), lone],
+                         ignore_index=True)
+    info = build_release(internal, tmp_path / "releases", city="denver", source="x", synthetic=True,
+                         k=k, seed=42)
+    ref_rows, ref_stats = reference_calls_parquet(internal, tmp_path / "reference.parquet", k, 42)
+
+    calls = pd.read_parquet(info.path / "calls.parquet")
+    assert calls["call_id"].tolist() == ref_rows["call_id"].tolist()  # same ids, same order
+    assert (info.path / "calls.parquet").read_bytes() == (tmp_path / "reference.parquet").read_bytes()
+    manifest = json.loads((info.path / "manifest.json").read_text())
+    assert {f: manifest["rows"][f] for f in ref_stats.__dataclass_fields__} == vars(ref_stats)
+    assert manifest["rows"]["published"] == len(ref_rows) == len(calls)
+    assert ref_stats.generalized_time > 0 and ref_stats.withheld > 0  # the ladder was exercised
+    cube = pd.read_parquet(info.path / f"{CUBE_PRECINCT.name}.parquet")
+    pd.testing.assert_frame_equal(cube, precinct_cube(internal, k))
+    assert cube["suppressed"].any() and (~cube["suppressed"]).any()
+
+
+def test_a_parquet_file_builds_the_same_release_as_a_frame(tmp_path):
+    internal = random_internal_frame(3000, seed=3)
+    from_frame = build_release(internal, tmp_path / "a", city="denver", source="x", synthetic=True, seed=9)
+    parquet = tmp_path / "internal.parquet"
+    internal.to_parquet(parquet, index=False)
+    from_file = build_release(parquet, tmp_path / "b", city="denver", source="x", synthetic=True, seed=9)
+    a = json.loads((from_frame.path / "manifest.json").read_text())
+    b = json.loads((from_file.path / "manifest.json").read_text())
+    assert a["files"] == b["files"] and a["rows"] == b["rows"]
+    assert from_frame.release_id == from_file.release_id
+
+
+def test_no_column_outside_the_contract_reaches_any_file(tmp_path):
+    internal = random_internal_frame(2000, seed=4)
+    info = build_release(internal, tmp_path, city="denver", source="x", synthetic=True)
+    for path in info.path.iterdir():
+        if path.suffix == ".parquet":
+            columns = set(pd.read_parquet(path).columns)
+            allowed = {"precinct"} if path.name == f"{CUBE_PRECINCT.name}.parquet" else set()
+            assert not columns & (FORBIDDEN | {"caller_phone"}) - allowed, path.name
+        text = path.read_bytes()
+        assert b"555-0100" not in text and b"caller_phone" not in text, path.name
+
+
+# -- refusing bad internal data, versioned folders, leftovers ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda f: f.assign(district=f["district"].where(f.index > 3, None)),
+         "4 rows where district is empty"),
+        (lambda f: f.assign(outcome=f["outcome"].where(f.index > 0, "booked")),
+         "outcome is not one of the contract's values \\(e.g. 'booked'\\)"),
+        (lambda f: f.assign(received_hour=f["received_hour"].dt.tz_localize("America/Denver")), "time zone"),
+        (lambda f: f.assign(response_minutes=f["response_minutes"].astype(float) + 0.5), "whole number"),
+        (lambda f: f.assign(star_eligible="maybe"), "cannot be read as the contract's types"),
+    ],
+    ids=["null-district", "unknown-outcome", "tz-aware", "fractional-minutes", "not-a-bool"],
+)
+def test_internal_data_that_cannot_make_a_valid_release_is_refused_by_name(tmp_path, change, message):
+    with pytest.raises(ReleaseError, match=message):
+        build_release(change(tiny_internal_frame()), tmp_path, city="denver", source="x", synthetic=True)
+    assert not [p for p in (tmp_path / "denver").iterdir()]  # nothing written, nothing left
+
+
+def test_rebuilding_never_overwrites_a_published_release(tmp_path):
+    first = build_release(tiny_internal_frame(), tmp_path, city="denver", source="x", synthetic=True)
+    again = build_release(tiny_internal_frame(), tmp_path, city="denver", source="x", synthetic=True)
+    assert again.release_id == first.release_id  # identical: the folder is reused as is
+    other = build_release(tiny_internal_frame(), tmp_path, city="denver", source="y", synthetic=True)
+    assert other.release_id == f"{first.release_id}-2"  # same rows, new manifest: a new folder
+    assert current_release_dir(tmp_path, "denver") == other.path
+    assert json.loads((first.path / "manifest.json").read_text())["source"] == "x"
+    assert sorted(p.name for p in (tmp_path / "denver").iterdir()) == sorted(
+        ["CURRENT", first.release_id, other.release_id])
+
+
+def test_a_successful_build_removes_leftovers_of_dead_builds_only(tmp_path):
+    city_dir = tmp_path / "denver"
+    dead = city_dir / ".building-999999999-dead"
+    live = city_dir / f".building-{os.getpid()}-concurrent"
+    (dead / "sub").mkdir(parents=True)
+    live.mkdir()
+    (city_dir / ".building-999999999-x.CURRENT").write_text("half")
+    build_release(tiny_internal_frame(), tmp_path, city="denver", source="x", synthetic=True)
+    assert not dead.exists() and not (city_dir / ".building-999999999-x.CURRENT").exists()
+    assert live.exists()
