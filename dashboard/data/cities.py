@@ -133,6 +133,14 @@ def load_city(path: Path) -> City:
         raise CityConfigError(f"{path}: {exc}") from exc
 
 
+def city_config_path(cities_dir: Path, city_id: str) -> Path:
+    """The TOML file whose ``id`` is ``city_id`` (file names need not match ids)."""
+    for path in sorted(cities_dir.glob("*.toml")):
+        if load_city(path).id == city_id:
+            return path
+    raise CityConfigError(f"no city configuration with id {city_id!r} in {cities_dir}")
+
+
 def load_cities(cities_dir: Path) -> dict[str, City]:
     """Every ``*.toml`` in ``cities_dir``, keyed by city id, in file-name order."""
     cities = {}

@@ -1,0 +1,66 @@
+"""The sample is made as a city would make a release: raw export -> ingest. Nothing in the
+export that identifies a person, a place or an incident reaches any published file."""
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.data.cities import city_config_path, load_cities
+from dashboard.data.ingest import ingest
+from dashboard.data.raw_export import IDENTIFIER_COLUMNS, write_raw_export
+from dashboard.data.sample import generate
+from dashboard.settings import REPO_ROOT, Settings
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sample-export")
+    shutil.copytree(REPO_ROOT / "data" / "cities", root / "cities")
+    settings = Settings(data_dir=root)
+    cities = {"denver": load_cities(settings.cities_dir)["denver"]}
+    frame = generate(cities, seed=5, scale=0.03, geo_dir=settings.geo_dir)["denver"]
+    raw_path = write_raw_export(frame, root / "export.csv", np.random.default_rng(1))
+    result = ingest(raw_path, city_config_path(settings.cities_dir, "denver"), settings.releases_dir,
+                    geo_dir=settings.geo_dir, k=11, synthetic=True, salt="test")
+    raw = pd.read_csv(raw_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return raw, result
+
+
+def test_every_row_is_accounted_for(exported):
+    raw, result = exported
+    assert result.tally.read == len(raw) == result.tally.accepted + result.tally.rejected
+    assert result.tally.rejected < 0.001 * len(raw)
+
+
+def test_no_identifier_survives_in_any_published_file(exported):
+    raw, result = exported
+    text = "\n".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in sorted(result.release.path.rglob("*"))
+        if p.is_file() and p.suffix in {".csv", ".json", ".md"}
+    )
+    text += "\n".join(p.read_text(errors="replace") for p in result.rejects_file.parent.glob("*.csv"))
+    for column in ("Incident Number", "Address", "Person ID", "Narrative", "Caller Phone"):
+        sample = raw[column].drop_duplicates().head(300)
+        leaked = [v for v in sample if v and v in text]
+        assert not leaked, f"{column} values found in the release: {leaked[:3]}"
+    for column in ("Longitude", "Latitude"):
+        values = [v for v in raw[column].drop_duplicates().head(300) if len(v) >= 8]
+        assert not [v for v in values if v in text], column
+    parquet_columns = set(pd.read_parquet(result.release.path / "calls.parquet").columns)
+    assert not parquet_columns & {c.lower() for c in IDENTIFIER_COLUMNS}
+
+
+def test_the_export_round_trips_to_the_generators_values(exported):
+    """Program shares in the published rows match the export's unit types (withheld rows
+    for privacy are a handful, so shares agree within half a point)."""
+    raw, result = exported
+    calls = pd.read_parquet(result.release.path / "calls.parquet")
+    units = {"STAR": "STAR", "CIRU": "CO_RESPONDER", "CIT PATROL": "CIT_OFFICER", "PATROL": "PATROL"}
+    exported_share = raw["Unit Type"].map(units).value_counts(normalize=True)
+    published_share = calls["response_type"].value_counts(normalize=True)
+    for program, share in exported_share.items():
+        assert abs(published_share.get(program, 0) - share) < 0.005, program
+    assert len(calls) <= result.tally.accepted
