@@ -1445,6 +1445,81 @@ is kept when the benchmark re-runs.
 # ----------------------------------------------------------------------------------
 
 
+# ----------------------------------------------------------------------------------
+# Ingest throughput (issue 3): a synthetic CAD export through `crisis-dashboard ingest`
+# ----------------------------------------------------------------------------------
+
+INGEST_START, INGEST_END = "<!-- ingest:start -->", "<!-- ingest:end -->"
+
+
+def _ingest_run(data_dir: str, geo_dir: str, rows: int, seed: int) -> dict[str, Any]:
+    """In a fresh process: export ~``rows`` Denver calls with identifiers, then ingest them."""
+    import tempfile
+
+    from dashboard.data.cities import city_config_path
+    from dashboard.data.ingest import ingest
+    from dashboard.data.raw_export import write_raw_export
+    from dashboard.data.sample import generate
+
+    settings = Settings(data_dir=Path(data_dir), geo_dir=Path(geo_dir))
+    city = load_cities(settings.cities_dir)["denver"]
+    scale = rows / 145_000  # Denver's calls at scale 1.0
+    frame = generate({"denver": city}, seed=seed, scale=scale, geo_dir=settings.geo_dir)["denver"]
+    with tempfile.TemporaryDirectory(prefix="crisis-bench-ingest-") as tmp:
+        raw = write_raw_export(frame, Path(tmp) / "export.csv", np.random.default_rng(seed))
+        del frame
+        rss_before = _rss_mb()
+        t0 = time.perf_counter()
+        result = ingest(raw, city_config_path(settings.cities_dir, "denver"), Path(tmp) / "releases",
+                        geo_dir=settings.geo_dir, k=settings.privacy_k, synthetic=True, salt="bench")
+        seconds = time.perf_counter() - t0
+        return {
+            "rows_read": result.tally.read,
+            "accepted": result.tally.accepted,
+            "rejected": result.tally.rejected,
+            "bytes": raw.stat().st_size,
+            "seconds": seconds,
+            "rows_per_s": result.tally.read / seconds,
+            "rss_before_mb": rss_before,
+            "peak_rss_mb": _peak_rss_mb(),
+        }
+
+
+def run_ingest_bench(settings: Settings, rows: int = 1_000_000, seed: int = 7) -> dict[str, Any]:
+    return _in_fresh_process(_ingest_run, str(settings.data_dir), str(settings.geo_dir), rows, seed)
+
+
+def render_ingest(r: dict[str, Any]) -> str:
+    return "\n".join([
+        INGEST_START,
+        "## Ingest throughput (`crisis-dashboard ingest`, synthetic Denver CAD export)",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| rows read (accepted + rejected) | {r['rows_read']:,} ({r['accepted']:,} + {r['rejected']:,}) |",
+        f"| export size (CSV with identifiers) | {r['bytes'] / MB:,.0f} MB |",
+        f"| wall time, parse + map + spatial join + repeat contacts + release + validate | "
+        f"{r['seconds']:.1f} s |",
+        f"| throughput | {r['rows_per_s']:,.0f} rows/s |",
+        f"| peak resident memory of the ingest process | {r['peak_rss_mb']:,.0f} MB "
+        f"(before ingest: {r['rss_before_mb']:,.0f} MB, the generator's leftovers) |",
+        INGEST_END,
+        "",
+    ])
+
+
+def update_ingest_section(out: Path, r: dict[str, Any]) -> None:
+    """Replace (or append) the ingest block of RESULTS.md, leaving the rest untouched."""
+    text = out.read_text() if out.exists() else ""
+    block = render_ingest(r)
+    if INGEST_START in text and INGEST_END in text:
+        a, b = text.index(INGEST_START), text.index(INGEST_END) + len(INGEST_END)
+        text = text[:a] + block.rstrip("\n") + text[b:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    out.write_text(text)
+
+
 def main(args: argparse.Namespace, settings: Settings) -> int:
     sizes: list[int] = list(args.sizes)
     repeat: int = int(args.repeat)
@@ -1457,7 +1532,15 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         bench_size(size, settings, repeat=repeat, regenerate=regenerate, server=server) for size in sizes
     ]
     out.parent.mkdir(parents=True, exist_ok=True)
+    previous_ingest = out.read_text() if out.exists() else ""
     out.write_text(render_results(results, machine, command, _existing_notes(out)))
+    if getattr(args, "skip_ingest", False) and INGEST_START in previous_ingest:
+        a = previous_ingest.index(INGEST_START)
+        b = previous_ingest.index(INGEST_END) + len(INGEST_END)
+        out.write_text(out.read_text().rstrip("\n") + "\n\n" + previous_ingest[a:b] + "\n")
+    elif not getattr(args, "skip_ingest", False):
+        print("ingest: 1M-row synthetic export through crisis-dashboard ingest")
+        update_ingest_section(out, run_ingest_bench(settings))
     print(f"wrote {out}")
     failed = [row for r in results if r["size"] >= 10_000_000 for row in target_rows(r) if row[3] is False]
     for name, budget, measured, _ in failed:

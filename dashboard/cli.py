@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="benchmarks/RESULTS.md", help="where to write the results")
     p.add_argument("--regenerate", action="store_true", help="rebuild the bench data even if present")
     p.add_argument("--no-server", action="store_true", help="skip the gunicorn and browser measurements")
+    p.add_argument("--skip-ingest", action="store_true", help="keep the last ingest throughput figures")
     p.set_defaults(func=_bench)
     return parser
 
