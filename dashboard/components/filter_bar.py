@@ -50,6 +50,13 @@ def program_options(
     return [{"label": program_label(p, lang, labels), "value": p.value} for p in programs]
 
 
+def has_district_choice(catalog: Catalog) -> bool:
+    """The release places calls below city level (police districts, or a place column such
+    as Lane County's cities), so a district filter means something; boundary files are
+    needed only for the map."""
+    return any(d != CITYWIDE for d in catalog.districts)
+
+
 def district_label(district: str, city: City, lang: str, *, short: bool = False) -> str:
     """ "Police district 3" ("3" when ``short``, under a "Police district" legend), or
     the plain words for calls placed only at city level."""
@@ -158,7 +165,7 @@ def filter_bar(
                         t("filters.districts", lang, label=city.geo.district_label),
                         districts,
                         checked(filters.districts, districts),
-                        hidden=not city.has_districts,
+                        hidden=not has_district_choice(catalog),
                     ),
                     _checklist(
                         None,

@@ -36,6 +36,7 @@ from dashboard.components.filter_bar import (
     district_label,
     district_options,
     filter_bar,
+    has_district_choice,
     month_options,
     program_options,
 )
@@ -218,7 +219,7 @@ def _scope(view: View, city: City, catalog: Catalog) -> str:
     """ "Jan 2024 to Dec 2024 · all police districts · all call categories · all programs"."""
     f, lang = view.filters, view.lang
     parts = [_period(f, lang)]
-    if city.has_districts:
+    if has_district_choice(catalog):
         if f.districts:
             names = ", ".join(district_label(d, city, lang) for d in f.districts)
             parts.append(names)
@@ -711,7 +712,7 @@ def on_city_change(city: object, start: object, end: object, level: object, lang
         "programs": [o["value"] for o in programs],
         "district_options": districts,
         "districts": [o["value"] for o in districts],
-        "districts_hidden": not city_cfg.has_districts,
+        "districts_hidden": not has_district_choice(catalog),
         "metric_options": _metric_options(city_cfg, lang),
         "level_options": levels,
         "level": level if level in [o["value"] for o in levels] else DEFAULT_LEVEL,
