@@ -31,7 +31,7 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +51,7 @@ from dashboard.data.schema import (
     QUASI_IDENTIFIERS,
     ROLLUP_MINUTES,
     ROLLUPS,
+    Column,
     Table,
     TimeGrain,
 )
@@ -186,6 +187,24 @@ def _random_ids_arrow(n: int, rng: np.random.Generator) -> pa.Array:
     digits[:, 1::2] = _HEX_DIGITS[octets & 0x0F]
     fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), n, [None, pa.py_buffer(digits)])
     return fixed.cast(pa.binary()).cast(pa.string())
+
+
+def contract_sql_checks(
+    include: Collection[str] | None = None, exclude: Collection[str] = ()
+) -> list[tuple[Column, str, str]]:
+    """The contract's row rules as SQL: (column, "empty" | "enum", condition true on a bad
+    row). One source for the build's input check and ``validate``'s output check."""
+    out: list[tuple[Column, str, str]] = []
+    for column in CALLS_COLUMNS:
+        if column.name in exclude or (include is not None and column.name not in include):
+            continue
+        if not column.nullable:
+            out.append((column, "empty", f"{column.name} IS NULL"))
+        values: tuple[str, ...] = column.values  # noqa: PD011 (a tuple, not pandas)
+        if values:
+            allowed = ", ".join(f"'{v}'" for v in values)
+            out.append((column, "enum", f"{column.name}::VARCHAR NOT IN ({allowed})"))
+    return out
 
 
 def sha256_file(path: Path) -> str:
@@ -431,17 +450,12 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     con.execute(f"CREATE TEMP VIEW staged AS SELECT {', '.join(select)} FROM internal")
 
     checks: list[tuple[str, str, str]] = []  # (problem, condition on raw columns, example)
-    for column in CALLS_COLUMNS:
+    for column, kind, condition in contract_sql_checks(exclude={"call_id", "week", "time_grain"}):
         name = column.name
-        if name in {"call_id", "week", "time_grain"}:
-            continue
-        if not column.nullable:
-            checks.append((f"{name} is empty", f"{name} IS NULL", "NULL"))
-        values: tuple[str, ...] = column.values  # noqa: PD011 (a tuple, not pandas)
-        if values:
-            allowed = ", ".join(f"'{v}'" for v in values)
-            checks.append((f"{name} is not one of the contract's values",
-                           f"{name}::VARCHAR NOT IN ({allowed})", f"{name}::VARCHAR"))
+        if kind == "empty":
+            checks.append((f"{name} is empty", condition, "NULL"))
+        else:
+            checks.append((f"{name} is not one of the contract's values", condition, f"{name}::VARCHAR"))
     checks.append(("received_hour is empty", "received_hour IS NULL", "NULL"))
     minutes_type = str(types["response_minutes"]).upper()
     if "INT" not in minutes_type and minutes_type != "NULL":

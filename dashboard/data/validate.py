@@ -48,6 +48,7 @@ from dashboard.data.release import (
     CURRENT_POINTER,
     MANIFEST,
     calls_arrow_schema,
+    contract_sql_checks,
     rollup_sql,
     sha256_file,
 )
@@ -342,16 +343,12 @@ class _Check:
     def value_conditions(self, present: set[str]) -> list[tuple[str, str, str]]:
         """NULLs where the contract forbids them, enum values, random-looking ids."""
         conditions: list[tuple[str, str, str]] = []
-        for column in CALLS_COLUMNS:
-            if column.name not in present:
-                continue
-            if not column.nullable:
-                conditions.append((f"column {column.name!r} is empty", f"{column.name} IS NULL", "NULL"))
-            values: tuple[str, ...] = column.values  # noqa: PD011 (a tuple, not pandas)
-            if values:
-                allowed = ", ".join(f"'{v}'" for v in values)
+        for column, kind, condition in contract_sql_checks(include=present):
+            if kind == "empty":
+                conditions.append((f"column {column.name!r} is empty", condition, "NULL"))
+            else:
                 conditions.append((f"column {column.name!r} has values outside the contract",
-                                   f"{column.name}::VARCHAR NOT IN ({allowed})", column.name))
+                                   condition, column.name))
         if "call_id" in present:
             conditions.append(("call_id is not 16 hex digits (a random id)",
                                "NOT regexp_full_match(call_id::VARCHAR, '[0-9a-f]{16}')", "call_id"))
