@@ -712,3 +712,35 @@ def read_release_info(path: Path) -> ReleaseInfo:
         synthetic=bool(manifest["synthetic"]),
         path=path,
     )
+
+
+def read_manifest(path: Path) -> dict:
+    """The manifest of the release folder ``path`` (raises ReleaseError if absent or broken)."""
+    try:
+        return json.loads((path / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise ReleaseError(f"{path}: no readable {MANIFEST}: {exc}") from exc
+
+
+def list_releases(releases_dir: Path, city: str) -> list[dict]:
+    """Every complete release of ``city``, newest first, as its manifest plus ``current``.
+
+    The changelog page and ``/api/v1/releases`` both read this, so they list the same
+    releases. Folders without a readable manifest (a build in progress, a stale
+    ``.tmp-`` folder) are skipped, never shown half-made.
+    """
+    city_dir = releases_dir / city
+    try:
+        current = (city_dir / CURRENT_POINTER).read_text().strip()
+    except OSError:
+        current = None
+    out = []
+    for path in sorted(city_dir.iterdir()) if city_dir.is_dir() else []:
+        if not path.is_dir() or path.name.startswith(".") or not (path / MANIFEST).is_file():
+            continue
+        try:
+            manifest = read_manifest(path)
+        except ReleaseError:
+            continue
+        out.append({**manifest, "current": manifest.get("release_id") == current})
+    return sorted(out, key=lambda m: (m.get("created", ""), m.get("release_id", "")), reverse=True)
