@@ -20,7 +20,9 @@ here knows a city. The steps, and why each is where it is:
    addresses, names and narratives, and the rejects file sits next to public releases.
    Only for an unknown code is the (truncated) label quoted, because the analyst needs
    it to fix the config, and the config refuses to value-map an identifier column.
-   ``read = accepted + rejected`` is printed and stored in the manifest.
+   ``read = accepted + rejected`` is printed and stored in the manifest. A duration
+   that cannot be right (response or busy minutes negative, over a day, unparseable)
+   is nulled and counted, never a reason to reject: the call still happened.
 4. **Repeat contacts** are computed by DuckDB over the temporary file (a window over a
    salted hash of the person column, ordered by time), then the hash is dropped. The
    salt comes from ``CRISIS_PERSON_SALT`` (or the caller) or is random per run; it is
@@ -760,6 +762,35 @@ def _minutes(chunk: Chunk, cfg: IngestConfig, received: pd.Series,
     return pd.Series(pd.array(minutes, dtype="Float64")).astype("Int32"), counts
 
 
+def _busy(chunk: Chunk, cfg: IngestConfig, received: pd.Series,
+          ok: np.ndarray) -> tuple[pd.Series, MinuteCounts]:
+    """Busy minutes: whole minutes from the unit being dispatched (or, without a dispatch
+    column, the call being received) to the unit clearing the call.
+
+    A negative, over-a-day or unparseable duration is a data error in the timestamps, not
+    in the call: the minutes are nulled and counted (the summary warns), the row is kept.
+    A blank cleared (or dispatched) time is simply no duration: most calls have none.
+    """
+    frame, n = chunk.frame, len(chunk.frame)
+    spec = cfg.response
+    if spec.cleared is None:
+        return pd.Series(pd.array([pd.NA] * n, dtype="Int32")), MinuteCounts()
+    raw = frame[spec.cleared.column]
+    cleared = parse_times(raw, spec.cleared, cfg.city.timezone)
+    unparseable = cleared.isna().to_numpy() & ~_blank(raw)
+    start = received
+    if spec.dispatched is not None:
+        raw = frame[spec.dispatched.column]
+        start = parse_times(raw, spec.dispatched, cfg.city.timezone)
+        unparseable |= start.isna().to_numpy() & ~_blank(raw)
+    minutes = ((cleared - start).dt.total_seconds() / 60).to_numpy(dtype=float, na_value=np.nan)
+    negative = minutes < 0
+    over = minutes > MAX_MINUTES
+    counts = MinuteCounts(int((negative & ok).sum()), int((over & ok).sum()), int((unparseable & ok).sum()))
+    minutes = np.where(negative | over | unparseable, np.nan, np.rint(minutes))
+    return pd.Series(pd.array(minutes, dtype="Float64")).astype("Int32"), counts
+
+
 def _place_from_points(chunk: Chunk, cfg: IngestConfig, assigner: Assigner,
                        rej: Rejects) -> dict[str, np.ndarray]:
     points = cfg.points
@@ -836,7 +867,7 @@ STAGE_SCHEMA = pa.schema([
     ("neighborhood", pa.string()), ("council_district", pa.string()), ("call_category", pa.string()),
     ("star_eligible", pa.bool_()), ("response_type", pa.string()), ("response_minutes", pa.int32()),
     ("outcome", pa.string()), ("police_backup", pa.bool_()), ("unanswered_reason", pa.string()),
-    ("person_hash", pa.string()),
+    ("busy_minutes", pa.int32()), ("person_hash", pa.string()),
 ])
 
 
@@ -848,8 +879,9 @@ class Mapper:
     salt: bytes
     assigner: Assigner | None = None
 
-    def map(self, chunk: Chunk, seq0: int) -> tuple[pa.Table, list[tuple], MinuteCounts]:
-        """Accepted rows (STAGE_SCHEMA), rejects (line, reason, field, detail), nulled minutes."""
+    def map(self, chunk: Chunk, seq0: int) -> tuple[pa.Table, list[tuple], MinuteCounts, MinuteCounts]:
+        """Accepted rows (STAGE_SCHEMA), rejects (line, reason, field, detail), nulled
+        response minutes and nulled busy minutes."""
         cfg, n = self.cfg, len(chunk.frame)
         chunk.frame = chunk.frame.reset_index(drop=True)
         rej = Rejects(n)
@@ -864,14 +896,16 @@ class Mapper:
                   if cfg.unanswered_reason else np.full(n, None, object))
         ok = ~rej.rejected
         minutes, counts = _minutes(chunk, cfg, received, ok)
+        busy, busy_counts = _busy(chunk, cfg, received, ok)
         columns = self._columns(received, call_type, response_type, outcome, place, backup, reason, minutes)
+        columns["busy_minutes"] = busy
         columns["seq"] = seq0 + np.arange(n)
         columns["person_hash"] = (person_keys(chunk.frame[cfg.person_column], self.salt)
                                   if cfg.person_column else np.full(n, None, object))
         accepted = pa.Table.from_pandas(pd.DataFrame(columns)[ok], schema=STAGE_SCHEMA, preserve_index=False)
         rejects = list(zip(chunk.lines[~ok].tolist(), rej.reason[~ok].tolist(),
                            rej.column[~ok].tolist(), rej.detail[~ok].tolist(), strict=True))
-        return accepted, rejects, counts
+        return accepted, rejects, counts, busy_counts
 
     def _columns(self, received: pd.Series, call_type: np.ndarray, response_type: np.ndarray,
                  outcome: np.ndarray, place: dict[str, np.ndarray], backup: np.ndarray,
@@ -913,6 +947,9 @@ class Tally:
     accepted: int = 0
     rejected_by_reason: Counter[str] = field(default_factory=Counter)
     minutes_nulled: MinuteCounts = field(default_factory=MinuteCounts)
+    busy_configured: bool = False  # the config names a cleared-time column
+    busy_filled: int = 0  # accepted rows with busy minutes
+    busy_nulled: MinuteCounts = field(default_factory=MinuteCounts)
 
     @property
     def rejected(self) -> int:
@@ -938,19 +975,21 @@ class Progress:
 
 def stream(src: InputFile, mapper: Mapper, work: Path, progress: Progress) -> Tally:
     """Map every chunk; accepted rows -> work/stage.parquet, rejects -> work/rejects.csv."""
-    tally = Tally()
+    tally = Tally(busy_configured=mapper.cfg.response.cleared is not None)
     with (pq.ParquetWriter(work / "stage.parquet", STAGE_SCHEMA, compression="zstd") as writer,
           (work / "rejects.csv").open("w", newline="", encoding="utf-8") as rejects_fh):
         rejects_csv = csv.writer(rejects_fh)
         rejects_csv.writerow(REJECTS_HEADER)
         for chunk in src.chunks(mapper.cfg):
-            accepted, rejects, minutes = mapper.map(chunk, tally.read)
+            accepted, rejects, minutes, busy = mapper.map(chunk, tally.read)
             writer.write_table(accepted)
             rejects_csv.writerows(rejects)
             tally.read += len(chunk.frame)
             tally.accepted += accepted.num_rows
             tally.rejected_by_reason.update(r[1] for r in rejects)
             tally.minutes_nulled.add(minutes)
+            tally.busy_nulled.add(busy)
+            tally.busy_filled += accepted.num_rows - accepted.column("busy_minutes").null_count
             progress.update(tally.read)
     progress.update(tally.read, final=True)
     if tally.read != tally.accepted + tally.rejected:  # pragma: no cover - an invariant
@@ -1084,7 +1123,8 @@ def _assigner(cfg: IngestConfig, geo_dir: Path) -> Assigner | None:
 
 def _manifest_extra(src: InputFile, cfg: IngestConfig, tally: Tally, rejects_name: str,
                     salt_note: str) -> dict[str, Any]:
-    minutes = tally.minutes_nulled
+    minutes, busy = tally.minutes_nulled, tally.busy_nulled
+    response = cfg.response
     return {
         "source_sha256": sha256_file(src.path),
         "config_sha256": cfg.sha256,
@@ -1102,6 +1142,13 @@ def _manifest_extra(src: InputFile, cfg: IngestConfig, tally: Tally, rejects_nam
             "rejects_file": rejects_name,
             "response_minutes_nulled": {"negative": minutes.negative, "over_24h": minutes.over_24h,
                                         "unparseable": minutes.unparseable},
+            "busy_minutes": {
+                "from": (response.dispatched or cfg.received).column if response.cleared else None,
+                "to": response.cleared.column if response.cleared else None,
+                "filled": tally.busy_filled,
+                "nulled": {"negative": busy.negative, "over_24h": busy.over_24h,
+                           "unparseable": busy.unparseable},
+            },
             "repeat_contacts": salt_note if cfg.person_column else "no person column: all false",
         },
     }
@@ -1126,8 +1173,23 @@ def summary(result: Result) -> str:
         f"  read = accepted + rejected: {t.read:,} = {t.accepted:,} + {t.rejected:,}",
         f"  response minutes nulled (kept the call): negative {m.negative:,}, over 24 h "
         f"{m.over_24h:,}, unparseable {m.unparseable:,}",
+        *_busy_summary(t),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _busy_summary(t: Tally) -> list[str]:
+    """Busy minutes filled, and a warning when timestamps gave impossible durations."""
+    if not t.busy_configured:
+        return ["  busy minutes: none (the config names no cleared-time column)"]
+    b = t.busy_nulled
+    lines = [f"  busy minutes on {t.busy_filled:,} calls; nulled (kept the call): negative "
+             f"{b.negative:,}, over 24 h {b.over_24h:,}, unparseable {b.unparseable:,}"]
+    nulled = b.negative + b.over_24h + b.unparseable
+    if nulled:
+        lines.append(f"  warning: {nulled:,} busy duration(s) negative, over 24 h or unparseable: "
+                     "nulled, the calls kept")
+    return lines
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

@@ -18,6 +18,9 @@ named, before any input is read. Format, by example (see README "Ingest")::
 
     [ingest.response]                           # optional: one of the three forms
     on_scene_column = "First On Scene"          # ... or minutes_columns = ["A", "B"] (summed)
+    cleared_column = "Unit Cleared"             # optional: busy minutes (dispatch -> cleared)
+    dispatched_column = "Unit Dispatched"       # optional; without it busy time runs from
+                                                # the call being received
 
     [ingest.place]                              # optional (no place: every call citywide)
     lon = "Longitude"                           # ... spatial assignment with geo/<city>/
@@ -133,14 +136,23 @@ class TimeColumn:
 
 @dataclass(frozen=True)
 class Response:
-    """How response minutes are found: on-scene time, or minute column(s) summed."""
+    """How response minutes are found (on-scene time, or minute column(s) summed), and
+    how busy minutes are: from ``dispatched`` (else the call received) to ``cleared``.
+
+    Busy minutes are the unit's time per call, which a staffing model needs next to the
+    demand; an export without a cleared time leaves them empty.
+    """
 
     on_scene: TimeColumn | None = None
     minutes_columns: tuple[str, ...] = ()
+    dispatched: TimeColumn | None = None
+    cleared: TimeColumn | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (self.on_scene.column,) if self.on_scene else self.minutes_columns
+        minutes = (self.on_scene.column,) if self.on_scene else self.minutes_columns
+        busy = tuple(t.column for t in (self.dispatched, self.cleared) if t is not None)
+        return (*minutes, *busy)
 
 
 @dataclass(frozen=True)
@@ -371,27 +383,48 @@ def _time_column(table: _Table, column_key: str = "column", format_key: str = "f
     return TimeColumn(column, fmt, tz)
 
 
+def _response_time(table: _Table, name: str, received: TimeColumn) -> TimeColumn | None:
+    """``<name>_column`` with optional ``<name>_format``/``<name>_timezone`` (default:
+    those of the received time, since one export writes all its times one way)."""
+    if not table.has(f"{name}_column"):
+        for key in (f"{name}_format", f"{name}_timezone"):
+            if table.has(key):
+                raise table.error(f"needs {name}_column", key)
+        return None
+    spec = _time_column(table, f"{name}_column", f"{name}_format", f"{name}_timezone")
+    if not table.has(f"{name}_format"):
+        spec = TimeColumn(spec.column, received.format, spec.timezone)
+    if not table.has(f"{name}_timezone"):
+        spec = TimeColumn(spec.column, spec.format, received.timezone)
+    return spec
+
+
 def _response(ingest: _Table, received: TimeColumn) -> Response:
     if not ingest.has("response"):
         return Response()
     table = ingest.sub("response")
+    dispatched = _response_time(table, "dispatched", received)
+    cleared = _response_time(table, "cleared", received)
+    if dispatched and not cleared:
+        raise table.error("needs cleared_column: busy minutes run from dispatch to cleared",
+                          "dispatched_column")
     forms = [k for k in ("on_scene_column", "minutes_columns") if table.has(k)]
-    if len(forms) != 1:
-        raise table.error("give exactly one of on_scene_column, minutes_columns")
+    if len(forms) > 1 or (not forms and not cleared):
+        raise table.error("give exactly one of on_scene_column, minutes_columns "
+                          "(or only cleared_column)")
     if forms == ["on_scene_column"]:
-        on_scene = _time_column(table, "on_scene_column", "on_scene_format", "on_scene_timezone")
-        if not table.has("on_scene_format"):
-            on_scene = TimeColumn(on_scene.column, received.format, on_scene.timezone)
-        if not table.has("on_scene_timezone"):
-            on_scene = TimeColumn(on_scene.column, on_scene.format, received.timezone)
+        on_scene = _response_time(table, "on_scene", received)
         table.done()
-        return Response(on_scene=on_scene)
-    raw = table.get("minutes_columns", (str, list))
-    columns = tuple(_string(table, "minutes_columns")(c) for c in ([raw] if isinstance(raw, str) else raw))
-    if not columns:
-        raise table.error("needs at least one column", "minutes_columns")
+        return Response(on_scene=on_scene, dispatched=dispatched, cleared=cleared)
+    columns: tuple[str, ...] = ()
+    if forms:
+        raw = table.get("minutes_columns", (str, list))
+        raw = [raw] if isinstance(raw, str) else raw
+        columns = tuple(_string(table, "minutes_columns")(c) for c in raw)
+        if not columns:
+            raise table.error("needs at least one column", "minutes_columns")
     table.done()
-    return Response(minutes_columns=columns)
+    return Response(minutes_columns=columns, dispatched=dispatched, cleared=cleared)
 
 
 def _place(ingest: _Table, city: City) -> tuple[MappedField | None, Points | None]:

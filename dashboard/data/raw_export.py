@@ -3,7 +3,8 @@
 SYNTHETIC DATA. The sample is produced the way a city would produce a release: the
 generator's calls are written out as a CAD-style export *with* the identifiers a real
 export carries (incident numbers, exact times to the second, block addresses, exact
-points, person ids, a free-text narrative, a caller phone number), and the ingest
+points, person ids, a free-text narrative, a caller phone number), plus the time the
+alternative team's unit cleared each call it answered (its busy time), and the ingest
 (``crisis-dashboard ingest``, configured by ``data/cities/<city>.toml``) turns that
 export into the published release. A test proves none of the identifiers survives.
 
@@ -81,10 +82,11 @@ def _pick(rng: np.random.Generator, options: tuple[str, ...], n: int) -> np.ndar
 def raw_frame(internal: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """The CAD-style export for an internal frame (rows in call order)."""
     n = len(internal)
-    received = pd.DatetimeIndex(internal["received_hour"]) + pd.to_timedelta(
-        rng.integers(0, 3600, n), unit="s")
+    # The generator's exact times: its queue decided who answered from these very seconds.
+    received = pd.DatetimeIndex(internal["_received_at"])
     minutes = internal["response_minutes"].astype("Float64")
     on_scene = received + pd.to_timedelta(minutes.fillna(0).to_numpy(dtype=float), unit="m")
+    cleared = pd.DatetimeIndex(internal["_cleared_at"])
     kind = internal["_eligible_kind"].to_numpy(dtype=bool)
     categories = internal["call_category"].map({k.value: v for k, v in CALL_TYPE.items()})
     response = internal["response_type"].astype(str)
@@ -96,6 +98,9 @@ def raw_frame(internal: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
             "Incident Number": [f"{y}-{s:08d}" for y, s in zip(years, sequence, strict=True)],
             "Call Received": received.strftime(TIME_FORMAT),
             "First On Scene": np.where(minutes.isna().to_numpy(), "", on_scene.strftime(TIME_FORMAT)),
+            # The alternative team's unit clearing the call (blank for every other call). It
+            # was dispatched the second the call came in, so no "Unit Dispatched" column.
+            "Unit Cleared": np.where(cleared.isna(), "", cleared.strftime(TIME_FORMAT)),
             "Call Type": np.where(kind, categories + ELIGIBLE_SUFFIX, categories),
             "Address": [
                 f"{num} {d} {street} {suffix}" for num, d, street, suffix in zip(

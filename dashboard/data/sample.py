@@ -11,20 +11,45 @@ How a call is made, so that every field has a cause rather than a random label:
 2. Each call gets a local hour and weekday (daytime-heavy), and a place: a neighborhood
    chosen by 2020 population times a downtown weight, a point inside it, then police
    district, precinct and council district by the same spatial join an ingest uses.
-3. An eligible call is answered by the alternative team only if the team is on duty
-   (schedule in the city config), the place is in its service area, the dispatcher's
-   safety screen passes, and a team is free; the free-team probability per month is
-   solved so the month's answered count meets its target. Otherwise the reason is kept.
-4. Police-handled calls go to co-responders (calibrated), CIT officers or patrol.
-5. Minutes and outcomes are drawn per program; people are drawn from a pool with some
+3. An eligible call is a *candidate* for the alternative team if the team is on duty
+   (schedule in the city config), the place is in its service area and the
+   dispatcher's safety screen passes; otherwise the reason is kept. Candidates then go,
+   in the order of their exact arrival (to the second, the times the raw export
+   writes), through a LOSS QUEUE per city (``simulate_loss_queue``): the schedule
+   period's ``vans`` teams; a candidate is answered iff a van is free the second it
+   comes in, which is then busy for the call's time (dispatch to clearing:
+   ``busy_minutes``); otherwise it is ``no_team_available`` (a small share ``unknown``,
+   as dispatch logs often leave it blank). There is no waiting line.
+4. Times per call are lognormal (sigma ``SERVICE_SIGMA``), never under the drive
+   there plus a minute, never over a day. Their mean is CALIBRATED by bisection per
+   *plan segment* (consecutive months of one schedule period with constant monthly
+   plans; ``service_segments``) so that the queue answers the segment's planned count,
+   which encodes the published figures. Per segment rather than per schedule period
+   because plans change inside a period (Denver's plan has the same six vans answer
+   619 calls a month in Mar-Jun 2022 and 494 in Jul-Dec, as the published Jan-Jun 2022
+   count requires).
+   At seed 20200601, scale 1, the calibrated means come out LONG: about 4 to 6 hours
+   a call for Denver from September 2021 (2023: 240 min) and 2 to 5.5 hours for Grand
+   Junction. The published answered counts are far below what six or eight vans
+   could take with hour-long calls, and this synthetic world has no other way to lose
+   calls (no shift gaps, breaks, travel back, staffing shortfalls), so its calls get
+   long; that is a property of the sample, not a measured time per call. The
+   synthetic pilot is the opposite case: one van on weekdays 10-18 in four districts
+   sees too few candidates (~900) to answer the planned 750 even with calls of drive
+   time plus a minute, so its mean sits at the lower bound and it answers ~3% fewer
+   (the pilot target still holds within the 5% tolerance). A scaled sample scales the
+   vans with the calls (``scaled_vans``), so its targets stay within reach.
+5. Police-handled calls go to co-responders (calibrated), CIT officers or patrol.
+6. Minutes and outcomes are drawn per program; people are drawn from a pool with some
    frequent callers, which makes ``repeat_contact_90d`` a real 90-day look-back.
 """
 
 from __future__ import annotations
 
 import argparse
+import heapq
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -33,7 +58,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.data.cities import City, city_config_path, load_cities
+from dashboard.data.cities import City, SchedulePeriod, city_config_path, load_cities
 from dashboard.data.release import ReleaseInfo, build_release
 from dashboard.data.schema import CITYWIDE, CallCategory, Outcome, ResponseType, UnansweredReason
 from dashboard.settings import Settings
@@ -92,6 +117,17 @@ MINUTES = {
 }
 SAFETY_SCREEN_RATE = 0.04
 UNKNOWN_REASON_RATE = 0.02
+
+# The alternative team's time per call (dispatch to clearing the call): lognormal with
+# this sigma and a mean calibrated per plan segment (see ``calibrate_service``).
+SERVICE_SIGMA = 0.5
+SERVICE_MEAN_BOUNDS = (1.0, 7 * 24 * 60.0)  # minutes: the bisection's bracket
+# No call takes over a day: the ingest nulls such durations as data errors (its
+# MAX_MINUTES), so the export would lose them and disagree with the queue.
+SERVICE_MAX_MINUTES = 24 * 60
+SERVICE_TOLERANCE = 0.002  # answered calls within this share of the target (at least 1 call)
+SERVICE_MAX_ITERATIONS = 60
+NEVER_BUSY = -(2**62)  # "free since forever", in epoch seconds
 
 
 @dataclass(frozen=True)
@@ -233,7 +269,7 @@ def _month_fraction(month: date) -> float:
 
 
 def _times(rng: np.random.Generator, months: np.ndarray) -> pd.DatetimeIndex:
-    """A local hour in each call's month, daytime- and weekday-heavy."""
+    """An exact local time (to the second) in each call's month, daytime- and weekday-heavy."""
     month_start = pd.to_datetime(months)
     offset = np.array([_first_day(m) for m in month_start.date])
     extra = np.array([_extra_days(m) for m in month_start.date])
@@ -250,7 +286,11 @@ def _times(rng: np.random.Generator, months: np.ndarray) -> pd.DatetimeIndex:
         day[todo[keep]] = d[keep]
         todo = todo[~keep]
     hour = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
-    return month_start + pd.to_timedelta(day, unit="D") + pd.to_timedelta(hour, unit="h")
+    # The exact second within the hour: the queue needs the order of calls and the gaps
+    # between them, and the raw export writes these very times (to the second).
+    second = rng.integers(0, 3600, n)
+    return (month_start + pd.to_timedelta(day, unit="D") + pd.to_timedelta(hour, unit="h")
+            + pd.to_timedelta(second, unit="s"))
 
 
 def _month_key(year: np.ndarray | int, month: np.ndarray | int) -> np.ndarray | int:
@@ -279,8 +319,8 @@ def generate_city(city: City, rng: np.random.Generator, *, scale: float, geo_dir
         _choice(rng, ELIGIBLE_CATEGORIES, n),
         _choice(rng, OTHER_CATEGORIES, n),
     )
-    frame = pd.DataFrame({"jurisdiction": city.id, "received_hour": received,
-                          "call_category": category})
+    frame = pd.DataFrame({"jurisdiction": city.id, "received_hour": received.floor("h"),
+                          "_received_at": received, "call_category": category})
 
     if city.has_districts:
         from dashboard.geo.assign import Assigner
@@ -300,14 +340,14 @@ def generate_city(city: City, rng: np.random.Generator, *, scale: float, geo_dir
             frame[col] = pd.Series(pd.NA, index=frame.index, dtype="string")
 
     frame["_eligible_kind"] = eligible_kind  # the call met the criteria (program running or not)
-    _respond(frame, city, eligible_kind, plans, rng)
+    _respond(frame, city, eligible_kind, plans, rng, scale)
     _minutes_and_outcomes(frame, city, rng)
     _repeat_contacts(frame, rng)
-    return frame.sort_values("received_hour", kind="stable").reset_index(drop=True)
+    return frame.sort_values("_received_at", kind="stable").reset_index(drop=True)
 
 
 def _respond(frame: pd.DataFrame, city: City, eligible_kind: np.ndarray, plans: list[MonthPlan],
-             rng: np.random.Generator) -> None:
+             rng: np.random.Generator, scale: float = 1.0) -> None:
     """Eligibility, who answered, and why the alternative team did not."""
     n = len(frame)
     received = pd.DatetimeIndex(frame["received_hour"])
@@ -335,16 +375,8 @@ def _respond(frame: pd.DataFrame, city: City, eligible_kind: np.ndarray, plans: 
 
     safety = rng.random(n) < SAFETY_SCREEN_RATE
     candidate = star_eligible & on_duty & in_area & ~safety
-    answered = np.zeros(n, bool)
     month_index = {_month_key(p.month.year, p.month.month): p for p in plans}
-    for m, plan in month_index.items():
-        idx = np.flatnonzero(candidate & (month == m))
-        if idx.size == 0 or plan.alt_answered <= 0:
-            continue
-        # Exactly the month's target (a team is free for that many of the candidates):
-        # the published counts are monthly facts, not expectations.
-        take = min(idx.size, int(round(plan.alt_answered * _month_fraction(plan.month))))
-        answered[rng.choice(idx, size=take, replace=False)] = True
+    answered = _dispatch(frame, city, candidate, month, plans, rng, scale)
 
     reason = np.full(n, None, dtype=object)
     unanswered = star_eligible & ~answered
@@ -381,6 +413,254 @@ def _respond(frame: pd.DataFrame, city: City, eligible_kind: np.ndarray, plans: 
     frame["unanswered_reason"] = pd.array(reason, dtype="string")
 
 
+# -- the alternative team as a loss queue -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceSegment:
+    """Consecutive months of one schedule period over which the monthly plan is constant.
+
+    Each segment gets its own calibrated mean time per call. One mean per schedule
+    period is not enough: plans change inside a period (Denver 2022 plans 619 STAR calls
+    a month from March to June and 494 from July, with the same six vans), and the
+    published half-year count (2,837 in Jan-Jun 2022) pins that split down.
+    """
+
+    period: SchedulePeriod
+    first: date  # first month
+    last: date  # last month (inclusive)
+    target: int  # answered calls the monthly plans encode over these months
+
+    @property
+    def month_keys(self) -> tuple[int, int]:
+        return (_month_key(self.first.year, self.first.month), _month_key(self.last.year, self.last.month))
+
+
+@dataclass(frozen=True)
+class QueueRun:
+    """What happened to each call of a loss queue, and the vans' state after the last one."""
+
+    van: np.ndarray  # int64 per call: the van that took it, -1 when none was free
+    cleared: np.ndarray  # int64 per call: epoch second its van cleared it, -1 when not answered
+    free_at: np.ndarray  # int64 per van: epoch second it is next free
+
+    @property
+    def answered(self) -> np.ndarray:
+        return self.van >= 0
+
+
+@dataclass(frozen=True)
+class ServiceCalibration:
+    """The calibrated mean time per call of one segment, and how close it came to the plan."""
+
+    segment: ServiceSegment
+    vans: int  # on duty in the queue: the period's, times the sample's scale (``scaled_vans``)
+    candidates: int  # calls the team could have taken (eligible, on duty, in area, screened in)
+    answered: int
+    mean_minutes: float  # the lognormal's mean (before the drive-time floor)
+    mean_busy_minutes: float  # what the answered calls took on average (floor included)
+    iterations: int  # queue simulations the bisection ran
+
+    @property
+    def tolerance(self) -> int:
+        return max(1, int(SERVICE_TOLERANCE * self.segment.target))
+
+    @property
+    def within_tolerance(self) -> bool:
+        return abs(self.answered - self.segment.target) <= self.tolerance
+
+
+def simulate_loss_queue(arrival: np.ndarray, service: np.ndarray, vans: int,
+                        free_at: np.ndarray | None = None) -> QueueRun:
+    """Erlang's loss system, call by call, in whole epoch seconds.
+
+    A call is answered iff one of the first ``vans`` vans is free at its arrival (a van
+    that clears at that very second counts as free): it takes the van free the longest
+    (ties: the lowest-numbered), busy until ``arrival + service``. Otherwise it is lost:
+    there is no waiting line, because a crisis call that finds no team goes to police at
+    once. Which free van takes a call changes nothing about which calls are answered.
+    ``free_at`` carries the vans' state over from earlier calls (a long call at the end
+    of one segment still holds its van in the next); it may list more vans than ``vans``.
+    """
+    arrival = np.asarray(arrival, np.int64)
+    service = np.asarray(service, np.int64)
+    if arrival.shape != service.shape:
+        raise ValueError("arrival and service differ in length")
+    if arrival.size and (np.diff(arrival) < 0).any():
+        raise ValueError("arrivals must be in time order")
+    if (service <= 0).any():
+        raise ValueError("service times must be positive")
+    free = [NEVER_BUSY] * vans if free_at is None else [int(x) for x in free_at]
+    free += [NEVER_BUSY] * (vans - len(free))
+    van = [-1] * arrival.size
+    cleared = [-1] * arrival.size
+    # A heap of (free from, van) in plain Python: one look at its top per call, whatever
+    # the number of vans (a scaled sample has hundreds), and no numpy per-call overhead
+    # (the bisection runs this a dozen times per segment).
+    heap = sorted((free[j], j) for j in range(vans))
+    for i, (t, s) in enumerate(zip(arrival.tolist(), service.tolist(), strict=True)):
+        if heap and heap[0][0] <= t:
+            j = heap[0][1]
+            heapq.heapreplace(heap, (t + s, j))
+            van[i], cleared[i] = j, t + s
+    for until, j in heap:
+        free[j] = until
+    return QueueRun(np.array(van, np.int64), np.array(cleared, np.int64), np.array(free, np.int64))
+
+
+def service_seconds(mean_minutes: float, z: np.ndarray, floor: np.ndarray | None = None) -> np.ndarray:
+    """Lognormal times per call with the given mean, from standard normal draws ``z``,
+    never under ``floor`` (seconds: the team must at least drive there and stop) nor
+    over ``SERVICE_MAX_MINUTES``.
+
+    Scaling fixed draws (common random numbers) makes the answered count a (nearly)
+    monotone function of the mean, which is what lets a bisection find it.
+    """
+    factor = np.exp(SERVICE_SIGMA * np.asarray(z, float) - SERVICE_SIGMA**2 / 2)  # mean 1
+    seconds = np.clip(np.rint(mean_minutes * 60 * factor), 1, SERVICE_MAX_MINUTES * 60).astype(np.int64)
+    return seconds if floor is None else np.maximum(seconds, np.asarray(floor, np.int64))
+
+
+def calibrate_service(arrival: np.ndarray, z: np.ndarray, vans: int, target: int,
+                      free_at: np.ndarray | None = None,
+                      floor: np.ndarray | None = None) -> tuple[float, QueueRun, int]:
+    """The mean time per call at which the loss queue answers ``target`` of these calls.
+
+    Bisection on the log of the mean within ``SERVICE_MEAN_BOUNDS``, stopping once the
+    answered count is within ``SERVICE_TOLERANCE`` of the target. Longer calls keep vans
+    busy, so fewer calls are answered; pathwise a loss queue is not exactly monotone
+    (one lost call can free a van for the next), so the closest run seen is returned.
+    An unreachable target (more than the vans can take even with the shortest calls,
+    or too few calls to keep them busy even at the longest) returns the nearest bound.
+    Returns the lognormal's mean in minutes, its run and the number of simulations.
+    """
+    tolerance = max(1, int(SERVICE_TOLERANCE * target))
+    runs = 0
+
+    def attempt(log_mean: float) -> tuple[int, float, QueueRun]:
+        nonlocal runs
+        runs += 1
+        mean = float(np.exp(log_mean))
+        run = simulate_loss_queue(arrival, service_seconds(mean, z, floor), vans, free_at)
+        return int(run.answered.sum()), mean, run
+
+    lo, hi = np.log(SERVICE_MEAN_BOUNDS[0]), np.log(SERVICE_MEAN_BOUNDS[1])
+    shortest = attempt(lo)
+    if shortest[0] < target - tolerance:  # too few candidates, however short the calls
+        return shortest[1], shortest[2], runs
+    longest = attempt(hi)
+    if longest[0] > target + tolerance:  # too many calls get through even at the longest
+        return longest[1], longest[2], runs
+    best = min(shortest, longest, key=lambda r: abs(r[0] - target))
+    while runs < SERVICE_MAX_ITERATIONS:
+        mid = (lo + hi) / 2
+        got = attempt(mid)
+        if abs(got[0] - target) <= tolerance:
+            return got[1], got[2], runs
+        if abs(got[0] - target) < abs(best[0] - target):
+            best = got
+        if got[0] > target:
+            lo = mid  # too many answered: calls must take longer
+        else:
+            hi = mid
+    return best[1], best[2], runs
+
+
+def _period_index(city: City, month_key: int) -> int | None:
+    """The schedule period in force in a month (month-granular, as ``_respond`` assigns it)."""
+    index = None
+    for i, period in enumerate(city.schedule):
+        if _month_key(period.start.year, period.start.month) <= month_key:
+            index = i
+    return index
+
+
+def service_segments(city: City, plans: list[MonthPlan]) -> list[ServiceSegment]:
+    """Runs of months with the same schedule period, planned eligible and answered calls."""
+    segments: list[ServiceSegment] = []
+    previous = None
+    for plan in plans:
+        index = _period_index(city, _month_key(plan.month.year, plan.month.month))
+        if index is None:
+            previous = None
+            continue
+        # Each month's planned count for the part of it the sample covers (its first
+        # and last months are partial: whole weeks only).
+        target = int(round(plan.alt_answered * _month_fraction(plan.month)))
+        key = (index, plan.eligible, plan.alt_answered)
+        if key == previous:
+            last = segments[-1]
+            segments[-1] = replace(last, last=plan.month, target=last.target + target)
+        else:
+            segments.append(ServiceSegment(city.schedule[index], plan.month, plan.month, target))
+        previous = key
+    return segments
+
+
+def scaled_vans(vans: int, scale: float) -> int:
+    """Vans on duty in a sample ``scale`` times the size: ``vans * scale``, rounded, at
+    least one. Scaling the teams with the calls keeps each van's load, so a big scaled
+    sample (the benchmarks') still meets its scaled targets with calls of hours, not
+    seconds (longer than at scale 1: more vans pool their load). Far under scale 1 a
+    single van with calls capped at a day answers more than the targets."""
+    return max(1, int(np.floor(vans * scale + 0.5)))
+
+
+def _dispatch(frame: pd.DataFrame, city: City, candidate: np.ndarray, month: np.ndarray,
+              plans: list[MonthPlan], rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
+    """Run the loss queue over the candidates in time order; returns who was answered.
+
+    Sets ``busy_minutes`` (whole minutes from dispatch to clearing, the alternative
+    team's answered calls only), ``_cleared_at`` (exact, for the raw export), ``_van``
+    and ``_travel_minutes`` (the team's response minutes, drawn here because the drive
+    is part of its busy time); the calibrations are kept in
+    ``frame.attrs["service_calibration"]``. The team is dispatched the second the call
+    comes in (the synthetic dispatcher has no call-processing delay), so busy time runs
+    from ``_received_at``.
+    """
+    n = len(frame)
+    arrival = frame["_received_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
+    idx = np.flatnonzero(candidate)
+    idx = idx[np.argsort(arrival[idx], kind="stable")]
+    z = rng.standard_normal(idx.size)  # one draw per candidate, fixed for every bisection step
+    median, sigma = MINUTES[city.alternative_program]
+    travel = np.clip(np.rint(median * np.exp(sigma * rng.standard_normal(idx.size))), 1, 240)
+    travel_minutes = np.full(n, np.nan)
+    travel_minutes[idx] = travel
+    frame["_travel_minutes"] = travel_minutes
+    # A call takes at least the drive and a minute on scene: the team cannot clear a call
+    # before it gets there.
+    floor = (travel.astype(np.int64) + 1) * 60
+    van = np.full(n, -1, np.int64)
+    cleared = np.full(n, -1, np.int64)
+    most = max((scaled_vans(p.vans, scale) for p in city.schedule), default=0)
+    free_at = np.full(most, NEVER_BUSY, np.int64)
+    calibrations = []
+    for segment in service_segments(city, plans):
+        first, last = segment.month_keys
+        inside = (month[idx] >= first) & (month[idx] <= last)
+        calls = idx[inside]
+        vans = scaled_vans(segment.period.vans, scale)
+        mean, run, runs = calibrate_service(arrival[calls], z[inside], vans, segment.target,
+                                            free_at, floor[inside])
+        van[calls], cleared[calls], free_at = run.van, run.cleared, run.free_at
+        took = run.cleared[run.answered] - arrival[calls][run.answered]
+        calibrations.append(ServiceCalibration(segment, vans, calls.size, int(run.answered.sum()), mean,
+                                               float(took.mean() / 60) if took.size else float("nan"),
+                                               runs))
+
+    answered = van >= 0
+    busy = np.where(answered, (cleared - arrival) / 60, np.nan)
+    frame["busy_minutes"] = pd.array(np.rint(busy), dtype="Float64").astype("Int32")
+    cleared_at = cleared.astype("datetime64[s]")
+    cleared_at[~answered] = np.datetime64("NaT")
+    frame["_cleared_at"] = cleared_at
+    frame["_van"] = pd.array(np.where(answered, van, 0), dtype="Int16")
+    frame.loc[~answered, "_van"] = pd.NA
+    frame.attrs["service_calibration"] = tuple(calibrations)
+    return answered
+
+
 def _minutes_and_outcomes(frame: pd.DataFrame, city: City, rng: np.random.Generator) -> None:
     n = len(frame)
     response = frame["response_type"].to_numpy()
@@ -391,9 +671,13 @@ def _minutes_and_outcomes(frame: pd.DataFrame, city: City, rng: np.random.Genera
         idx = np.flatnonzero(response == rtype.value)
         if not idx.size:
             continue
-        slow = np.where(frame["star_eligible"].to_numpy()[idx] & (rtype is not city.alternative_program),
-                        1.4, 1.0)
-        minutes[idx] = median * slow * np.exp(sigma * rng.standard_normal(idx.size))
+        if rtype is city.alternative_program and "_travel_minutes" in frame:
+            # Drawn with the queue (same distribution): the drive is part of the busy time.
+            minutes[idx] = frame["_travel_minutes"].to_numpy()[idx]
+        else:
+            slow = np.where(frame["star_eligible"].to_numpy()[idx] & (rtype is not city.alternative_program),
+                            1.4, 1.0)
+            minutes[idx] = median * slow * np.exp(sigma * rng.standard_normal(idx.size))
         probs = np.array(OUTCOME_PROBS[rtype])
         outcome[idx] = rng.choice(outcome_values, size=idx.size, p=probs / probs.sum())
     minutes = np.clip(np.rint(minutes), 1, 240)
@@ -446,7 +730,9 @@ SAMPLE_CITIES = ("denver", "grand_junction")
 
 SOURCE_NOTE = (
     "SYNTHETIC sample made by `crisis-dashboard sample` (seed {seed}, scale {scale}); "
-    "calibrated to published program figures; describes no real call or person."
+    "calibrated to published program figures; describes no real call or person. The "
+    "alternative team's time per call is whatever lets a queue of its scheduled vans answer "
+    "the published counts (hours per call from late 2021), not a measured figure."
 )
 
 
@@ -468,11 +754,19 @@ def write_sample(settings: Settings, *, seed: int, scale: float, out: Path | Non
         return [_publish_via_export(settings, city_id, frame, releases_dir, seed=seed)
                 for city_id, frame in frames.items()]
     return [
-        build_release(frame, releases_dir, city=city_id,
+        build_release(_without_attrs(frame), releases_dir, city=city_id,
                       source=SOURCE_NOTE.format(seed=seed, scale=scale), synthetic=True,
                       k=settings.privacy_k, seed=seed)
         for city_id, frame in frames.items()
     ]
+
+
+def _without_attrs(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without the generator's notes (``attrs``): Arrow would try to store them
+    in the release builder's scratch Parquet file, and they are not JSON."""
+    bare = frame.copy(deep=False)
+    bare.attrs = {}
+    return bare
 
 
 def _publish_via_export(settings: Settings, city_id: str, frame: pd.DataFrame, releases_dir: Path,

@@ -1,6 +1,7 @@
 """The sample is made as a city would make a release: raw export -> ingest. Nothing in the
 export that identifies a person, a place or an incident reaches any published file."""
 
+import json
 import shutil
 
 import numpy as np
@@ -9,13 +10,13 @@ import pytest
 
 from dashboard.data.cities import city_config_path, load_cities
 from dashboard.data.ingest import ingest
-from dashboard.data.raw_export import IDENTIFIER_COLUMNS, write_raw_export
+from dashboard.data.raw_export import IDENTIFIER_COLUMNS, TIME_FORMAT, write_raw_export
 from dashboard.data.sample import generate
 from dashboard.settings import REPO_ROOT, Settings
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
+def generated(tmp_path_factory):
     root = tmp_path_factory.mktemp("sample-export")
     shutil.copytree(REPO_ROOT / "data" / "cities", root / "cities")
     settings = Settings(data_dir=root)
@@ -25,6 +26,12 @@ def exported(tmp_path_factory):
     result = ingest(raw_path, city_config_path(settings.cities_dir, "denver"), settings.releases_dir,
                     geo_dir=settings.geo_dir, k=11, synthetic=True, salt="test")
     raw = pd.read_csv(raw_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return frame, raw, result
+
+
+@pytest.fixture(scope="module")
+def exported(generated):
+    _frame, raw, result = generated
     return raw, result
 
 
@@ -64,3 +71,19 @@ def test_the_export_round_trips_to_the_generators_values(exported):
     for program, share in exported_share.items():
         assert abs(published_share.get(program, 0) - share) < 0.005, program
     assert len(calls) <= result.tally.accepted
+
+
+def test_the_export_writes_the_times_the_queue_used(generated):
+    """The generator decided who answered from exact arrival times; the export writes those
+    very times, and the alternative team's clearing times, so ingest recovers its busy time."""
+    frame, raw, result = generated
+    assert (raw["Call Received"] == frame["_received_at"].dt.strftime(TIME_FORMAT)).all()
+    star = (raw["Unit Type"] == "STAR").to_numpy()
+    assert ((raw["Unit Cleared"] != "").to_numpy() == star).all()
+    cleared = pd.to_datetime(raw.loc[star, "Unit Cleared"], format=TIME_FORMAT)
+    received = pd.to_datetime(raw.loc[star, "Call Received"], format=TIME_FORMAT)
+    minutes = np.rint((cleared - received).dt.total_seconds().to_numpy() / 60)
+    assert (minutes == frame.loc[star, "busy_minutes"].to_numpy(dtype=float)).all()
+    busy = json.loads((result.release.path / "manifest.json").read_text())["ingest"]["busy_minutes"]
+    assert busy["nulled"] == {"negative": 0, "over_24h": 0, "unparseable": 0}
+    assert star.sum() - result.tally.rejected <= busy["filled"] <= star.sum()

@@ -626,3 +626,157 @@ def test_shipped_inputs_are_copied_into_the_project():
     assert (REPO_ROOT / "data" / "reference" / "lane_county" / "SOURCE.md").is_file()
     source = json.loads((served_dir / "manifest.json").read_text())["source"]
     assert (REPO_ROOT / "data" / "reference" / "lane_county" / source).is_file()
+
+
+# -- busy minutes (dispatch -> cleared) ---------------------------------------------------
+
+BUSY_HEADER = [*HEADER, "Unit Dispatched", "Unit Cleared"]
+
+
+def busy_config(tmp_path: Path, *, dispatched: bool = True) -> Path:
+    """Testville's config with a cleared-time column (and, optionally, a dispatch one)."""
+    extra = 'dispatched_column = "Unit Dispatched"\n' if dispatched else ""
+    text = CONFIG.read_text(encoding="utf-8").replace(
+        'on_scene_column = "First On Scene"\n',
+        f'on_scene_column = "First On Scene"\n{extra}cleared_column = "Unit Cleared"\n', 1)
+    path = tmp_path / "testville.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _stamp(base: datetime, minutes: float | None) -> str:
+    return "" if minutes is None else (base + timedelta(minutes=minutes)).strftime(TIME_FORMAT)
+
+
+def busy_rows() -> list[tuple[Row, str, str, float | None]]:
+    """(row, Unit Dispatched, Unit Cleared, expected busy minutes) in March 2023.
+
+    Every row is a good call: busy times decide nothing about acceptance. The last row's
+    received time is bad, so it is rejected for that, as before.
+    """
+    base = datetime(2023, 3, 7, 9, 0, 11)
+    cases: list[tuple[float | str | None, float | str | None, float | None]] = [
+        # (dispatched, cleared: minutes after received, or a raw cell), expected minutes
+        (2, 47, 45),
+        (1, 31.4, 30),  # 30 min 24 s: whole minutes, rounded
+        (0, 0.5, 0),  # half a minute rounds to even: 0
+        (None, None, None),  # not the alternative team's call: no times, no minutes
+        (None, 50, None),  # cleared but never dispatched: no duration (not a data error)
+        (5, -5, None),  # cleared before dispatched: negative
+        (3, 3 + 25 * 60, None),  # over a day
+        (3, "yesterday-ish", None),  # unparseable cleared time
+        ("13/45/2023 10:00:00 AM", 90, None),  # unparseable dispatch time
+    ]
+    rows = []
+    for i, (dispatched, cleared, expected) in enumerate(cases):
+        when = base + timedelta(hours=3 * i)
+        cells = [c if isinstance(c, str) else _stamp(when, c) for c in (dispatched, cleared)]
+        rows.append((Row(when), cells[0], cells[1], expected))
+    rows.append((Row("not a time", reject=("unparseable_time", "Call Received", "")),
+                 _stamp(base, 1), _stamp(base, 9), None))
+    for i, (row, *_rest) in enumerate(rows):
+        row.index = i
+    return rows
+
+
+def write_busy_csv(rows: list[tuple[Row, str, str, float | None]], path: Path) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, BUSY_HEADER)
+        writer.writeheader()
+        for row, dispatched, cleared, _ in rows:
+            writer.writerow({**row.cells(), "Unit Dispatched": dispatched, "Unit Cleared": cleared})
+    return path
+
+
+def mapped_busy(path: Path, config: Path) -> list[float | None]:
+    """Busy minutes of the accepted rows, as the ingest stages them (never published)."""
+    cfg = load_ingest_config(config)
+    mapper = ingest_module.Mapper(cfg, SALT.encode(), ingest_module._assigner(cfg, GEO))
+    (chunk,) = ingest_module.open_input(path, cfg).chunks(cfg)
+    accepted, *_ = mapper.map(chunk, 0)
+    return [None if v is None else float(v) for v in accepted.column("busy_minutes").to_pylist()]
+
+
+def test_busy_time_columns_are_configured_like_the_on_scene_time(tmp_path: Path):
+    cfg = load_ingest_config(busy_config(tmp_path))
+    assert cfg.response.cleared == TimeColumn("Unit Cleared", TIME_FORMAT, "local")
+    assert cfg.response.dispatched == TimeColumn("Unit Dispatched", TIME_FORMAT, "local")
+    assert {"Unit Dispatched", "Unit Cleared"} <= set(cfg.columns())
+    assert load_ingest_config(busy_config(tmp_path, dispatched=False)).response.dispatched is None
+    plain = load_ingest_config(CONFIG)
+    assert plain.response.cleared is None and "Unit Cleared" not in plain.columns()
+
+
+BUSY_CONFIG_ERRORS = [
+    # (replace this text, with this, message must contain)
+    ('cleared_column = "Unit Cleared"\n', "", "[ingest.response.dispatched_column] needs cleared_column"),
+    ('cleared_column = "Unit Cleared"\n', 'cleared_format = "%Y"\n', "[ingest.response.cleared_format] needs "
+     "cleared_column"),
+    ('cleared_column = "Unit Cleared"\n', 'cleared_column = ""\n', "must be a non-empty string"),
+    ('cleared_column = "Unit Cleared"\n', 'cleared_column = "Unit Cleared"\ncleared_timezone = "Mars/Base"\n',
+     "[ingest.response.cleared_timezone] 'Mars/Base' is not"),
+    ('cleared_column = "Unit Cleared"\n', 'cleared_column = "Unit Cleared"\ncleared_colour = "x"\n',
+     "unknown key(s): cleared_colour"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), BUSY_CONFIG_ERRORS)
+def test_busy_time_config_errors_name_the_key(tmp_path: Path, old: str, new: str, message: str):
+    path = busy_config(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(IngestConfigError) as err:
+        load_ingest_config(path)
+    assert message in str(err.value), err.value
+
+
+def test_a_cleared_column_alone_is_a_valid_response_section(tmp_path: Path):
+    path = busy_config(tmp_path, dispatched=False)
+    path.write_text(path.read_text(encoding="utf-8").replace('on_scene_column = "First On Scene"\n', "", 1),
+                    encoding="utf-8")
+    cfg = load_ingest_config(path)
+    assert cfg.response.on_scene is None and cfg.response.cleared is not None
+    assert "First On Scene" not in cfg.columns()
+
+
+def test_busy_minutes_from_dispatch_to_cleared_with_bad_durations_nulled(tmp_path: Path):
+    rows = busy_rows()
+    path = write_busy_csv(rows, tmp_path / "export.csv")
+    expected = [e for row, _, _, e in rows if row.reject is None]
+    assert mapped_busy(path, busy_config(tmp_path)) == expected
+
+
+def test_without_a_dispatch_column_busy_time_runs_from_the_call_received(tmp_path: Path):
+    rows = busy_rows()
+    path = write_busy_csv(rows, tmp_path / "export.csv")
+    got = mapped_busy(path, busy_config(tmp_path, dispatched=False))
+    # cleared - received: 47, 31.4, 0.5 (-> 0), none, 50, -5 (null), 1503 (null), bad, 90
+    assert got == [47, 31, 0, None, 50, None, None, None, 90]
+
+
+def test_bad_busy_durations_are_warned_about_and_the_calls_kept(tmp_path: Path):
+    rows = busy_rows()
+    path = write_busy_csv(rows, tmp_path / "export.csv")
+    plain = run(write_csv([r for r, *_ in rows], tmp_path / "plain.csv"), tmp_path / "rel-plain")
+    result = run(path, tmp_path / "rel", config=busy_config(tmp_path))
+    for res in (plain, result):  # the busy columns change no row's fate
+        counts = manifest(res)["rows"]
+        assert counts["read"] == len(rows) == counts["accepted"] + counts["rejected"]
+        assert counts["rejected"] == 1 and rejects_of(res) == [(11, "unparseable_time", "Call Received", "")]
+    assert calls_csv(result) == calls_csv(plain)
+    busy = manifest(result)["ingest"]["busy_minutes"]
+    assert busy == {"from": "Unit Dispatched", "to": "Unit Cleared", "filled": 3,
+                    "nulled": {"negative": 1, "over_24h": 1, "unparseable": 2}}
+    text = ingest_module.summary(result)
+    assert ("busy minutes on 3 calls; nulled (kept the call): negative 1, over 24 h 1, unparseable 2"
+            in text)
+    assert "warning: 4 busy duration(s) negative, over 24 h or unparseable: nulled, the calls kept" in text
+    assert "busy_minutes" not in calls_csv(result).splitlines()[0]  # never published row by row
+
+
+def test_without_a_cleared_column_busy_minutes_are_empty(by_format):
+    result = by_format["utf-8"]
+    busy = manifest(result)["ingest"]["busy_minutes"]
+    assert busy["filled"] == 0 and busy["from"] is None and busy["to"] is None
+    text = ingest_module.summary(result)
+    assert "busy minutes: none (the config names no cleared-time column)" in text
+    assert "warning" not in text
