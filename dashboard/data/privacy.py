@@ -75,7 +75,7 @@ def k_anonymize(rows: pd.DataFrame, k: int = DEFAULT_K) -> tuple[pd.DataFrame, A
 
 
 def suppress_cells(cube: pd.DataFrame, k: int, margin_keys: list[str]) -> pd.DataFrame:
-    """Hide counts 1..k-1 (primary), then protect published margins (complementary).
+    """Hide counts 1..k-1 (primary), then protect one published margin (complementary).
 
     ``cube`` has a count column ``n``; it may hold explicit zero cells (zero is not a
     small count, but a zero cell may be hidden as a complement). ``margin_keys`` are the
@@ -87,27 +87,47 @@ def suppress_cells(cube: pd.DataFrame, k: int, margin_keys: list[str]) -> pd.Dat
     ``release.precinct_cube``). Returns ``n`` as nullable Int64 (NA where suppressed) and
     a boolean ``suppressed``.
     """
-    cube = cube.sort_values([*margin_keys, "n"], kind="stable").reset_index(drop=True)
-    suppressed = ((cube["n"] >= 1) & (cube["n"] < k)).to_numpy().copy()
-    group_ids = cube.groupby(margin_keys, dropna=False, observed=True, sort=False).ngroup().to_numpy()
+    return suppress_cells_margins(cube, k, [margin_keys])
+
+
+def suppress_cells_margins(cube: pd.DataFrame, k: int, margins: list[list[str]]) -> pd.DataFrame:
+    """``suppress_cells`` for a cube with several public margins (a two-way table).
+
+    A cell of a district x weekday-hour table sits in two groups whose totals are public
+    (the district's total, and the city's cell for that weekday-hour): hiding a
+    complement in one group can leave a lone hidden cell in the other, so the passes
+    repeat over every margin until no group of any margin has exactly one hidden cell.
+    Each pass only adds hidden cells, so it ends. Ties are broken by the cube's sorted
+    order, so the result depends on the data only, never on the order of input rows.
+    """
+    first = margins[0] if margins else []
+    cube = cube.sort_values([*first, *[c for c in cube.columns if c not in first and c != "n"], "n"],
+                            kind="stable").reset_index(drop=True)
     counts = cube["n"].to_numpy()
-    order = np.lexsort((counts, group_ids))  # within group, smallest first
-    # One pass suffices: suppressing the smallest published cell leaves >= 2 hidden.
-    start = 0
-    n_cells = len(order)
-    while start < n_cells:
-        end = start
-        gid = group_ids[order[start]]
-        while end < n_cells and group_ids[order[end]] == gid:
-            end += 1
-        members = order[start:end]
-        hidden = suppressed[members]
-        if hidden.sum() == 1 and len(members) > 1:
-            for idx in members:
-                if not suppressed[idx]:
-                    suppressed[idx] = True
-                    break
-        start = end
+    suppressed = ((counts >= 1) & (counts < k)).copy()
+    groupings = [
+        cube.groupby(keys, dropna=False, observed=True, sort=False).ngroup().to_numpy() for keys in margins
+    ]
+    position = np.arange(len(cube))
+    changed = True
+    while changed:
+        changed = False
+        for group_ids in groupings:
+            n_groups = int(group_ids.max()) + 1 if len(group_ids) else 0
+            hidden = np.bincount(group_ids, weights=suppressed, minlength=n_groups)
+            size = np.bincount(group_ids, minlength=n_groups)
+            lone = (hidden == 1) & (size > 1)
+            if not lone.any():
+                continue
+            # The smallest published cell of each lone group (first in cube order on ties).
+            candidates = lone[group_ids] & ~suppressed
+            idx = position[candidates]
+            order = np.lexsort((idx, counts[idx], group_ids[idx]))
+            picked = idx[order]
+            first_of_group = np.ones(len(picked), bool)
+            first_of_group[1:] = group_ids[picked][1:] != group_ids[picked][:-1]
+            suppressed[picked[first_of_group]] = True
+            changed = True
     out = cube.copy()
     out["suppressed"] = suppressed
     out["n"] = out["n"].astype("Int64").mask(out["suppressed"])

@@ -6,8 +6,11 @@ Layout::
         calls.parquet  calls.csv          the public rows (schema.CALLS_COLUMNS)
         rollup_overview.parquet           exact GROUP BYs of the rows (schema.ROLLUPS)
         rollup_counts.parquet  rollup_minutes.parquet
-        cube_precinct.parquet             finer than the rows, suppressed (schema.CUBES)
+        cube_precinct.parquet             finer than the rows, suppressed (schema.CUBES):
+        cube_coverage.parquet             precinct; weekday x hour coverage; council districts;
+        cube_council.parquet  cube_service.parquet   time on task (dashboard.data.cubes)
         data_dictionary.json  .md         generated from dashboard.data.schema
+        datapackage.json                  Frictionless Data Package (dashboard.data.datapackage)
         manifest.json                     counts, privacy parameters, sha256 of every file
     <releases_dir>/<city>/CURRENT         the release id being served
 
@@ -42,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.data import privacy
+from dashboard.data import cubes, privacy
 from dashboard.data.schema import (
     CALLS_COLUMN_NAMES,
     CALLS_COLUMNS,
@@ -93,6 +96,10 @@ INTERNAL_REQUIRED: tuple[str, ...] = (
     "received_hour",
     "precinct",
 )
+
+#: Internal columns read when present (NULL when an export has no such field): the
+#: council district (coverage and council cubes) and time on task (service cube).
+INTERNAL_OPTIONAL: tuple[str, ...] = ("council_district", "busy_minutes")
 
 #: Order of the published rows: city, time and place first (DuckDB's zone maps then skip
 #: row groups outside a filtered date range), then every other column. Ids are drawn in
@@ -322,7 +329,7 @@ def _write_rollups(con: duckdb.DuckDBPyConnection, out: Path) -> None:
 
 
 #: Margin of the precinct cube that is public elsewhere (derivable from the rows).
-CUBE_MARGIN: tuple[str, ...] = ("jurisdiction", "year", "district", "response_type", "star_eligible")
+CUBE_MARGIN: tuple[str, ...] = CUBE_PRECINCT.margins[0]
 
 
 def precinct_counts(internal: pd.DataFrame) -> pd.DataFrame:
@@ -401,7 +408,7 @@ def _input_columns(internal: pd.DataFrame | Path) -> list[str]:
 
 def _frame_to_parquet(internal: pd.DataFrame, path: Path) -> Path:
     """Write the columns the builder reads (and only those) for the DuckDB path."""
-    frame = internal[list(INTERNAL_REQUIRED)]
+    frame = internal[[*INTERNAL_REQUIRED, *(c for c in INTERNAL_OPTIONAL if c in internal.columns)]]
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(table, path, row_group_size=ROW_GROUP_ROWS)
     return path
@@ -447,6 +454,13 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             sql_type = {"string": "VARCHAR", "bool": "BOOLEAN", "int": "INTEGER"}[column.dtype]
             select.append(f"{name}::{sql_type} AS {name}")
     select.append("precinct::VARCHAR AS precinct")
+    # For the suppressed cubes only (dashboard.data.cubes): never in a public row.
+    select.append("(isodow(received_hour::TIMESTAMP) - 1)::INTEGER AS weekday")
+    select.append("hour(received_hour::TIMESTAMP)::INTEGER AS hour")
+    select.append("council_district::VARCHAR AS council_district" if "council_district" in types
+                  else "NULL::VARCHAR AS council_district")
+    select.append("busy_minutes::INTEGER AS busy_minutes" if "busy_minutes" in types
+                  else "NULL::INTEGER AS busy_minutes")
     con.execute(f"CREATE TEMP VIEW staged AS SELECT {', '.join(select)} FROM internal")
 
     checks: list[tuple[str, str, str]] = []  # (problem, condition on raw columns, example)
@@ -607,6 +621,7 @@ def build_release(
     (ReleaseError), leaves the previous release current and untouched.
     """
     from dashboard.data import validate  # here: validate imports this module
+    from dashboard.data.datapackage import write_datapackage
 
     missing = sorted(set(INTERNAL_REQUIRED) - set(_input_columns(internal)))
     if missing:
@@ -630,6 +645,7 @@ def build_release(
             accepted, stats, published = _write_public_rows(con, tmp / "calls.parquet", k, seed)
             _write_rollups(con, tmp)
             cube = suppressed_precinct_cube(_precinct_counts_sql(con), k)
+            cubes.write_cubes(con, str(tmp), k)
         finally:
             con.close()
         cube.to_parquet(tmp / f"{CUBE_PRECINCT.name}.parquet", index=False, compression="zstd")
@@ -638,6 +654,7 @@ def build_release(
 
         files = {p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
                  for p in sorted(tmp.iterdir()) if p.is_file()}
+        files = write_datapackage(tmp, files, city=city, source=source, synthetic=synthetic, k=k)
         manifest = {
             "release_id": datetime.now(UTC).strftime("%Y%m%d") + "-" + files["calls.parquet"]["sha256"][:8],
             "city": city,

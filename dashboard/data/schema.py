@@ -161,6 +161,7 @@ INTERNAL_EXTRA_COLUMNS: tuple[Column, ...] = (
     Column("neighborhood", "string", "Statistical neighborhood.", True),
     Column("council_district", "string", "City council district.", True),
     Column("person_key", "string", "Salted key of the person; used for repeat contacts only.", True),
+    Column("busy_minutes", "int", "Whole minutes from the unit's dispatch to it clearing the call.", True),
 )
 
 
@@ -173,6 +174,10 @@ class Table:
     description: str
     suppressed: bool  # True for cubes finer than the rows (small cells hidden)
     measures: tuple[str, ...] = ("n",)  # counts; see release.MEASURE_SQL
+    #: Groups of cells whose totals are public elsewhere (the rows, another cube, the
+    #: cube's own coarser cells): complementary suppression keeps every such group at
+    #: zero or at least two hidden cells, so no hidden cell is recovered by subtraction.
+    margins: tuple[tuple[str, ...], ...] = ()
 
 
 #: Rollups: exact aggregates of the published rows. ``month`` is the first day of the
@@ -218,7 +223,66 @@ CUBE_PRECINCT = Table(
     "Calls by police precinct and calendar year (`n`); small cells suppressed (`suppressed` = "
     "true, `n` empty). Yearly, because monthly precinct cells are mostly too small to publish.",
     suppressed=True,
+    margins=(("jurisdiction", "year", "district", "response_type", "star_eligible"),),
+)
+
+#: ``area_type`` values of the coverage cube.
+AREA_CITY = "city"
+AREA_DISTRICT = "district"
+AREA_COUNCIL = "council"
+AREA_TYPES: tuple[str, ...] = (AREA_CITY, AREA_DISTRICT, AREA_COUNCIL)
+
+CUBE_COVERAGE = Table(
+    "cube_coverage",
+    ("jurisdiction", "year", "area_type", "area", "weekday", "hour"),
+    "Eligible calls (`n`) by weekday (0 = Monday) and local hour of the call (0-23), per "
+    "calendar year, for the whole city (`area_type` = `city`, `area` = `citywide`), each police "
+    "district (`district`) and each council district (`council`, placed by the same spatial "
+    "join as police districts). Every weekday-hour of a year and area is present (zeros "
+    "included); cells of 1..k-1 calls are suppressed, with complementary suppression over both "
+    "the area's total and the city's cell.",
+    suppressed=True,
+    margins=(
+        ("jurisdiction", "year", "area_type", "area"),
+        ("jurisdiction", "year", "area_type", "weekday", "hour"),
+    ),
+)
+
+#: ``measure`` values of the council cube; each splits a council district's calls of one
+#: program and year a different way (``value`` holds the category, as text).
+COUNCIL_MEASURES: tuple[str, ...] = (
+    "month", "star_eligible", "outcome", "police_backup", "repeat_contact_90d", "unanswered_reason",
+    "response_band",
+)
+#: Response-time bands of the council cube: 5-minute bands, then 60+ and no unit on scene.
+RESPONSE_BANDS: tuple[str, ...] = (*(f"{m:02d}-{m + 4:02d}" for m in range(0, 60, 5)), "60+", "none")
+
+CUBE_COUNCIL = Table(
+    "cube_council",
+    ("jurisdiction", "year", "council_district", "response_type", "measure", "value"),
+    "Calls (`n`) per city council district, calendar year and program, split by each `measure`: "
+    "`month` (`YYYY-MM`, the month of the week's Monday), `star_eligible`, `outcome`, "
+    "`police_backup`, `repeat_contact_90d` (`true`/`false`), `unanswered_reason` (`none` when "
+    "answered or not eligible) and `response_band` (whole minutes in 5-minute bands, `60+`, or "
+    "`none` when no unit arrived). Council districts cut across police districts, so they are "
+    "not in the rows; small cells are suppressed, with complementary suppression over the "
+    "district's total and the city's total of each category.",
+    suppressed=True,
+    margins=(
+        ("jurisdiction", "year", "council_district", "response_type", "measure"),
+        ("jurisdiction", "year", "response_type", "measure", "value"),
+    ),
+)
+
+CUBE_SERVICE = Table(
+    "cube_service",
+    ("jurisdiction", "year", "response_type"),
+    "Time on task: calls with a recorded time (`n`) and their total minutes from dispatch to "
+    "clearing the call (`busy_minutes`), per program and calendar year; the planner's time per "
+    "call is `busy_minutes / n`. Suppressed under k calls.",
+    suppressed=True,
+    measures=("n", "busy_minutes"),
 )
 
 ROLLUPS: tuple[Table, ...] = (ROLLUP_OVERVIEW, ROLLUP_COUNTS, ROLLUP_MINUTES)
-CUBES: tuple[Table, ...] = (CUBE_PRECINCT,)
+CUBES: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_SERVICE)

@@ -31,6 +31,7 @@ import duckdb
 import pandas as pd
 
 from dashboard.data.cities import City, load_cities
+from dashboard.data.datapackage import table_columns
 from dashboard.data.filters import Catalog
 from dashboard.data.release import (
     CURRENT_POINTER,
@@ -219,9 +220,18 @@ def _files(releases: dict[str, ReleaseInfo], name: str) -> list[str]:
             if (info.path / f"{name}.parquet").is_file()]
 
 
+_SQL_TYPES = {"string": "VARCHAR", "date": "DATE", "bool": "BOOLEAN", "int": "BIGINT"}
+
+
 def _load_tables(con: duckdb.DuckDBPyConnection, releases: dict[str, ReleaseInfo]) -> None:
     for table in (*ROLLUPS, *CUBES):
-        con.read_parquet(_files(releases, table.name), union_by_name=True).create(table.name)
+        files = _files(releases, table.name)
+        if files:
+            con.read_parquet(files, union_by_name=True).create(table.name)
+        else:  # releases built before this table existed: an empty table, not a crash
+            columns = ", ".join(f"{c.name} {_SQL_TYPES.get(c.dtype, 'VARCHAR')}"
+                                for c in table_columns(table))
+            con.execute(f"CREATE TABLE {table.name} ({columns})")
     con.read_parquet(_files(releases, "calls"), union_by_name=True).create_view("calls")
 
 

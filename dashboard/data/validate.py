@@ -24,6 +24,8 @@ What is checked (DESIGN.md "Privacy rules" 1-5 and "Bad input"):
 * rule 5: every published cube count is 0 or >= k, suppressed cells show no count, no
   margin group of several cells has exactly one suppressed cell;
 * rollups equal the GROUP BYs of the rows (recomputed in DuckDB);
+* ``datapackage.json`` (Frictionless) is exactly the one the contract and the manifest
+  generate: same resources, hashes, sizes and Table Schemas;
 * the manifest's counts add up (read = accepted + rejected; published + withheld =
   accepted; published = the rows in the files).
 """
@@ -43,8 +45,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dashboard.data.datapackage import DATAPACKAGE, build_datapackage, resource_by_path
 from dashboard.data.release import (
-    CUBE_MARGIN,
     CURRENT_POINTER,
     MANIFEST,
     calls_arrow_schema,
@@ -55,7 +57,6 @@ from dashboard.data.release import (
 from dashboard.data.schema import (
     CALLS_COLUMN_NAMES,
     CALLS_COLUMNS,
-    CUBE_PRECINCT,
     CUBES,
     QUASI_IDENTIFIERS,
     ROLLUPS,
@@ -74,8 +75,8 @@ EXPECTED_FILES: tuple[str, ...] = (
 )
 
 #: Margin groups of each suppressed cube (public elsewhere, so a lone hidden cell in
-#: one of them could be recovered by subtraction).
-CUBE_MARGINS: dict[str, tuple[str, ...]] = {CUBE_PRECINCT.name: CUBE_MARGIN}
+#: one of them could be recovered by subtraction): the contract's ``Table.margins``.
+CUBE_MARGINS: dict[str, tuple[tuple[str, ...], ...]] = {t.name: t.margins for t in CUBES}
 
 #: DuckDB's working memory while checking; beyond it, sorts and hashes spill to disk.
 MEMORY_LIMIT = "1GB"
@@ -116,7 +117,7 @@ _NAME_WORDS: dict[str, str] = {
 _NAME_SUBSTRINGS = ("address", "latitude", "longitude", "coordinate", "narrative", "phone",
                     "incident", "person", "precinct", "neighborhood", "timestamp")
 #: Allowed only inside suppressed cubes (DESIGN.md rules 2 and 3).
-_CUBE_ONLY = {"precinct", "time finer than the week"}
+_CUBE_ONLY = {"precinct", "time finer than the week", "place finer than the district"}
 
 #: (what it looks like, pattern), checked in table cells and in text files alike.
 _VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -204,6 +205,7 @@ class _Check:
     def run(self) -> list[str]:
         steps: list[tuple[str, Callable[[], None]]] = [
             ("manifest", self.check_manifest),
+            ("datapackage", self.check_datapackage),
             ("k", self.choose_k),
             ("tables", self.open_tables),
             ("calls.parquet", self.check_calls_parquet),
@@ -275,6 +277,72 @@ class _Check:
         for name in EXPECTED_FILES:
             if not (self.path / name).is_file():
                 self.fail(f"{name} is missing from the release")
+
+    # -- datapackage.json ----------------------------------------------------------------
+    def check_datapackage(self) -> None:
+        """``datapackage.json`` is exactly what the contract and the manifest generate.
+
+        Every field, type, enum and description comes from ``dashboard.data.schema``; every
+        hash and size must equal the manifest's, which ``check_manifest`` proved against the
+        files (so no file is read twice). Only ``created`` is the package's own.
+        """
+        file = self.path / DATAPACKAGE
+        files = self.manifest.get("files")
+        if not isinstance(files, dict) or (not file.is_file() and DATAPACKAGE in files):
+            return  # no file list, or a listed file missing: reported by check_manifest
+        label = DATAPACKAGE
+        if not file.is_file():
+            self.fail(f"{label} is missing from the release (releases built before the Frictionless "
+                      "package was added lack it: rebuild with `crisis-dashboard sample` or `ingest`)")
+            return
+        try:
+            found = json.loads(file.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.fail(f"{label} is not valid JSON ({exc})")
+            return
+        if not isinstance(found, dict):
+            self.fail(f"{label} is not a JSON object")
+            return
+        created = found.get("created")
+        if not isinstance(created, str) or not _RFC3339.fullmatch(created):
+            self.fail(f"{label}: 'created' is not an RFC 3339 date-time ({created!r})")
+            created = ""
+        privacy = self.manifest.get("privacy")
+        k = privacy.get("k") if isinstance(privacy, dict) else None
+        if not isinstance(k, int) or isinstance(k, bool):
+            return  # reported by choose_k
+        synthetic = self.manifest.get("synthetic") is True
+        expected = build_datapackage(files, city=str(self.manifest.get("city")),
+                                     source=str(self.manifest.get("source")), synthetic=synthetic,
+                                     k=k, created=created or "", folder=self.path)
+        want, got = resource_by_path(expected), resource_by_path(found)
+        for path in sorted(want.keys() - got.keys()):
+            self.fail(f"{label} does not describe {path}, which {MANIFEST} lists")
+        for path in sorted(got.keys() - want.keys()):
+            self.fail(f"{label} describes {path!r}, which {MANIFEST} does not list")
+        for path in sorted(want.keys() & got.keys()):
+            w, g = want[path], got[path]
+            if g.get("hash") != w["hash"]:
+                self.fail(f"{label}: {path} has hash {str(g.get('hash'))[:19]}..., the file's sha256 "
+                          f"is {w['hash'][:19]}... ({MANIFEST} agrees with the file)")
+            if g.get("bytes") != w.get("bytes"):
+                self.fail(f"{label}: {path} has bytes {g.get('bytes')!r}, expected {w.get('bytes')!r}")
+            if g.get("schema") != w.get("schema"):
+                self.fail(f"{label}: the Table Schema of {path} is not the contract's "
+                          f"({_schema_difference(w.get('schema'), g.get('schema'))})")
+            other = sorted(key for key in w.keys() | g.keys()
+                           if key not in ("hash", "bytes", "schema") and w.get(key) != g.get(key))
+            if other:
+                self.fail(f"{label}: {path}: {', '.join(other)} differ from what the contract generates")
+        if want.keys() == got.keys() and list(want) != list(got):
+            self.fail(f"{label}: resources are not in the generated order")
+        top = sorted(key for key in expected.keys() | found.keys()
+                     if key not in ("resources", "created") and expected.get(key) != found.get(key))
+        if top:
+            why = (" (a synthetic release must say so in its title and description)"
+                   if synthetic and {"title", "description"} & set(top) else "")
+            self.fail(f"{label}: {', '.join(top)} differ from what the contract and {MANIFEST} "
+                      f"generate{why}")
 
     def choose_k(self) -> None:
         k = self.k_arg
@@ -416,7 +484,7 @@ class _Check:
         """Column names and values of every table; identifier-looking text in text files."""
         suppressed = {t.name for t in CUBES if t.suppressed}
         expected = {t.name: [*t.dims, *t.measures] for t in ROLLUPS}
-        expected.update({t.name: [*t.dims, "n", "suppressed"] for t in CUBES})
+        expected.update({t.name: [*t.dims, *t.measures, "suppressed"] for t in CUBES})
         for view, columns in self.tables.items():
             label = "calls.csv" if view == "calls_csv" else f"{view}.parquet"
             names = [c for c, _ in columns]
@@ -543,7 +611,7 @@ class _Check:
         for table in CUBES:
             if table.name not in self.tables or self.k is None:
                 continue
-            if not self.has(table.name, *table.dims, "n", "suppressed"):
+            if not self.has(table.name, *table.dims, *table.measures, "suppressed"):
                 continue
             self.check_cube(table, self.k)
 
@@ -556,6 +624,8 @@ class _Check:
             ("suppressed cells that still show their count", "suppressed AND n IS NOT NULL"),
             ("cells with a negative count", "n < 0"),
             ("cells whose suppression flag is empty", "suppressed IS NULL"),
+            *((f"suppressed cells that still show their {m}", f"suppressed AND {m} IS NOT NULL")
+              for m in table.measures if m != "n"),
         )
         for problem, cond in checks:
             n, examples = self.one(
@@ -569,8 +639,7 @@ class _Check:
         # from its public total. A group of a single cell (a district with one precinct)
         # has no published cell to subtract: its hidden cell is the margin itself, which
         # the cube does not reveal and suppression elsewhere could not protect.
-        margin = CUBE_MARGINS.get(table.name)
-        if margin:
+        for margin in CUBE_MARGINS.get(table.name, ()):
             cols = ", ".join(margin)
             lone = self.con.execute(
                 f"SELECT concat_ws(' ', {cols}) FROM {table.name} GROUP BY {cols} "
@@ -604,6 +673,36 @@ class _Check:
             n = self.row_counts.get(view)
             if n is not None and n != rows["published"]:
                 self.fail(f"{label} holds {n:,} rows, the manifest says {rows['published']:,} published")
+
+
+#: ``created`` of a Data Package (RFC 3339 date-time, as the Frictionless spec requires).
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def _schema_difference(expected: object, found: object) -> str:
+    """Which fields of a Table Schema differ from the contract's, in a few words."""
+    if not isinstance(expected, dict) or not isinstance(found, dict):
+        return "no schema" if not isinstance(found, dict) else "unexpected schema"
+    want = {f["name"]: f for f in expected.get("fields", [])}
+    got_list = found.get("fields")
+    got = ({f.get("name"): f for f in got_list if isinstance(f, dict)}
+           if isinstance(got_list, list) else {})
+    parts = []
+    missing = [n for n in want if n not in got]
+    extra = [str(n) for n in got if n not in want]
+    changed = [n for n in want if n in got and got[n] != want[n]]
+    if missing:
+        parts.append("lacks " + ", ".join(missing))
+    if extra:
+        parts.append("adds " + ", ".join(extra))
+    if changed:
+        parts.append("differs on " + ", ".join(changed))
+    if not parts and list(got) != list(want):
+        parts.append("fields out of order")
+    for key in ("missingValues", "primaryKey"):
+        if expected.get(key) != found.get(key):
+            parts.append(f"{key} differs")
+    return "; ".join(parts) or "differs"
 
 
 def _strings(value: object, *, skip: set[str]) -> list[str]:
