@@ -24,6 +24,7 @@ import dash
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.api import register_api
 from dashboard.i18n import DEFAULT_LANGUAGE, t
 from dashboard.pages import SETTINGS_KEY
 from dashboard.security import install_security, warm
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.index_string = _index_string(app.config.requests_pathname_prefix, lang)
     app.layout = _shell(lang)
     install_security(app)
+    register_api(app.server, settings)
     warm(app)
     return app
 

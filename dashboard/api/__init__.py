@@ -1,0 +1,35 @@
+"""The versioned read-only API: ``/api/v1/...`` CSV and JSON on the dashboard's own server.
+
+Journalists get the rows and the aggregates behind any view of the pages, the release
+files with their checksums, and an OpenAPI document, from the same process and the
+same ``Store`` as the pages (DESIGN.md "Architecture": API / downloads are Flask
+routes on the same server). The routes are in ``routes``, the map's data in
+``charts``, the OpenAPI document in ``openapi``; the data-layer work (SQL, CSV,
+strict parameters, filenames) is ``dashboard.data.export``.
+
+``register_api(server, settings)`` is the one call ``create_app`` makes.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from dashboard.settings import Settings
+
+#: Key of the API's state (the process's ``Settings``) in ``Flask.extensions``.
+EXTENSION_KEY = "dashboard.api"
+
+
+def register_api(server: Flask, settings: Settings) -> None:
+    """Mount the API blueprint on ``server``, answering from ``settings``' releases.
+
+    Registering opens no data: the store opens on the first request that needs it (per
+    gunicorn worker, after the fork), as for the pages.
+    """
+    from dashboard.api.routes import blueprint
+
+    server.extensions[EXTENSION_KEY] = settings
+    server.register_blueprint(blueprint)
+
+
+__all__ = ["EXTENSION_KEY", "register_api"]

@@ -1,0 +1,495 @@
+"""The OpenAPI 3.1 document of ``/api/v1``, generated from the data contract.
+
+The row schema (``CallRow``: types, enums, nullability, descriptions), the CSV header
+and the parameters' allowed values are all built from ``dashboard.data.schema`` and the
+tuples the routes use (``export.CHARTS``, ``figures.MAP_METRICS``...), so the document,
+the JSON rows, the CSV download and the pages cannot drift apart. The tests validate
+every answer of the API against this document with ``openapi-core``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from dashboard.api.charts import LEVELS, MAP_COLUMNS
+from dashboard.data.export import (
+    API_PREFIX,
+    CHARTS,
+    DEFAULT_PAGE_SIZE,
+    INJECTION_PREFIXES,
+    KPIS_COLUMNS,
+    MAX_PAGE_SIZE,
+    MAX_VALUE_LENGTH,
+    MAX_VALUES,
+    PROGRAMS_COLUMNS,
+    ROW_SORT,
+    TREND_COLUMNS,
+)
+from dashboard.data.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, Column, ResponseType
+from dashboard.figures import MAP_METRICS
+
+_JSON_TYPES: dict[str, dict[str, str]] = {
+    "string": {"type": "string"},
+    "date": {"type": "string", "format": "date"},
+    "bool": {"type": "boolean"},
+    "int": {"type": "integer"},
+}
+
+#: Reasons the map gives no value (``figures.map_metric_values``), plus the summary's own.
+MAP_REASONS: tuple[str, ...] = ("low_population", "no_eligible", "not_selected", "unpublished")
+
+_KPIS: dict[str, tuple[bool, str]] = {  # name -> (fraction or minutes: nullable number, description)
+    "calls": (False, "Calls answered by the selected programs."),
+    "eligible": (False, "Eligible calls, whatever the program filter (a fact about all eligible calls)."),
+    "eligible_answered": (False, "Eligible calls answered by the city's alternative program."),
+    "alt_share": (True, "eligible_answered / eligible; null without eligible calls."),
+    "median_minutes": (True, "Median response minutes of the selected programs' calls with a time."),
+    "arrests": (False, "Calls of the selected programs that ended in arrest."),
+    "arrest_share": (True, "arrests / calls; null without calls."),
+    "alt_calls": (False, "Calls answered by the alternative program."),
+    "backup": (False, "Alternative-program calls where the team asked for police backup."),
+    "backup_share": (True, "backup / alt_calls; null without alternative-program calls."),
+}
+if tuple(_KPIS) != KPIS_COLUMNS:  # a new headline figure must be documented here
+    raise RuntimeError("openapi._KPIS does not describe export.KPIS_COLUMNS")
+
+
+def column_schema(column: Column) -> dict[str, Any]:
+    """JSON Schema of one contract column (a null is allowed only where the contract says)."""
+    schema: dict[str, Any] = dict(_JSON_TYPES[column.dtype])
+    if column.nullable:
+        schema["type"] = [schema["type"], "null"]
+    if column.values:
+        schema["enum"] = [str(v) for v in column.values] + ([None] if column.nullable else [])
+    schema["description"] = column.description
+    return schema
+
+
+def call_row_schema() -> dict[str, Any]:
+    """The JSON row of ``calls.json``: every contract column, nothing else."""
+    return {
+        "type": "object",
+        "description": "One published row (the data contract, `data_dictionary.json` of every release).",
+        "properties": {c.name: column_schema(c) for c in CALLS_COLUMNS},
+        "required": list(CALLS_COLUMN_NAMES),
+        "additionalProperties": False,
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+    if description:
+        out["description"] = description
+    return out
+
+
+_INT = {"type": "integer", "minimum": 0}
+_NUM_OR_NULL = {"type": ["number", "null"]}
+_STR = {"type": "string"}
+_STR_OR_NULL = {"type": ["string", "null"]}
+_PROGRAM = {"type": "string", "enum": [p.value for p in ResponseType]}
+
+
+def _schemas() -> dict[str, Any]:
+    reason = {"type": ["string", "null"], "enum": [*MAP_REASONS, "no_boundaries", None]}
+    metric_values = _obj({m: _NUM_OR_NULL for m in MAP_METRICS})
+    metric_reasons = _obj({m: reason for m in MAP_METRICS})
+    return {
+        "CallRow": call_row_schema(),
+        "Problem": _obj(
+            {
+                "parameter": {**_STR, "description": "The parameter at fault (or `chart`)."},
+                "value": {**_STR, "description": "The value given, cut to 40 characters."},
+                "message": _STR,
+            }
+        ),
+        "Error": _obj(
+            {
+                "error": _obj(
+                    {
+                        "status": {"type": "integer"},
+                        "message": _STR,
+                        "problems": {"type": "array", "items": _ref("Problem")},
+                    }
+                )
+            },
+            "Every answer other than 200/206/304. Never a traceback.",
+        ),
+        "Release": _obj(
+            {
+                "id": {**_STR, "description": "Release id: `YYYYMMDD-` + start of calls.parquet's sha256."},
+                "city": _STR,
+                "created": _STR,
+                "source": _STR,
+                "synthetic": {"type": "boolean", "description": "True for the simulated sample data."},
+            }
+        ),
+        "Filters": _obj(
+            {
+                "city": _STR,
+                "start": {**_STR, "format": "date", "description": "First day of the first month."},
+                "end": {**_STR, "format": "date", "description": "Last day of the last month."},
+                "programs": {"type": "array", "items": _PROGRAM, "description": "Empty: all."},
+                "districts": {"type": "array", "items": _STR, "description": "Empty: all."},
+                "categories": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": [c.value for c in CallCategory]},
+                    "description": "Empty: all.",
+                },
+            },
+            "The view the answer is for, after validation.",
+        ),
+        "CallsPage": _obj(
+            {
+                "release": _ref("Release"),
+                "filters": _ref("Filters"),
+                "page": {"type": "integer", "minimum": 1},
+                "page_size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                "total_rows": _INT,
+                "next": {**_STR_OR_NULL, "description": "Path and query of the next page; null on the last."},
+                "rows": {"type": "array", "items": _ref("CallRow")},
+            }
+        ),
+        "Kpis": _obj(
+            {
+                name: {**(_NUM_OR_NULL if nullable else _INT), "description": text}
+                for name, (nullable, text) in _KPIS.items()
+            },
+            "The Overview's headline figures.",
+        ),
+        "ProgramRow": _obj(
+            {
+                "program": _PROGRAM,
+                "calls": _INT,
+                "share": {**_NUM_OR_NULL, "description": "calls / the view's calls."},
+                "median_minutes": _NUM_OR_NULL,
+                "p90_minutes": _NUM_OR_NULL,
+            }
+        ),
+        "MonthRow": _obj(
+            {
+                "month": {**_STR, "format": "date"},
+                "weeks": {**_INT, "description": "Weeks (Mondays) in the month."},
+                "program": _PROGRAM,
+                "calls": _INT,
+                "per_week": {"type": "number", "description": "calls / weeks: what the chart draws."},
+            }
+        ),
+        "DistrictRow": _obj(
+            {
+                "district": _STR,
+                "name": _STR_OR_NULL,
+                "population": {"type": ["integer", "null"]},
+                "calls": _INT,
+                "eligible": _INT,
+                "eligible_answered": _INT,
+                "values": {**metric_values, "description": "Each map measure as the map shows it."},
+                "reasons": {**metric_reasons, "description": "Why a measure has no value (null if it has)."},
+            }
+        ),
+        "Summary": _obj(
+            {
+                "release": _ref("Release"),
+                "filters": _ref("Filters"),
+                "query": {**_STR, "description": "The canonical query string of the view's page."},
+                "page_url": {**_STR, "description": "The Overview page showing this view."},
+                "kpis": _ref("Kpis"),
+                "programs": {"type": "array", "items": _ref("ProgramRow")},
+                "monthly": {"type": "array", "items": _ref("MonthRow")},
+                "districts": {"type": "array", "items": _ref("DistrictRow")},
+            }
+        ),
+        "ReleaseFile": _obj(
+            {
+                "name": _STR,
+                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "bytes": _INT,
+                "url": _STR,
+            }
+        ),
+        "ReleaseEntry": {
+            **_obj(
+                {
+                    "id": _STR,
+                    "city": _STR,
+                    "created": _STR_OR_NULL,
+                    "source": _STR_OR_NULL,
+                    "synthetic": {"type": "boolean"},
+                    "current": {"type": "boolean", "description": "The release the pages and API serve."},
+                    "rows": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer"},
+                        "description": "Rows read, accepted, rejected, published, generalized, withheld.",
+                    },
+                    "privacy": {
+                        "type": "object",
+                        "properties": {"k": {"type": "integer", "minimum": 1}},
+                        "description": "Privacy parameters (k of k-anonymity, suppression rule).",
+                    },
+                    "manifest_url": _STR,
+                    "files": {"type": "array", "items": _ref("ReleaseFile")},
+                }
+            ),
+        },
+        "Releases": _obj(
+            {
+                "cities": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "city": _STR,
+                            "name": _STR,
+                            "releases": {"type": "array", "items": _ref("ReleaseEntry")},
+                        }
+                    ),
+                }
+            }
+        ),
+        "Index": _obj(
+            {"api": _STR, "version": _STR, "openapi": _STR, "endpoints": {"type": "array", "items": _STR}}
+        ),
+    }
+
+
+def _query_param(name: str, schema: dict[str, Any], description: str, array: bool = False) -> dict[str, Any]:
+    param: dict[str, Any] = {"name": name, "in": "query", "required": False, "description": description}
+    if array:
+        param.update(style="form", explode=True, schema={"type": "array", "items": schema,
+                                                          "maxItems": MAX_VALUES})
+    else:
+        param["schema"] = schema
+    return param
+
+
+def _parameters() -> dict[str, Any]:
+    date_schema = {"type": "string", "pattern": r"^\d{4}-\d{2}(-\d{2})?$"}
+    return {
+        "city": _query_param("city", {"type": "string", "maxLength": MAX_VALUE_LENGTH},
+                             "City id (default: the server's default city)."),
+        "start": _query_param("start", date_schema,
+                              "First month (YYYY-MM or any day of it; default: 11 months before the last)."),
+        "end": _query_param("end", date_schema, "Last month (YYYY-MM or any day of it; default: the last)."),
+        "program": _query_param("program", {"type": "string", "enum": [p.value for p in ResponseType]},
+                                "Response types (repeat or comma-separate; default all).", array=True),
+        "district": _query_param("district", {"type": "string", "maxLength": MAX_VALUE_LENGTH},
+                                 "Police districts of the city, incl. `citywide` (repeat or comma-separate).",
+                                 array=True),
+        "category": _query_param("category", {"type": "string", "enum": [c.value for c in CallCategory]},
+                                 "Call categories (repeat or comma-separate; default all).", array=True),
+        "page": _query_param("page", {"type": "integer", "minimum": 1, "default": 1}, "1-based page."),
+        "page_size": _query_param(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+            "Rows per page.",
+        ),
+        "metric": _query_param("metric", {"type": "string", "enum": list(MAP_METRICS), "default": "count"},
+                               "Map measure (chart `map` only)."),
+        "level": _query_param("level", {"type": "string", "enum": list(LEVELS), "default": "district"},
+                              "Map areas (chart `map` only; `precinct` where the city has them)."),
+    }
+
+
+def _headers(*names: str) -> dict[str, Any]:
+    described = {
+        "X-Release-Id": "Release id(s) the answer was read from (`city/id, ...` where several cities).",
+        "ETag": "Hash of the release id(s), path and canonical query (a release file: its sha256).",
+        "Cache-Control": "`public, max-age=300` (release files: a year, immutable).",
+        "Content-Disposition": "`attachment; filename=...`.",
+    }
+    return {n: {"description": described[n], "required": True, "schema": {"type": "string"}} for n in names}
+
+
+_CACHE = ("X-Release-Id", "ETag", "Cache-Control")
+
+
+def _error_responses(*codes: str) -> dict[str, Any]:
+    return {code: {"$ref": f"#/components/responses/{name}"} for code, name in
+            (("400", "BadRequest"), ("404", "NotFound"), ("500", "ServerError")) if code in codes}
+
+
+def _json_ok(schema: str, description: str) -> dict[str, Any]:
+    return {
+        "200": {"description": description, "headers": _headers(*_CACHE),
+                "content": {"application/json": {"schema": _ref(schema)}}},
+        "304": {"$ref": "#/components/responses/NotModified"},
+    }
+
+
+def _filters_refs(*extra: str) -> list[dict[str, str]]:
+    names = ("city", "start", "end", "program", "district", "category", *extra)
+    return [{"$ref": f"#/components/parameters/{n}"} for n in names]
+
+
+_ROWS = (
+    "The rows of the view: `jurisdiction` = city, the month of `week` (its first day) from "
+    "`start` to `end`, and where given `response_type` in `program`, `district` in "
+    "`district`, `call_category` in `category`. These are the rows the Overview's figures "
+    "are computed from. Order: " + ", ".join(ROW_SORT) + "."
+)
+
+
+def build_openapi() -> dict[str, Any]:
+    """The document as a dict (a fresh one per call: callers may not share mutations)."""
+    csv_cols = ",".join(CALLS_COLUMN_NAMES)
+    injection = " ".join(repr(c) for c in INJECTION_PREFIXES)
+    chart_columns = {
+        "programs": list(PROGRAMS_COLUMNS),
+        "trend": list(TREND_COLUMNS),
+        "kpis": list(KPIS_COLUMNS),
+        "map": list(MAP_COLUMNS),
+    }
+    assert tuple(chart_columns) == CHARTS  # noqa: S101 - every chart documented
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Crisis Response Dashboard API",
+            "version": "1.0.0",
+            "description": (
+                "Read-only access to the published releases behind the dashboard: the rows "
+                "behind any view (CSV or JSON), the Overview's figures, the data behind each "
+                "chart, and every release file with its checksum. Parameters are those of the "
+                "pages' URLs and are validated strictly: an unknown parameter, value or date "
+                "answers 400 naming it. String cells of CSV answers that start with "
+                f"{injection} are prefixed with an apostrophe (spreadsheet formula injection). "
+                "Every 200 carries `X-Release-Id`, `ETag` and `Cache-Control`; send "
+                "`If-None-Match` to get 304."
+            ),
+        },
+        "servers": [{"url": API_PREFIX}],
+        "paths": {
+            "/": {"get": {"operationId": "index", "summary": "What the API offers.",
+                          "responses": {**_json_ok("Index", "Links."), **_error_responses("400", "500")}}},
+            "/calls.csv": {
+                "get": {
+                    "operationId": "callsCsv",
+                    "summary": "The view's rows as CSV, streamed.",
+                    "description": _ROWS + " Header: `" + csv_cols + "`. Formatted like the release's "
+                    "calls.csv (true/false, ISO dates, empty cell for null). Filename: "
+                    "`calls_<city>_<first day>_<last day>[_district-..][_program-..][_category-..]"
+                    "_release-<id>.csv`.",
+                    "parameters": _filters_refs(),
+                    "responses": {
+                        "200": {
+                            "description": "CSV text.",
+                            "headers": _headers(*_CACHE, "Content-Disposition"),
+                            "content": {"text/csv": {"schema": {"type": "string"},
+                                                     "x-columns": list(CALLS_COLUMN_NAMES)}},
+                        },
+                        "304": {"$ref": "#/components/responses/NotModified"},
+                        **_error_responses("400", "500"),
+                    },
+                }
+            },
+            "/calls.json": {
+                "get": {
+                    "operationId": "callsJson",
+                    "summary": "One page of the view's rows as JSON.",
+                    "description": _ROWS + " Walking `next` from page 1 gives every row once.",
+                    "parameters": _filters_refs("page", "page_size"),
+                    "responses": {**_json_ok("CallsPage", "Rows."), **_error_responses("400", "500")},
+                }
+            },
+            "/summary": {
+                "get": {
+                    "operationId": "summary",
+                    "summary": "The Overview's figures for the view.",
+                    "parameters": _filters_refs(),
+                    "responses": {**_json_ok("Summary", "Figures."), **_error_responses("400", "500")},
+                }
+            },
+            "/charts/{chart}.csv": {
+                "get": {
+                    "operationId": "chartCsv",
+                    "summary": "The data behind one Overview chart, as CSV.",
+                    "description": "Columns per chart are in `x-columns-by-chart`. The map's precinct "
+                    "level reads the suppressed precinct cube: `suppressed_cells` > 0 marks lower "
+                    "bounds, explained in `note`; `value` is empty where the map is grey (`reason`).",
+                    "parameters": [
+                        {"name": "chart", "in": "path", "required": True,
+                         "schema": {"type": "string", "enum": list(CHARTS)}},
+                        *_filters_refs("metric", "level"),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "CSV text.",
+                            "headers": _headers(*_CACHE, "Content-Disposition"),
+                            "content": {"text/csv": {"schema": {"type": "string"},
+                                                     "x-columns-by-chart": chart_columns}},
+                        },
+                        "304": {"$ref": "#/components/responses/NotModified"},
+                        **_error_responses("400", "404", "500"),
+                    },
+                }
+            },
+            "/releases": {
+                "get": {
+                    "operationId": "releases",
+                    "summary": "Every release of every city, newest first, with its files.",
+                    "responses": {**_json_ok("Releases", "Releases."), **_error_responses("400", "500")},
+                }
+            },
+            "/releases/{city}/{release_id}/files/{name}": {
+                "get": {
+                    "operationId": "releaseFile",
+                    "summary": "A file of a release (only those its manifest lists, and manifest.json).",
+                    "parameters": [
+                        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                        for n in ("city", "release_id", "name")
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The file; ETag is its sha256.",
+                            "headers": _headers(*_CACHE, "Content-Disposition"),
+                            "content": {"*/*": {"schema": {}}},
+                        },
+                        "206": {"description": "A byte range.", "content": {"*/*": {"schema": {}}}},
+                        "304": {"$ref": "#/components/responses/NotModified"},
+                        **_error_responses("400", "404", "500"),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document.",
+                    "responses": {
+                        "200": {"description": "OpenAPI 3.1.", "headers": _headers(*_CACHE),
+                                "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "304": {"$ref": "#/components/responses/NotModified"},
+                        **_error_responses("400", "500"),
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": _schemas(),
+            "parameters": _parameters(),
+            "responses": {
+                "BadRequest": {"description": "Invalid parameters, each named in `problems`.",
+                               "content": {"application/json": {"schema": _ref("Error")}}},
+                "NotFound": {"description": "No such path, chart or release file.",
+                             "content": {"application/json": {"schema": _ref("Error")}}},
+                "ServerError": {"description": "Unexpected error (logged; no details).",
+                                "content": {"application/json": {"schema": _ref("Error")}}},
+                "NotModified": {"description": "`If-None-Match` named the current ETag.",
+                                "headers": _headers(*_CACHE)},
+            },
+        },
+    }
+
+
+@functools.cache
+def openapi_json() -> str:
+    """The document as JSON text, built once per process (a string: nobody can mutate it)."""
+    return json.dumps(build_openapi(), indent=2)

@@ -1,0 +1,459 @@
+"""The ``/api/v1`` routes (a Flask blueprint): rows, summaries, chart data, release files.
+
+Rules every route follows, and why:
+
+* **Strict parameters.** Each route takes a fixed set of parameter names; anything
+  else, and any value the contract or the city's catalog does not know, answers 400
+  with JSON naming each bad parameter (``export.parse_filters_strict``). A script must
+  learn about its typo, not receive a silently wider answer.
+* **Never a traceback.** Errors inside these routes answer JSON
+  ``{"error": {"status", "message", "problems"}}``; an unexpected exception is logged
+  and answers a 500 without details. Unknown paths and methods under ``/api/v1/``
+  answer JSON 404/405 too (otherwise the pages' catch-all would answer with HTML).
+* **Caching.** A release never changes, so an answer is a function of the release id(s)
+  it reads, its path and its canonical query: that hash is the ``ETag``, and
+  ``If-None-Match`` answers 304 before any query runs. ``X-Release-Id`` names the
+  release(s) read. Answers may be cached for ``MAX_AGE`` seconds (a new release can be
+  switched in at any time); release files, which never change, for a year, immutable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from http import HTTPStatus
+from typing import cast
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, request, send_file, stream_with_context, url_for
+from werkzeug.exceptions import HTTPException
+
+from dashboard.api import EXTENSION_KEY, charts
+from dashboard.api.openapi import openapi_json
+from dashboard.data import export, queries
+from dashboard.data.export import (
+    API_PREFIX,
+    CHARTS,
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PARAM_PAGE,
+    PARAM_PAGE_SIZE,
+    Problem,
+)
+from dashboard.data.filters import PARAM_CITY, Filters
+from dashboard.data.release import MANIFEST, ReleaseInfo, list_releases, read_manifest, sha256_file
+from dashboard.data.store import Store, get_store
+from dashboard.figures import MAP_METRICS, MapMetric
+from dashboard.settings import Settings
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("api", __name__, url_prefix=API_PREFIX)
+
+#: Seconds a client or proxy may reuse an answer (a new release may be switched in).
+MAX_AGE = 300
+#: Release files never change: a year, immutable.
+IMMUTABLE_MAX_AGE = 365 * 24 * 3600
+#: At most this many problems are listed in a 400 answer (the count is in the message).
+MAX_PROBLEMS = 20
+
+PARAM_METRIC = "metric"
+PARAM_LEVEL = "level"
+
+#: Content types of release files by suffix (anything else is application/octet-stream).
+FILE_TYPES = {
+    ".csv": "text/csv",
+    ".parquet": "application/vnd.apache.parquet",
+    ".json": "application/json",
+    ".md": "text/markdown",
+}
+
+INTERNAL_ERROR = "Something went wrong on our side; the problem has been logged."
+
+
+class ApiError(Exception):
+    """An answer other than 200: its status, a message and the problems, by parameter."""
+
+    def __init__(self, status: int, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.problems = list(problems)
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _settings() -> Settings:
+    return cast(Settings, current_app.extensions[EXTENSION_KEY])
+
+
+def _store() -> Store:
+    return get_store(_settings())
+
+
+def _query() -> dict[str, list[str]]:
+    return request.args.to_dict(flat=False)
+
+
+def _json_response(payload: object, status: int = 200) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, allow_nan=False)
+    return Response(body, status=status, mimetype="application/json")
+
+
+def _error_response(status: int, message: str, problems: Sequence[Problem] = ()) -> Response:
+    shown = list(problems)[:MAX_PROBLEMS]
+    if len(problems) > len(shown):
+        message += f" ({len(problems)} problems; the first {len(shown)} are listed.)"
+    response = _json_response(
+        {"error": {"status": status, "message": message, "problems": [p.as_dict() for p in shown]}},
+        status=status,
+    )
+    # An error may stop being one (a new release adds a month): never cache it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _bad_request(problems: Sequence[Problem]) -> ApiError:
+    names = ", ".join(dict.fromkeys(p.parameter for p in problems))
+    return ApiError(400, f"Invalid request parameters: {names}.", problems)
+
+
+def _strict_filters(extra: Sequence[str] = ()) -> tuple[Filters | None, list[Problem]]:
+    settings, store = _settings(), _store()
+    return export.parse_filters_strict(_query(), store.catalogs(), settings.default_city, extra)
+
+
+def _etag(release_ids: Iterable[str], params: Sequence[tuple[str, str]]) -> str:
+    """Hash of what the answer depends on: release id(s), path and canonical query."""
+    text = "\n".join([*release_ids, request.path, urlencode(list(params))])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
+
+
+def _matched_tag(etag: str) -> str | None:
+    """The tag of ``If-None-Match`` that names ``etag``, as the client sent it: ``etag``
+    itself or ``etag:br`` etc., the form the compression layer gives a compressed
+    answer's ETag (``*`` matches any)."""
+    condition = request.if_none_match
+    if condition.star_tag:
+        return etag
+    return next((tag for tag in condition.as_set(include_weak=True) if tag.split(":", 1)[0] == etag), None)
+
+
+def _matches(etag: str) -> bool:
+    return _matched_tag(etag) is not None
+
+
+def _with_cache_headers(
+    response: Response, etag: str, release_header: str, immutable: bool = False
+) -> Response:
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = (
+        f"public, max-age={IMMUTABLE_MAX_AGE}, immutable" if immutable else f"public, max-age={MAX_AGE}"
+    )
+    response.headers["X-Release-Id"] = release_header
+    return response
+
+
+def _not_modified(etag: str, release_header: str, immutable: bool = False) -> Response:
+    """304 with the headers the 200 would carry (its ETag as the client holds it)."""
+    tag = _matched_tag(etag) or etag
+    return _with_cache_headers(Response(status=304), tag, release_header, immutable)
+
+
+def _all_releases_header(store: Store) -> str:
+    return ", ".join(f"{city}/{store.release_info(city).release_id}" for city in store.cities)
+
+
+def _release_json(info: ReleaseInfo) -> dict[str, object]:
+    return {
+        "id": info.release_id,
+        "city": info.city,
+        "created": info.created,
+        "source": info.source,
+        "synthetic": info.synthetic,
+    }
+
+
+def _attachment(response: Response, filename: str) -> Response:
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    return response
+
+
+# ---------------------------------------------------------------------------- endpoints
+
+
+@blueprint.get("/")
+def index() -> Response:
+    """What the API offers, with links (the OpenAPI document has the details)."""
+    if problems := export.unknown_parameters(_query(), ()):
+        raise _bad_request(problems)
+    store = _store()
+    payload = {
+        "api": "Crisis Response Dashboard API",
+        "version": "v1",
+        "openapi": url_for("api.openapi_document"),
+        "endpoints": [
+            url_for("api.calls_csv"),
+            url_for("api.calls_json"),
+            url_for("api.summary"),
+            *(url_for("api.chart_csv", chart=c) for c in CHARTS),
+            url_for("api.releases"),
+        ],
+    }
+    header = _all_releases_header(store)
+    etag = _etag(header.split(", "), [])
+    if _matches(etag):
+        return _not_modified(etag, header)
+    return _with_cache_headers(_json_response(payload), etag, header)
+
+
+@blueprint.get("/calls.csv")
+def calls_csv() -> Response:
+    """The view's rows as CSV, streamed (memory stays flat however many rows)."""
+    filters, problems = _strict_filters()
+    if problems or filters is None:
+        raise _bad_request(problems)
+    download = export.calls_csv(_store(), filters)
+    release_id = download.release.release_id
+    etag = _etag([release_id], filters.to_params())
+    if _matches(etag):
+        download.close()
+        return _not_modified(etag, release_id)
+    response = Response(stream_with_context(download.chunks()), mimetype="text/csv")
+    return _attachment(_with_cache_headers(response, etag, release_id), download.filename)
+
+
+@blueprint.get("/calls.json")
+def calls_json() -> Response:
+    """One page of the view's rows as JSON, in the CSV's order, with a link to the next."""
+    filters, problems = _strict_filters((PARAM_PAGE, PARAM_PAGE_SIZE))
+    query = _query()
+    page, page_problems = export.bounded_int(query, PARAM_PAGE, 1, 1, 999_999_999)
+    page_size, size_problems = export.bounded_int(query, PARAM_PAGE_SIZE, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    problems += page_problems + size_problems
+    if problems or filters is None:
+        raise _bad_request(problems)
+    store = _store()
+    params = [*filters.to_params(), (PARAM_PAGE, str(page)), (PARAM_PAGE_SIZE, str(page_size))]
+    etag = _etag([store.release_info(filters.city).release_id], params)
+    if _matches(etag):
+        return _not_modified(etag, store.release_info(filters.city).release_id)
+    result = export.calls_page(store, filters, page, page_size)
+    if page > result.last_page:
+        raise _bad_request([Problem(PARAM_PAGE, str(page), f"Past the last page ({result.last_page}).")])
+    next_url = None
+    if page < result.last_page:
+        next_params = [*filters.to_params(), (PARAM_PAGE, str(page + 1)), (PARAM_PAGE_SIZE, str(page_size))]
+        next_url = url_for("api.calls_json") + "?" + urlencode(next_params)
+    payload = {
+        "release": _release_json(result.release),
+        "filters": export.filters_dict(filters),
+        "page": page,
+        "page_size": page_size,
+        "total_rows": result.total_rows,
+        "next": next_url,
+        "rows": result.rows,
+    }
+    etag = _etag([result.release.release_id], params)
+    return _with_cache_headers(_json_response(payload), etag, result.release.release_id)
+
+
+@blueprint.get("/summary")
+def summary() -> Response:
+    """The Overview's figures for the view: headline, programs, monthly series, districts."""
+    filters, problems = _strict_filters()
+    if problems or filters is None:
+        raise _bad_request(problems)
+    store, settings = _store(), _settings()
+    info = store.release_info(filters.city)
+    etag = _etag([info.release_id], filters.to_params())
+    if _matches(etag):
+        return _not_modified(etag, info.release_id)
+    page_query = filters.to_query_string()
+    payload = {
+        "release": _release_json(info),
+        "filters": export.filters_dict(filters),
+        "query": page_query,
+        "page_url": request.script_root + "/" + page_query,
+        "kpis": export.frame_records(export.kpis_frame(store, filters))[0],
+        "programs": export.frame_records(export.programs_frame(store, filters)),
+        "monthly": export.frame_records(export.trend_frame(store, filters)),
+        "districts": charts.district_records(store, settings, filters),
+    }
+    return _with_cache_headers(_json_response(payload), etag, info.release_id)
+
+
+@blueprint.get("/charts/<chart>.csv")
+def chart_csv(chart: str) -> Response:
+    """The data behind one Overview chart, as the page shows it, as CSV."""
+    if chart not in CHARTS:
+        raise ApiError(404, f"No such chart; charts: {', '.join(CHARTS)}.",
+                       [Problem("chart", chart[:40], f"Not one of: {', '.join(CHARTS)}.")])
+    is_map = chart == "map"
+    filters, problems = _strict_filters((PARAM_METRIC, PARAM_LEVEL) if is_map else ())
+    extra: list[tuple[str, str]] = []
+    metric: MapMetric = charts.DEFAULT_METRIC
+    level = charts.DEFAULT_LEVEL
+    store, settings = _store(), _settings()
+    if is_map:
+        query = _query()
+        raw_metric, metric_problems = export.choice(query, PARAM_METRIC, MAP_METRICS, charts.DEFAULT_METRIC)
+        raw_level, level_problems = export.choice(query, PARAM_LEVEL, charts.LEVELS, charts.DEFAULT_LEVEL)
+        metric, level = cast(MapMetric, raw_metric), cast(queries.MapLevel, raw_level)
+        problems += metric_problems + level_problems
+        if filters is not None and not problems:
+            levels = charts.map_levels(store, settings, filters.city)
+            if not levels:
+                problems.append(Problem(PARAM_CITY, filters.city,
+                                        "This city has no district boundaries, so the Overview has no map."))
+            elif level not in levels:
+                message = f"Levels for {filters.city}: {', '.join(levels)}."
+                problems.append(Problem(PARAM_LEVEL, level, message))
+        extra = [(PARAM_LEVEL, level), (PARAM_METRIC, metric)]
+    if problems or filters is None:
+        raise _bad_request(problems)
+    info = store.release_info(filters.city)
+    etag = _etag([info.release_id], [*filters.to_params(), *extra])
+    if _matches(etag):
+        return _not_modified(etag, info.release_id)
+    if chart == "programs":
+        frame = export.programs_frame(store, filters)
+    elif chart == "trend":
+        frame = export.trend_frame(store, filters)
+    elif chart == "kpis":
+        frame = export.kpis_frame(store, filters)
+    else:
+        frame = charts.map_frame(store, settings, filters, metric, level)
+    response = Response(export.frame_to_csv(frame), mimetype="text/csv")
+    filename = export.download_filename(chart, filters, info.release_id, extra)
+    return _attachment(_with_cache_headers(response, etag, info.release_id), filename)
+
+
+@blueprint.get("/releases")
+def releases() -> Response:
+    """Every release of every city, with its accounting, privacy parameters and files."""
+    if problems := export.unknown_parameters(_query(), ()):
+        raise _bad_request(problems)
+    store, settings = _store(), _settings()
+    cities = []
+    keys = []
+    for city_id, city in store.cities.items():
+        entries = []
+        for manifest in list_releases(settings.releases_dir, city_id):
+            release_id = str(manifest["release_id"])
+            keys.append(f"{city_id}/{release_id}/{manifest['current']}")
+            files = [
+                {
+                    "name": name,
+                    "sha256": meta["sha256"],
+                    "bytes": meta["bytes"],
+                    "url": url_for("api.release_file", city=city_id, release_id=release_id, name=name),
+                }
+                for name, meta in sorted(manifest.get("files", {}).items())
+            ]
+            entries.append(
+                {
+                    "id": release_id,
+                    "city": city_id,
+                    "created": manifest.get("created"),
+                    "source": manifest.get("source"),
+                    "synthetic": bool(manifest.get("synthetic")),
+                    "current": bool(manifest["current"]),
+                    "rows": manifest.get("rows", {}),
+                    "privacy": manifest.get("privacy", {}),
+                    "manifest_url": url_for(
+                        "api.release_file", city=city_id, release_id=release_id, name=MANIFEST
+                    ),
+                    "files": files,
+                }
+            )
+        cities.append({"city": city_id, "name": city.name, "releases": entries})
+    header = _all_releases_header(store)
+    etag = _etag(keys, [])
+    if _matches(etag):
+        return _not_modified(etag, header)
+    return _with_cache_headers(_json_response({"cities": cities}), etag, header)
+
+
+@blueprint.get("/releases/<city>/<release_id>/files/<name>")
+def release_file(city: str, release_id: str, name: str) -> Response:
+    """A file of a release, only if its manifest lists it (or the manifest itself).
+
+    Nothing from the URL reaches the file system unchecked: the city must be served,
+    the release id must be one ``list_releases`` returns and the name one its manifest
+    lists, so ``..`` or any other path cannot name a file.
+    """
+    if problems := export.unknown_parameters(_query(), ()):
+        raise _bad_request(problems)
+    store, settings = _store(), _settings()
+    not_found = ApiError(404, "No such release file.")
+    if city not in store.cities:
+        raise not_found
+    if release_id not in {str(m["release_id"]) for m in list_releases(settings.releases_dir, city)}:
+        raise not_found
+    folder = settings.releases_dir / city / release_id
+    manifest = read_manifest(folder)
+    if manifest.get("release_id") != release_id:
+        raise not_found
+    files = manifest.get("files", {})
+    if name == MANIFEST:
+        sha256 = sha256_file(folder / MANIFEST)
+    elif name in files:
+        sha256 = str(files[name]["sha256"])
+    else:
+        raise not_found
+    path = (folder / name).resolve()
+    if path.parent != folder.resolve() or not path.is_file():
+        raise not_found
+    if _matches(sha256):
+        return _not_modified(sha256, release_id, immutable=True)
+    mimetype = FILE_TYPES.get(path.suffix, "application/octet-stream")
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name,
+                         conditional=True, etag=sha256, max_age=IMMUTABLE_MAX_AGE)
+    return _with_cache_headers(response, sha256, release_id, immutable=True)
+
+
+@blueprint.get("/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3.1 document of this API (row schema generated from the contract)."""
+    if problems := export.unknown_parameters(_query(), ()):
+        raise _bad_request(problems)
+    header = _all_releases_header(_store())
+    body = openapi_json()
+    etag = _etag([hashlib.sha256(body.encode()).hexdigest()], [])
+    if _matches(etag):
+        return _not_modified(etag, header)
+    return _with_cache_headers(Response(body, mimetype="application/json"), etag, header)
+
+
+_ROUTED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@blueprint.route("/<path:rest>", methods=_ROUTED_METHODS)
+def not_found(rest: str) -> Response:
+    """JSON 404 for unknown paths, 405 for a known path with another method than GET."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        endpoint, _ = adapter.match(method="GET")
+    except HTTPException:
+        endpoint = None
+    if request.method != "GET" and endpoint not in (None, "api.not_found"):
+        response = _error_response(405, "Method not allowed; this API is read-only (GET).")
+        response.headers["Allow"] = "GET, HEAD"
+        return response
+    raise ApiError(404, f"No such API path; see {url_for('api.openapi_document')}.")
+
+
+@blueprint.errorhandler(Exception)
+def _error(exc: Exception) -> Response:
+    """JSON for every error in these routes; a traceback only ever reaches the log."""
+    if isinstance(exc, ApiError):
+        return _error_response(exc.status, exc.message, exc.problems)
+    if isinstance(exc, HTTPException):
+        code = exc.code or 500
+        return _error_response(code, HTTPStatus(code).phrase + ".")
+    log.exception("API error on %s %s", request.method, request.path)
+    return _error_response(500, INTERNAL_ERROR)
