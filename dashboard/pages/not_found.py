@@ -23,6 +23,7 @@ def layout(**_query: object) -> html.Div:
 
 dash.register_page(
     "dashboard.pages.not_found_404",
+    order=9,
     path="/404",
     name=t("not_found.heading"),
     title=t("not_found.title"),
