@@ -97,11 +97,13 @@ def chart_card(
     graph_wrap_id: str | None = None,
     graph_hidden: bool = False,
     graph_class: str = "",
+    download: html.A | None = None,
 ) -> html.Section:
     """A titled card: optional controls, the graph, notes, then the table toggle.
 
     ``graph_label`` is read instead of the drawing (``role="img"``): one sentence saying
-    what the chart shows and that the table below holds its numbers.
+    what the chart shows and that the table below holds its numbers. ``download`` is the
+    "data behind this chart" link (``components.downloads``).
     """
     wrap_kwargs = {"id": graph_wrap_id} if graph_wrap_id else {}
     section_kwargs = {"id": section_id} if section_id else {}
@@ -124,6 +126,7 @@ def chart_card(
                     **wrap_kwargs,
                 ),
                 *after_graph,
+                html.Div(download, className="chart-actions mt-2") if download is not None else None,
                 table_toggle(table_id, table, lang),
             ],
             className="card-body",

@@ -31,6 +31,7 @@ from dash import Input, Output, Patch, State, callback, dcc, html, no_update
 from dashboard import ids
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import chart_card, data_table
+from dashboard.components.downloads import chart_download, chart_href, download_link, rows_href, summary_href
 from dashboard.components.filter_bar import (
     category_label,
     district_label,
@@ -76,6 +77,7 @@ log = logging.getLogger(__name__)
 
 dash.register_page(
     __name__,
+    order=0,
     path="/",
     name=t("nav.overview"),
     title=t("overview.title"),
@@ -113,6 +115,18 @@ class View:
         if self.lang != DEFAULT_LANGUAGE:
             params.append((PARAM_LANG, self.lang))
         return "?" + urlencode(params)
+
+    def download_hrefs(self) -> dict[str, str]:
+        """The API links of this view's downloads, by output key (filters only, no ``lang``)."""
+        f = self.filters
+        return {
+            "download_rows": rows_href(f),
+            "download_kpis": chart_href("kpis", f),
+            "download_summary": summary_href(f),
+            "trend_download": chart_href("trend", f),
+            "programs_download": chart_href("programs", f),
+            "map_download": chart_href("map", f, [(PARAM_METRIC, self.metric), (PARAM_LEVEL, self.level)]),
+        }
 
 
 def _first(value: object) -> str | None:
@@ -552,6 +566,8 @@ def _page(query: Mapping[str, object]) -> html.Div:
     city = store.cities[f.city]
     catalog = store.catalogs()[f.city]
     alert = _notice(errors, parts.notes, lang)
+    hrefs = view.download_hrefs()
+    info = store.release_info(f.city)
     map_card = chart_card(
         heading=t("overview.map.heading", lang),
         graph_id=ids.OVERVIEW_MAP_GRAPH,
@@ -564,6 +580,8 @@ def _page(query: Mapping[str, object]) -> html.Div:
         graph_wrap_id=ids.OVERVIEW_MAP_WRAP,
         graph_hidden=parts.map.hidden,
         graph_class="chart--map",
+        download=chart_download(ids.OVERVIEW_MAP_DOWNLOAD, hrefs["map_download"], lang,
+                                hidden=parts.map.hidden),
         before_graph=[
             html.Div(
                 [
@@ -596,6 +614,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
         graph_label=t("overview.trend.graph_label", lang),
         lang=lang,
         graph_class="chart--trend",
+        download=chart_download(ids.OVERVIEW_TREND_DOWNLOAD, hrefs["trend_download"], lang),
         after_graph=[
             html.P(t("overview.trend.note", lang), className="map-note small"),
             html.Div(parts.milestones, id=ids.OVERVIEW_MILESTONES),
@@ -606,6 +625,10 @@ def _page(query: Mapping[str, object]) -> html.Div:
             [
                 html.H2(t("overview.programs.heading", lang), className="h5 card-title"),
                 html.Div(parts.program_table, id=ids.OVERVIEW_PROGRAM_TABLE),
+                html.Div(
+                    chart_download(ids.OVERVIEW_PROGRAMS_DOWNLOAD, hrefs["programs_download"], lang),
+                    className="chart-actions mt-2",
+                ),
             ],
             className="card-body",
         ),
@@ -648,6 +671,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
                             trend_card,
                             program_card,
                             map_card,
+                            _downloads_card(hrefs, info.release_id, lang),
                             html.P(parts.release, id=ids.OVERVIEW_RELEASE, className="release-line small"),
                         ],
                         className="col-lg-9",
@@ -657,6 +681,34 @@ def _page(query: Mapping[str, object]) -> html.Div:
             ),
         ],
         className="container-xxl py-3",
+    )
+
+
+def _downloads_card(hrefs: Mapping[str, str], release_id: str, lang: str) -> html.Section:
+    """Rows behind the view, the headline figures, the JSON summary, and the data page."""
+    return html.Section(
+        html.Div(
+            [
+                html.H2(t("download.heading", lang), className="h5 card-title"),
+                html.P(t("download.note", lang, release_id=release_id), id=ids.OVERVIEW_DOWNLOAD_NOTE,
+                       className="small mb-2"),
+                html.Div(
+                    [
+                        download_link(ids.OVERVIEW_DOWNLOAD_ROWS, hrefs["download_rows"],
+                                      t("download.rows", lang), primary=True),
+                        download_link(ids.OVERVIEW_DOWNLOAD_KPIS, hrefs["download_kpis"],
+                                      t("download.kpis", lang)),
+                        html.A(t("download.summary", lang), id=ids.OVERVIEW_DOWNLOAD_SUMMARY,
+                               href=hrefs["download_summary"], className="btn btn-sm btn-link"),
+                        dcc.Link(t("download.more", lang), href="/data", className="btn btn-sm btn-link"),
+                    ],
+                    className="d-flex flex-wrap gap-2",
+                ),
+            ],
+            className="card-body",
+        ),
+        className="card mb-3",
+        id=ids.OVERVIEW_DOWNLOADS,
     )
 
 
@@ -737,6 +789,14 @@ _UPDATE_OUTPUTS = {
     "map_notes": Output(ids.OVERVIEW_MAP_NOTES, "children"),
     "map_key": Output(ids.OVERVIEW_MAP_KEY, "data"),
     "release": Output(ids.OVERVIEW_RELEASE, "children"),
+    "download_rows": Output(ids.OVERVIEW_DOWNLOAD_ROWS, "href"),
+    "download_kpis": Output(ids.OVERVIEW_DOWNLOAD_KPIS, "href"),
+    "download_summary": Output(ids.OVERVIEW_DOWNLOAD_SUMMARY, "href"),
+    "download_note": Output(ids.OVERVIEW_DOWNLOAD_NOTE, "children"),
+    "trend_download": Output(ids.OVERVIEW_TREND_DOWNLOAD, "href"),
+    "programs_download": Output(ids.OVERVIEW_PROGRAMS_DOWNLOAD, "href"),
+    "map_download": Output(ids.OVERVIEW_MAP_DOWNLOAD, "href"),
+    "map_download_hidden": Output(ids.OVERVIEW_MAP_DOWNLOAD, "hidden"),
 }
 
 
@@ -808,11 +868,14 @@ def on_controls_change(map_key: object, lang: object, **values: object) -> dict[
                 target = target[step]
             target[path[-1]] = value
         map_figure_out = patch
+    out.update(view.download_hrefs())
     out.update(
+        download_note=t("download.note", lang, release_id=store.release_info(view.filters.city).release_id),
         search=view.query_string(),
         notice=_notice(errors, advice + notes, lang),
         map_figure=map_figure_out,
         map_hidden=map_parts.hidden,
+        map_download_hidden=map_parts.hidden,  # no boundaries: the API has no map to give
         map_controls_hidden=map_parts.hidden,
         map_table=map_parts.table,
         map_notes=map_parts.notes,
