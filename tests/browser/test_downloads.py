@@ -175,6 +175,14 @@ def test_chart_downloads_hold_the_chart_numbers(page, live_server):
     totals = trend.groupby(month_col)["calls"].sum().sort_index()
     assert [fmt_int(int(v), "en") for v in totals] == shown_totals
 
+    name, body = download(page, f"#{ids.OVERVIEW_DOWNLOAD_KPIS}")
+    assert name.startswith("kpis_denver_2023-01-01_2023-12-31_district-3_release-"), name
+    kpis = pd.read_csv(io.BytesIO(body))
+    cards = kpi_texts(page)
+    assert len(kpis) == 1
+    assert fmt_int(int(kpis["calls"].iloc[0]), "en") == fmt_int(
+        sum(int(v.replace(",", "")) for v in cards[:4]), "en")
+
     name, body = download(page, f"#{ids.OVERVIEW_PROGRAMS_DOWNLOAD}")
     assert name.startswith("programs_denver_"), name
     programs = pd.read_csv(io.BytesIO(body))
