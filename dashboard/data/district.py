@@ -28,6 +28,7 @@ import pandas as pd
 from dashboard.data import planner
 from dashboard.data.cities import City
 from dashboard.data.filters import Filters
+from dashboard.data.queries import view_where
 from dashboard.data.schema import AREA_CITY, AREA_COUNCIL, AREA_DISTRICT, CITYWIDE, UnansweredReason
 from dashboard.data.store import Store
 
@@ -90,7 +91,7 @@ def out_of_hours(store: Store, f: Filters) -> pd.DataFrame:
     Exact (from the rows' rollup). Rows generalized to city level stay under
     ``citywide``. Columns: district, eligible, out_of_hours, share.
     """
-    where, params = _where_rollup(f)
+    where, params = view_where(f)
 
     def compute() -> pd.DataFrame:
         return store.frame(
@@ -112,7 +113,7 @@ def unanswered_reasons(store: Store, f: Filters) -> pd.DataFrame:
     Columns: reason, calls. The program filter does not apply (eligibility is about all
     calls); the district and category filters do.
     """
-    where, params = _where_rollup(f)
+    where, params = view_where(f)
     alt = store.alternative_program(f.city).value
 
     def compute() -> pd.DataFrame:
@@ -126,18 +127,6 @@ def unanswered_reasons(store: Store, f: Filters) -> pd.DataFrame:
         )
 
     return store.cached(("reasons", f.with_(programs=())), compute)
-
-
-def _where_rollup(f: Filters) -> tuple[str, list[object]]:
-    clauses = ["jurisdiction = ?", "month >= ?", "month <= ?"]
-    params: list[object] = [f.city, f.start, f.end]
-    if f.districts:
-        clauses.append("list_contains(?, district)")
-        params.append(list(f.districts))
-    if f.categories:
-        clauses.append("list_contains(?, call_category)")
-        params.append([c.value for c in f.categories])
-    return " AND ".join(clauses), params
 
 
 def time_per_call(store: Store, f: Filters) -> pd.DataFrame:

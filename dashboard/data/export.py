@@ -68,6 +68,7 @@ from dashboard.data.filters import (
     PARAM_START,
     Catalog,
     Filters,
+    add_months,
     default_filters,
     parse_month,
 )
@@ -75,7 +76,6 @@ from dashboard.data.release import ReleaseInfo
 from dashboard.data.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, Column, ResponseType
 
 if TYPE_CHECKING:
-    import duckdb
 
     from dashboard.data.store import Store
 
@@ -287,7 +287,7 @@ def parse_filters_strict(
         return None, problems
     default = default_filters(catalog)
     if end is not None and start is None:  # twelve months up to the given end
-        start = max(catalog.first_month, _add_months(end, -11))
+        start = max(catalog.first_month, add_months(end, -11))
     start = start or default.start
     end = end or default.end
     if start > end:
@@ -492,13 +492,8 @@ def _where(filters: Filters, month: date | None = None) -> tuple[str, list[objec
     return " AND ".join(clauses), params
 
 
-def _add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _next_month(month: date) -> date:
-    return _add_months(month, 1)
+    return add_months(month, 1)
 
 
 def _months(filters: Filters) -> list[date]:
@@ -511,19 +506,6 @@ def _months(filters: Filters) -> list[date]:
 
 
 _ORDER_BY = "ORDER BY " + ", ".join(ROW_SORT)
-
-
-def _snapshot(store: Store, city: str) -> tuple[ReleaseInfo, duckdb.DuckDBPyConnection]:
-    """The city's release and a cursor of its own on the same snapshot.
-
-    A download reads from one snapshot from its first row to its last, even if a new
-    release is switched in meanwhile (its cursor keeps the old database open), and its
-    ``X-Release-Id`` and filename name that snapshot. It gets its own cursor rather than
-    the thread's (``Store._cursor``): a stream is read while the same thread may answer
-    other queries, which would reset a shared cursor's result.
-    """
-    snap = store._maybe_reload()  # noqa: SLF001 - one consistent snapshot (see above)
-    return snap.releases[city], snap.con.cursor()
 
 
 def _csv_line_sql() -> str:
@@ -572,7 +554,7 @@ class CallsCsv:
 
 def calls_csv(store: Store, filters: Filters) -> CallsCsv:
     """The rows of ``filters``' view as CSV (see ``CallsCsv``; the caller streams ``chunks``)."""
-    release, cursor = _snapshot(store, filters.city)
+    release, cursor = store.snapshot_cursor(filters.city)
     return CallsCsv(release, filters, download_filename("calls", filters, release.release_id), cursor)
 
 
@@ -600,7 +582,7 @@ def calls_page(store: Store, filters: Filters, page: int, page_size: int) -> Row
     page; only those are sorted (a late page of a large view costs what an early one
     does). Values are JSON-ready (ISO dates, null).
     """
-    release, cursor = _snapshot(store, filters.city)
+    release, cursor = store.snapshot_cursor(filters.city)
     try:
         where, params = _where(filters)
         counts = dict(cursor.execute(

@@ -68,7 +68,7 @@ class Filters:
     @property
     def end_exclusive(self) -> date:
         """First day of the month after ``end``: queries use ``week < end_exclusive``."""
-        return _add_months(self.end, 1)
+        return add_months(self.end, 1)
 
     def to_params(self) -> list[tuple[str, str]]:
         """The URL parameters that reproduce this view (repeatable names repeated)."""
@@ -95,18 +95,19 @@ class ParseResult:
     errors: tuple[str, ...] = field(default=())
 
 
-def _add_months(d: date, n: int) -> date:
+def add_months(d: date, n: int) -> date:
+    """First day of the month ``n`` months after (or before) the month of ``d``."""
     month_index = d.year * 12 + d.month - 1 + n
     return date(month_index // 12, month_index % 12 + 1, 1)
 
 
 def _last_day(month: date) -> date:
-    return date.fromordinal(_add_months(month, 1).toordinal() - 1)
+    return date.fromordinal(add_months(month, 1).toordinal() - 1)
 
 
 def default_filters(catalog: Catalog) -> Filters:
     """The view a bare URL shows: the city's last 12 months with data, everything selected."""
-    start = max(catalog.first_month, _add_months(catalog.last_month, -11))
+    start = max(catalog.first_month, add_months(catalog.last_month, -11))
     return Filters(city=catalog.city, start=start, end=catalog.last_month)
 
 

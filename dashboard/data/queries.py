@@ -35,7 +35,7 @@ from dashboard.data.store import Store
 MapLevel = Literal["district", "precinct"]
 
 
-def _where(f: Filters, *, categories: bool = True, yearly: bool = False) -> tuple[str, list[object]]:
+def view_where(f: Filters, *, categories: bool = True, yearly: bool = False) -> tuple[str, list[object]]:
     """WHERE text and parameters for city, period, districts and (optionally) categories.
 
     Programs are never in the WHERE: see the module docstring.
@@ -72,7 +72,7 @@ def _counts(store: Store, f: Filters) -> pd.DataFrame:
     base = f.with_(programs=())
 
     def compute() -> pd.DataFrame:
-        where, params = _where(base)
+        where, params = view_where(base)
         return store.frame(
             f"""SELECT CASE WHEN grouping(month) = 0 THEN 'month' ELSE 'district' END AS level,
                        response_type, month, district,
@@ -100,7 +100,7 @@ def _minute_distribution(store: Store, f: Filters) -> pd.DataFrame:
     base = f.with_(programs=())
 
     def compute() -> pd.DataFrame:
-        where, params = _where(base)
+        where, params = view_where(base)
         return store.frame(
             f"""SELECT response_type, response_minutes AS m, sum(n)::BIGINT AS n
                 FROM rollup_minutes WHERE {where} GROUP BY ALL ORDER BY 1, 2""",
@@ -238,7 +238,7 @@ def map_values(store: Store, f: Filters, level: MapLevel) -> pd.DataFrame:
         raise ValueError(f"unknown map level {level!r}")
 
     def compute() -> pd.DataFrame:
-        where, params = _where(f, categories=False, yearly=True)
+        where, params = view_where(f, categories=False, yearly=True)
         return store.frame(
             f"""SELECT precinct AS area_id,
                    coalesce(sum(n) FILTER (WHERE list_contains(?, response_type)), 0)::BIGINT AS calls,

@@ -177,6 +177,17 @@ class Store:
     def alternative_program(self, city: str) -> ResponseType:
         return self._maybe_reload().cities[city].alternative_program
 
+    def snapshot_cursor(self, city: str) -> tuple[ReleaseInfo, duckdb.DuckDBPyConnection]:
+        """The city's release and a new cursor on the snapshot it belongs to.
+
+        For a stream read over many requests' worth of time (a download): it keeps reading
+        the release it started on even if a new one is switched in meanwhile, and it does
+        not share the thread's cursor, whose result other queries would reset. The caller
+        closes it.
+        """
+        snap = self._maybe_reload()
+        return snap.releases[city], snap.con.cursor()
+
     def _cursor(self, snap: _Snapshot) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the snapshot's connection (a new one after a swap)."""
         cur = getattr(self._local, "cursor", None)

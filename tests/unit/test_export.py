@@ -22,7 +22,7 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from dashboard.data import export, queries
-from dashboard.data.filters import Filters, default_filters, parse_filters
+from dashboard.data.filters import Filters, add_months, default_filters, parse_filters
 from dashboard.data.release import build_release, current_release_dir
 from dashboard.data.schema import CALLS_COLUMN_NAMES, CallCategory, ResponseType
 from dashboard.data.store import Store
@@ -341,8 +341,8 @@ def test_a_pages_canonical_query_is_valid_and_means_the_same_view(tiny_store, mo
     a, b = sorted(months)
     view = {"program": [p.value for p in programs], "district": list(districts),
             "category": [c.value for c in categories],
-            "start": export._add_months(first, a).isoformat(),
-            "end": export._add_months(first, b).isoformat()}
+            "start": add_months(first, a).isoformat(),
+            "end": add_months(first, b).isoformat()}
     f = parse_filters(view, tiny_store.catalogs(), "denver").filters
     query: dict[str, list[str]] = {}
     for name, value in f.to_params():
