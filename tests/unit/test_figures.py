@@ -18,7 +18,6 @@ from dashboard.figures import (
     NO_VALUE_COLOR,
     PROGRAM_COLORS,
     PROGRAM_DASHES,
-    _milestone_rows,
     empty_figure,
     map_figure,
     map_metric_values,
@@ -26,6 +25,7 @@ from dashboard.figures import (
     map_style,
     monthly_figure,
 )
+from dashboard.figures.trend import _milestone_rows
 
 BASIC_BUNDLE_TRACES = {"scatter", "bar", "pie"}
 

@@ -1,20 +1,9 @@
-"""Pure figure builders: small DataFrame in, ``plotly.graph_objects.Figure`` out.
+"""Maps as filled scatter traces (not ``go.Choropleth`` or map tiles), so they draw offline,
+under a strict Content-Security-Policy, with plotly.js's basic bundle.
 
-No I/O, no filtering, no Dash: a notebook or the CLI can call these with the frames
-``dashboard.data.queries`` returns, and the unit tests assert on ``fig.to_dict()``.
-Figures are built by hand from ``go`` traces rather than plotly express: ``px`` costs
-about five times as much per figure, and every filter change rebuilds them.
-
-Only trace types in plotly.js's *basic* bundle are used (scatter, bar), because that
-is the only bundle the app serves (see DESIGN.md "Payload"). Maps are filled scatter
-traces, not ``go.Choropleth`` or map tiles, so they draw offline and under a strict
-Content-Security-Policy.
-
-Colours are fixed per program (Okabe-Ito palette, distinguishable with the common
-colour-vision deficiencies) and every line also has its own dash pattern, so no
-information is carried by colour alone. The map's sequential scale is ColorBrewer's
-YlGnBu, also safe for colour-blind readers, with the fill colour computed here in
-Python so a filter change can patch colours without resending shapes.
+The sequential scale is ColorBrewer's YlGnBu, safe for colour-blind readers, with the
+fill colour computed here in Python so a filter change can patch colours without
+resending shapes.
 """
 
 from __future__ import annotations
@@ -22,34 +11,26 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Literal, Protocol
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale, unlabel_rgb
 
-from dashboard.data.cities import Milestone
-from dashboard.data.schema import PROGRAMS, ResponseType
+from dashboard.data.schema import ResponseType
+from dashboard.figures.base import (
+    NO_VALUE_COLOR,
+    TEXT_DARK,
+    TEXT_LIGHT,
+    base_layout,
+    empty_figure,
+    make_figure,
+    program_label,
+)
 from dashboard.i18n import fmt_int, fmt_pct, t
 
 MapMetric = Literal["count", "per_1000", "alt_share"]
 MAP_METRICS: tuple[MapMetric, ...] = ("count", "per_1000", "alt_share")
-
-#: One colour per program, fixed across every chart and city (Okabe-Ito).
-PROGRAM_COLORS: dict[ResponseType, str] = {
-    ResponseType.STAR: "#009E73",  # bluish green
-    ResponseType.CO_RESPONDER: "#0072B2",  # blue
-    ResponseType.CIT_OFFICER: "#D55E00",  # vermillion
-    ResponseType.PATROL: "#4D4D4D",  # dark grey
-}
-#: A line pattern per program, so the lines differ in more than colour.
-PROGRAM_DASHES: dict[ResponseType, str] = {
-    ResponseType.STAR: "solid",
-    ResponseType.CO_RESPONDER: "dash",
-    ResponseType.CIT_OFFICER: "dot",
-    ResponseType.PATROL: "dashdot",
-}
 
 #: ColorBrewer YlGnBu without its near-white first class (it vanished against the page).
 MAP_SCALE: tuple[str, ...] = (
@@ -63,18 +44,10 @@ MAP_SCALE: tuple[str, ...] = (
     "rgb(8,29,88)",
 )
 #: Fill for an area with no value (no rate for a small population, no eligible calls).
-NO_VALUE_COLOR = "rgb(222,226,230)"
 MAP_LINE_COLOR = "#ffffff"
-TEXT_DARK = "#212529"
-TEXT_LIGHT = "#ffffff"
-FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
-
 MAX_LABELLED_AREAS = 12
 ROOMY_AREA_WIDTH = 0.15  # share of the map's width an area needs to print its value
-TIME_SERIES_HEIGHT = 380
 MAP_HEIGHT = 480
-_BADGE_ROW_PX = 20
-_BADGE_MIN_GAP = 0.1  # fraction of the x range two badges in one row keep apart
 
 
 class MapAreaLike(Protocol):
@@ -93,223 +66,6 @@ class MapAreaLike(Protocol):
     @property
     def label_lat(self) -> float: ...
 
-
-def program_label(program: ResponseType | str, lang: str, labels: Mapping[str, str] | None = None) -> str:
-    """The plain-words name of a program ("STAR team", "Patrol officers"), or the city's
-    own name for it (``City.label_map``: Lane County's civilian team is not "STAR")."""
-    value = ResponseType(program).value
-    if labels and value in labels:
-        return labels[value]
-    return t(f"program.{value}", lang)
-
-
-def month_label(month: date | pd.Timestamp, lang: str) -> str:
-    """ "Jan 2024": month names come from the language catalog, not the OS locale."""
-    return t("month.short", lang, month=t(f"month.{month.month}", lang), year=month.year)
-
-
-def _figure(traces: list[dict], layout: dict) -> go.Figure:
-    """A go.Figure from plain dicts without plotly's property validation.
-
-    Validation made up most of a filter change's figure time (~25 ms of ~30 ms for the
-    monthly chart at 79 months); the unit tests validate every figure once instead
-    (``go.Figure(fig.to_dict())`` must construct), so a misspelt property still fails.
-    """
-    return go.Figure(data=traces, layout=layout, _validate=False)
-
-
-def _base_layout(height: int | None, lang: str) -> dict:
-    """Layout shared by every figure: readable font, no drag (page scrolling on phones).
-
-    ``height=None`` leaves the height to the container (the page gives the map a CSS
-    aspect ratio so it is not a small drawing in a tall empty box on a phone).
-    """
-    layout: dict = {} if height is None else {"height": height}
-    return layout | {
-        "autosize": True,
-        "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_DARK},
-        "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "#ffffff",
-        "dragmode": False,
-        "separators": ".," if lang != "es" else ",.",
-        "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 13}},
-    }
-
-
-def empty_figure(message: str, *, lang: str, height: int = 240) -> go.Figure:
-    """A figure that says why there is nothing to draw (instead of blank axes)."""
-    layout = _base_layout(height, lang)
-    layout.update(
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        margin={"l": 8, "r": 8, "t": 8, "b": 8},
-        annotations=[
-            {
-                "text": message,
-                "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.5,
-                "y": 0.5,
-                "font": {"size": 15},
-            }
-        ],
-    )
-    return _figure([], layout)
-
-
-# --------------------------------------------------------------------------- time series
-
-
-def _milestone_rows(positions: Sequence[float], min_gap: float) -> list[int]:
-    """Row (0 = lowest) for each badge so badges in one row are ``min_gap`` apart.
-
-    ``positions`` are fractions of the x range in ascending order. Greedy first fit:
-    optimal for points on a line, and stable (the same milestones give the same rows).
-    """
-    last_in_row: list[float] = []
-    rows = []
-    for x in positions:
-        for row, last in enumerate(last_in_row):
-            if x - last >= min_gap:
-                last_in_row[row] = x
-                rows.append(row)
-                break
-        else:
-            last_in_row.append(x)
-            rows.append(len(last_in_row) - 1)
-    return rows
-
-
-def monthly_figure(
-    df: pd.DataFrame,
-    *,
-    lang: str,
-    milestones: Sequence[Milestone] = (),
-    labels: Mapping[str, str] | None = None,
-    height: int = TIME_SERIES_HEIGHT,
-) -> go.Figure:
-    """Calls per week (averaged over each month), one line per program, milestones marked.
-
-    ``df`` is ``queries.monthly_by_program`` output: month (datetime64), response_type,
-    calls, weeks, per_week, zero-filled. Per week, because months are four or five
-    whole weeks and raw monthly counts would zig-zag with the calendar. Milestones
-    inside the months shown are drawn as dotted vertical lines with a numbered badge on
-    top (the number is the milestone's position in the city's full list, so it matches
-    the list printed under the chart whatever the date range); badges that would touch
-    are stacked in rows. Full milestone text is in the badge's hover and in that list,
-    because long rotated labels collide on a phone-width chart.
-    """
-    if df.empty:
-        return empty_figure(t("figure.no_data", lang), lang=lang, height=height)
-    months = pd.to_datetime(df["month"])
-    first, last = months.min(), months.max()
-    traces = []
-    present = set(df["response_type"].astype(str))
-    for program in PROGRAMS:
-        if program.value not in present:
-            continue
-        part = df[df["response_type"].astype(str) == program.value].sort_values("month")
-        name = program_label(program, lang, labels)
-        hover = t("figure.per_week_hover", lang, per_week="%{y:,.0f}", calls="%{customdata:,}")
-        traces.append(
-            dict(
-                type="scatter",
-                x=pd.to_datetime(part["month"]).dt.strftime("%Y-%m-%d").tolist(),
-                y=[round(float(v), 2) for v in part["per_week"]],
-                customdata=part["calls"].astype("int64").tolist(),
-                name=name,
-                mode="lines+markers" if len(part) <= 24 else "lines",
-                line={"color": PROGRAM_COLORS[program], "width": 2.5, "dash": PROGRAM_DASHES[program]},
-                marker={"size": 5, "color": PROGRAM_COLORS[program]},
-                hovertemplate=hover + "<extra>" + name + "</extra>",
-            )
-        )
-
-    shapes, annotations = [], []
-    span_days = max((last - first).days, 1)
-    shown = [
-        (number, m)
-        for number, m in enumerate(milestones, start=1)
-        if first <= pd.Timestamp(m.when) <= last + pd.offsets.MonthEnd(0)
-    ]
-    rows = _milestone_rows(
-        [(pd.Timestamp(m.when) - first).days / span_days for _, m in shown], _BADGE_MIN_GAP
-    )
-    for (number, milestone), row in zip(shown, rows, strict=True):
-        when = pd.Timestamp(milestone.when).strftime("%Y-%m-%d")
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": when,
-                "x1": when,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": "#6c757d", "width": 1.5, "dash": "dot"},
-                "layer": "below",
-            }
-        )
-        annotations.append(
-            {
-                "x": when,
-                "xref": "x",
-                "y": 1,
-                "yref": "paper",
-                "yanchor": "bottom",
-                "yshift": 2 + row * _BADGE_ROW_PX,
-                "text": f"<b>{number}</b>",
-                "showarrow": False,
-                "font": {"size": 12, "color": TEXT_DARK},
-                "bgcolor": "#ffffff",
-                "bordercolor": "#6c757d",
-                "borderwidth": 1,
-                "borderpad": 2,
-                "hovertext": f"{month_label(milestone.when, lang)}: {milestone.label}",
-            }
-        )
-    badge_rows = (max(rows) + 1) if rows else 0
-
-    layout = _base_layout(height, lang)
-    layout.update(
-        margin={"l": 56, "r": 12, "t": 12 + badge_rows * _BADGE_ROW_PX, "b": 40},
-        hovermode="x unified",
-        showlegend=True,
-        legend={
-            "orientation": "h",
-            "x": 0,
-            "xanchor": "left",
-            "y": -0.14,
-            "yanchor": "top",
-            "font": {"size": 13},
-        },
-        xaxis={
-            "type": "date",
-            "fixedrange": True,
-            "hoverformat": "%b %Y",
-            "tickformat": "%b\n%Y" if span_days < 3 * 366 else "%Y",
-            # Yearly ticks on long ranges: half-year ticks labelled "%Y" repeat each year.
-            **({"dtick": "M12", "tick0": "2000-01-01"} if span_days >= 3 * 366 else {}),
-            "showgrid": False,
-            "linecolor": "#adb5bd",
-            "ticks": "outside",
-        },
-        yaxis={
-            "title": {"text": t("figure.calls_per_week", lang)},
-            "fixedrange": True,
-            "rangemode": "tozero",
-            "gridcolor": "#e9ecef",
-            "tickformat": ",",
-            "zeroline": False,
-        },
-        shapes=shapes,
-        annotations=annotations,
-    )
-    return _figure(traces, layout)
-
-
-# --------------------------------------------------------------------------- map values
 
 
 def map_metric_values(
@@ -645,7 +401,7 @@ def map_figure(
         )
     )
     mean_lat = sum(a.label_lat for a in areas) / len(areas)
-    layout = _base_layout(height, lang)
+    layout = base_layout(height, lang)
     layout.update(
         margin={"l": 4, "r": 4, "t": 4, "b": 56},
         showlegend=False,
@@ -661,7 +417,7 @@ def map_figure(
             "constrain": "domain",
         },
     )
-    return _figure(traces, layout)
+    return make_figure(traces, layout)
 
 
 def _colorbar(style: MapStyle) -> dict:

@@ -1,0 +1,73 @@
+"""Pure figure builders: small DataFrame in, ``plotly.graph_objects.Figure`` out.
+
+No I/O, no filtering, no Dash: a notebook or the CLI can call these with the frames
+``dashboard.data.queries`` returns, and the unit tests assert on ``fig.to_dict()``.
+Figures are built by hand from ``go`` traces rather than plotly express: ``px`` costs
+about five times as much per figure, and every filter change rebuilds them.
+
+Only trace types in plotly.js's *basic* bundle are used (scatter, bar), because that
+is the only bundle the app serves (see DESIGN.md "Payload"). Maps are filled scatter
+traces, not ``go.Choropleth`` or map tiles, so they draw offline and under a strict
+Content-Security-Policy.
+
+Colours are fixed per program (Okabe-Ito palette, distinguishable with the common
+colour-vision deficiencies) and every line also has its own dash pattern, so no
+information is carried by colour alone. The map's sequential scale is ColorBrewer's
+YlGnBu, also safe for colour-blind readers, with the fill colour computed here in
+Python so a filter change can patch colours without resending shapes.
+
+The package splits by figure: ``base`` (colours, names, layout), ``trend`` (the
+monthly series), ``maps`` (area maps) and ``coverage`` (weekday x hour heatmaps and
+the planner). Pages import from here.
+"""
+
+from dashboard.figures.base import (
+    FONT_FAMILY,
+    NO_VALUE_COLOR,
+    PROGRAM_COLORS,
+    PROGRAM_DASHES,
+    TEXT_DARK,
+    TEXT_LIGHT,
+    empty_figure,
+    month_label,
+    program_label,
+)
+from dashboard.figures.maps import (
+    MAP_HEIGHT,
+    MAP_METRICS,
+    MAP_SCALE,
+    MapAreaLike,
+    MapMetric,
+    MapStyle,
+    format_map_value,
+    map_figure,
+    map_metric_values,
+    map_patch_paths,
+    map_style,
+)
+from dashboard.figures.trend import TIME_SERIES_HEIGHT, monthly_figure
+
+__all__ = [
+    "FONT_FAMILY",
+    "MAP_HEIGHT",
+    "MAP_METRICS",
+    "MAP_SCALE",
+    "NO_VALUE_COLOR",
+    "PROGRAM_COLORS",
+    "PROGRAM_DASHES",
+    "TEXT_DARK",
+    "TEXT_LIGHT",
+    "TIME_SERIES_HEIGHT",
+    "MapAreaLike",
+    "MapMetric",
+    "MapStyle",
+    "empty_figure",
+    "format_map_value",
+    "map_figure",
+    "map_metric_values",
+    "map_patch_paths",
+    "map_style",
+    "month_label",
+    "monthly_figure",
+    "program_label",
+]

@@ -1,0 +1,176 @@
+"""The monthly trend: calls per week by program, with the program's milestones marked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.data.cities import Milestone
+from dashboard.data.schema import PROGRAMS
+from dashboard.figures.base import (
+    PROGRAM_COLORS,
+    PROGRAM_DASHES,
+    TEXT_DARK,
+    base_layout,
+    empty_figure,
+    make_figure,
+    month_label,
+    program_label,
+)
+from dashboard.i18n import t
+
+TIME_SERIES_HEIGHT = 380
+_BADGE_ROW_PX = 20
+_BADGE_MIN_GAP = 0.1  # fraction of the x range two badges in one row keep apart
+
+
+def _milestone_rows(positions: Sequence[float], min_gap: float) -> list[int]:
+    """Row (0 = lowest) for each badge so badges in one row are ``min_gap`` apart.
+
+    ``positions`` are fractions of the x range in ascending order. Greedy first fit:
+    optimal for points on a line, and stable (the same milestones give the same rows).
+    """
+    last_in_row: list[float] = []
+    rows = []
+    for x in positions:
+        for row, last in enumerate(last_in_row):
+            if x - last >= min_gap:
+                last_in_row[row] = x
+                rows.append(row)
+                break
+        else:
+            last_in_row.append(x)
+            rows.append(len(last_in_row) - 1)
+    return rows
+
+
+def monthly_figure(
+    df: pd.DataFrame,
+    *,
+    lang: str,
+    milestones: Sequence[Milestone] = (),
+    labels: Mapping[str, str] | None = None,
+    height: int = TIME_SERIES_HEIGHT,
+) -> go.Figure:
+    """Calls per week (averaged over each month), one line per program, milestones marked.
+
+    ``df`` is ``queries.monthly_by_program`` output: month (datetime64), response_type,
+    calls, weeks, per_week, zero-filled. Per week, because months are four or five
+    whole weeks and raw monthly counts would zig-zag with the calendar. Milestones
+    inside the months shown are drawn as dotted vertical lines with a numbered badge on
+    top (the number is the milestone's position in the city's full list, so it matches
+    the list printed under the chart whatever the date range); badges that would touch
+    are stacked in rows. Full milestone text is in the badge's hover and in that list,
+    because long rotated labels collide on a phone-width chart.
+    """
+    if df.empty:
+        return empty_figure(t("figure.no_data", lang), lang=lang, height=height)
+    months = pd.to_datetime(df["month"])
+    first, last = months.min(), months.max()
+    traces = []
+    present = set(df["response_type"].astype(str))
+    for program in PROGRAMS:
+        if program.value not in present:
+            continue
+        part = df[df["response_type"].astype(str) == program.value].sort_values("month")
+        name = program_label(program, lang, labels)
+        hover = t("figure.per_week_hover", lang, per_week="%{y:,.0f}", calls="%{customdata:,}")
+        traces.append(
+            dict(
+                type="scatter",
+                x=pd.to_datetime(part["month"]).dt.strftime("%Y-%m-%d").tolist(),
+                y=[round(float(v), 2) for v in part["per_week"]],
+                customdata=part["calls"].astype("int64").tolist(),
+                name=name,
+                mode="lines+markers" if len(part) <= 24 else "lines",
+                line={"color": PROGRAM_COLORS[program], "width": 2.5, "dash": PROGRAM_DASHES[program]},
+                marker={"size": 5, "color": PROGRAM_COLORS[program]},
+                hovertemplate=hover + "<extra>" + name + "</extra>",
+            )
+        )
+
+    shapes, annotations = [], []
+    span_days = max((last - first).days, 1)
+    shown = [
+        (number, m)
+        for number, m in enumerate(milestones, start=1)
+        if first <= pd.Timestamp(m.when) <= last + pd.offsets.MonthEnd(0)
+    ]
+    rows = _milestone_rows(
+        [(pd.Timestamp(m.when) - first).days / span_days for _, m in shown], _BADGE_MIN_GAP
+    )
+    for (number, milestone), row in zip(shown, rows, strict=True):
+        when = pd.Timestamp(milestone.when).strftime("%Y-%m-%d")
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": when,
+                "x1": when,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#6c757d", "width": 1.5, "dash": "dot"},
+                "layer": "below",
+            }
+        )
+        annotations.append(
+            {
+                "x": when,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "yshift": 2 + row * _BADGE_ROW_PX,
+                "text": f"<b>{number}</b>",
+                "showarrow": False,
+                "font": {"size": 12, "color": TEXT_DARK},
+                "bgcolor": "#ffffff",
+                "bordercolor": "#6c757d",
+                "borderwidth": 1,
+                "borderpad": 2,
+                "hovertext": f"{month_label(milestone.when, lang)}: {milestone.label}",
+            }
+        )
+    badge_rows = (max(rows) + 1) if rows else 0
+
+    layout = base_layout(height, lang)
+    layout.update(
+        margin={"l": 56, "r": 12, "t": 12 + badge_rows * _BADGE_ROW_PX, "b": 40},
+        hovermode="x unified",
+        showlegend=True,
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": -0.14,
+            "yanchor": "top",
+            "font": {"size": 13},
+        },
+        xaxis={
+            "type": "date",
+            "fixedrange": True,
+            "hoverformat": "%b %Y",
+            "tickformat": "%b\n%Y" if span_days < 3 * 366 else "%Y",
+            # Yearly ticks on long ranges: half-year ticks labelled "%Y" repeat each year.
+            **({"dtick": "M12", "tick0": "2000-01-01"} if span_days >= 3 * 366 else {}),
+            "showgrid": False,
+            "linecolor": "#adb5bd",
+            "ticks": "outside",
+        },
+        yaxis={
+            "title": {"text": t("figure.calls_per_week", lang)},
+            "fixedrange": True,
+            "rangemode": "tozero",
+            "gridcolor": "#e9ecef",
+            "tickformat": ",",
+            "zeroline": False,
+        },
+        shapes=shapes,
+        annotations=annotations,
+    )
+    return make_figure(traces, layout)
+
+
