@@ -1,0 +1,61 @@
+"""Addresses of the district profile pages, built in one place so every link agrees.
+
+A police district's page is ``/district/<id>`` (``/district/3``); a council district's is
+``/district/council-<id>`` (``/district/council-10``): the two kinds of district share
+numbers, so the prefix tells them apart. The query carries the city and the period (and
+the language when it is not the default), exactly as the Overview's filters write them,
+so a click from the Overview's map keeps the period the reader chose.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import quote, urlencode
+
+import dash
+
+from dashboard.data.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters
+from dashboard.i18n import DEFAULT_LANGUAGE
+
+DistrictKind = Literal["police", "council"]
+DISTRICT_PATH = "/district"
+COUNCIL_PREFIX = "council-"
+PARAM_LANG = "lang"
+
+
+def district_slug(area_id: str, kind: DistrictKind = "police") -> str:
+    """The last part of a district page's path: ``3`` or ``council-10``."""
+    return f"{COUNCIL_PREFIX}{area_id}" if kind == "council" else str(area_id)
+
+
+def parse_district_slug(slug: object) -> tuple[DistrictKind, str] | None:
+    """``3`` -> ("police", "3"); ``council-10`` -> ("council", "10"); anything else None.
+
+    Only the shape is checked here; whether the city has that district is the page's job.
+    """
+    if not isinstance(slug, str):
+        return None
+    slug = slug.strip()
+    if not slug or len(slug) > 40:
+        return None
+    if slug.startswith(COUNCIL_PREFIX):
+        rest = slug[len(COUNCIL_PREFIX):]
+        return ("council", rest) if rest else None
+    return ("police", slug)
+
+
+def district_query(filters: Filters, lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
+    """The query of a district page: city and period (district pages show every program,
+    district and category of that district, so the other filters are not carried)."""
+    params = [p for p in filters.to_params() if p[0] in (PARAM_CITY, PARAM_START, PARAM_END)]
+    if lang != DEFAULT_LANGUAGE:
+        params.append((PARAM_LANG, lang))
+    return params
+
+
+def district_href(
+    filters: Filters, area_id: str, kind: DistrictKind = "police", lang: str = DEFAULT_LANGUAGE
+) -> str:
+    """The relative address of a district's page for the city and period of ``filters``."""
+    path = f"{DISTRICT_PATH}/{quote(district_slug(area_id, kind), safe='')}"
+    return dash.get_relative_path(path) + "?" + urlencode(district_query(filters, lang))
