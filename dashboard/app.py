@@ -75,7 +75,8 @@ def _nav(lang: str) -> html.Header:
             dcc.Link(page["name"], href=page["relative_path"], className="nav-link"), className="nav-item"
         )
         for page in dash.page_registry.values()
-        if not page["module"].endswith("not_found_404")
+        # Not the 404 page, nor pages that need an id (a district is reached from the map).
+        if not page["module"].endswith("not_found_404") and not page.get("path_template")
     ]
     return html.Header(
         html.Nav(

@@ -25,6 +25,7 @@ from dash import dcc, html
 
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import data_table
+from dashboard.components.page import city_switcher, safe_layout
 from dashboard.components.release import release_line, synthetic_banner
 from dashboard.data import docs
 from dashboard.data.datapackage import DATAPACKAGE, table_column_names
@@ -99,24 +100,6 @@ def files_table(entry: docs.ReleaseEntry, caption: str, lang: str) -> html.Div:
     headers = [t("data.files.name", lang), t("data.files.what", lang), t("data.files.sha256", lang),
                t("data.files.size", lang)]
     return html.Div(data_table(caption, headers, rows, numeric_from=3), className="info-table")
-
-
-def city_switcher(cities: Mapping[str, str], chosen: str, path: str, lang: str) -> html.Nav | None:
-    """Links to the same page for every other city (no callback: a link is a permalink)."""
-    if len(cities) < 2:
-        return None
-    items = []
-    for city_id, name in cities.items():
-        if city_id == chosen:
-            items.append(html.Li(html.Strong(name, **{"aria-current": "page"})))
-        else:
-            href = dash.get_relative_path(f"{path}?{urlencode({PARAM_CITY: city_id})}")
-            items.append(html.Li(dcc.Link(name, href=href)))
-    return html.Nav(
-        [html.Span(t("data.city_label", lang) + " "), html.Ul(items, className="city-switcher__list")],
-        className="city-switcher small mb-3",
-        **{"aria-label": t("data.city_nav", lang)},
-    )
 
 
 def _section(heading: str, body: list, section_id: str | None = None) -> html.Section:
@@ -267,15 +250,8 @@ def _tables(lang: str) -> html.Section:
 def layout(**query: object) -> html.Div:
     """The page for any query: a bad city is named in a notice, never a traceback."""
     lang = normalize_language(docs.first_value(query.get(PARAM_LANG)))
-    try:
-        return _page(query, lang)
-    except Exception:  # a broken release or a bug must still give a page, not a 500
-        log.exception("data page layout failed")
-        return html.Div(
-            [html.H1(t("data.heading", lang), className="h3"),
-             notice([t("notice.error", lang)], color="danger")],
-            className="container-xxl py-3",
-        )
+    return safe_layout(lambda: _page(query, lang), heading=t("data.heading", lang), lang=lang, logger=log,
+                       what="data page")
 
 
 def _page(query: Mapping[str, object], lang: str) -> html.Div:

@@ -19,6 +19,7 @@ from dash import dcc, html
 
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import data_table
+from dashboard.components.page import city_switcher, safe_layout
 from dashboard.components.release import synthetic_banner
 from dashboard.data import docs
 from dashboard.i18n import fmt_int, normalize_language, t
@@ -129,35 +130,11 @@ def _entry(entry: docs.ReleaseEntry, lang: str) -> html.Section:
     )
 
 
-def _switcher(cities: Mapping[str, str], chosen: str, lang: str) -> html.Nav | None:
-    if len(cities) < 2:
-        return None
-    items = []
-    for city_id, name in cities.items():
-        if city_id == chosen:
-            items.append(html.Li(html.Strong(name, **{"aria-current": "page"})))
-        else:
-            href = dash.get_relative_path(f"{PATH}?{urlencode({PARAM_CITY: city_id})}")
-            items.append(html.Li(dcc.Link(name, href=href)))
-    return html.Nav(
-        [html.Span(t("data.city_label", lang) + " "), html.Ul(items, className="city-switcher__list")],
-        className="city-switcher small mb-3",
-        **{"aria-label": t("data.city_nav", lang)},
-    )
-
-
 def layout(**query: object) -> html.Div:
     """The page for any query: a bad city is named in a notice, never a traceback."""
     lang = normalize_language(docs.first_value(query.get(PARAM_LANG)))
-    try:
-        return _page(query, lang)
-    except Exception:  # a broken release or a bug must still give a page, not a 500
-        log.exception("releases layout failed")
-        return html.Div(
-            [html.H1(t("releases.heading", lang), className="h3"),
-             notice([t("notice.error", lang)], color="danger")],
-            className="container-xxl py-3",
-        )
+    return safe_layout(lambda: _page(query, lang), heading=t("releases.heading", lang), lang=lang, logger=log,
+                       what="releases")
 
 
 def _page(query: Mapping[str, object], lang: str) -> html.Div:
@@ -180,7 +157,7 @@ def _page(query: Mapping[str, object], lang: str) -> html.Div:
                 className="page-header mb-3",
             ),
             html.Div(notice(messages), id=RELEASES_NOTICE),
-            _switcher({c: v.name for c, v in cities.items()}, city_id, lang),
+            city_switcher({c: v.name for c, v in cities.items()}, city_id, PATH, lang),
             html.Div(body, id=RELEASES_LIST),
             html.P(dcc.Link(t("releases.data_link", lang),
                             href=dash.get_relative_path(f"/data?{urlencode({PARAM_CITY: city_id})}")),

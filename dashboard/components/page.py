@@ -1,0 +1,58 @@
+"""What every page shares around its content: a layout that never raises, and the
+row of links that switches city.
+
+A broken release or a bug in one section must still give the reader a page with a
+message (and the log the traceback), never a bare HTTP 500; ``safe_layout`` is that
+guard, written once. The city switcher is a row of plain links (no callback), so each
+city's view is a permalink and works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import urlencode
+
+import dash
+from dash import dcc, html
+
+from dashboard.components.alert import notice
+from dashboard.i18n import t
+
+
+def safe_layout(
+    build: Callable[[], html.Div], *, heading: str, lang: str, logger: logging.Logger, what: str
+) -> html.Div:
+    """``build()``, or a page with ``heading`` and the generic error message if it raises."""
+    try:
+        return build()
+    except Exception:  # a broken release or a bug must still give a page, not a 500
+        logger.exception("%s layout failed", what)
+        return html.Div(
+            [html.H1(heading, className="h3"), notice([t("notice.error", lang)], color="danger")],
+            className="container-xxl py-3",
+        )
+
+
+def city_switcher(
+    cities: Mapping[str, str],
+    chosen: str,
+    path: str,
+    lang: str,
+    extra: Sequence[tuple[str, str]] = (),
+) -> html.Nav | None:
+    """Links to the same page for every other city (``extra``: query kept, e.g. ``lang``)."""
+    if len(cities) < 2:
+        return None
+    items = []
+    for city_id, name in cities.items():
+        if city_id == chosen:
+            items.append(html.Li(html.Strong(name, **{"aria-current": "page"})))
+        else:
+            href = dash.get_relative_path(f"{path}?{urlencode([('city', city_id), *extra])}")
+            items.append(html.Li(dcc.Link(name, href=href)))
+    return html.Nav(
+        [html.Span(t("data.city_label", lang) + " "), html.Ul(items, className="city-switcher__list")],
+        className="city-switcher small mb-3",
+        **{"aria-label": t("data.city_nav", lang)},
+    )
