@@ -47,6 +47,7 @@ OVERVIEW_MAP_WRAP = "overview-map-wrap"
 OVERVIEW_MAP_TABLE = "overview-map-table"
 OVERVIEW_MAP_NOTES = "overview-map-notes"
 OVERVIEW_MAP_KEY = "overview-map-key"
+OVERVIEW_MAP_GO = "overview-map-go"  # a dcc.Location: a map click opens a district page
 # Downloads (links to the API carrying the view's filters)
 OVERVIEW_DOWNLOADS = "overview-downloads"
 OVERVIEW_DOWNLOAD_ROWS = "overview-download-rows"

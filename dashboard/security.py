@@ -34,7 +34,7 @@ NOT_FOUND_MESSAGE = "Not found."
 _STATIC_DIRECTIVES = (
     "default-src 'self'",
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
+    "img-src 'self' data: blob:",  # blob: for the chart toolbar's PNG download
     "font-src 'self'",
     "connect-src 'self'",
     "object-src 'none'",

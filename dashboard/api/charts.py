@@ -1,13 +1,9 @@
 """Map data for downloads and summaries: the Overview map's numbers, area by area.
 
-The map needs boundaries (``dashboard.geo``) and the map measures
-(``figures.map_metric_values``), which the data layer may not import; so its data is
-assembled here, at the level of the pages, by the same steps as the Overview's map
-(``pages/overview.py`` ``_map_parts``): areas outside the selected districts are "not
-selected" (not zero), districts the release never publishes separately are
-"unpublished", and precinct figures come from the suppressed precinct cube, where an
-area with suppressed cells has lower bounds, not exact counts. A test compares this
-module's output with the page's for the same view, so the two cannot drift apart.
+The steps that turn a view into the map's numbers (which areas, which are "not
+selected" or "unpublished", precinct figures from the suppressed cube, median minutes
+by district) live in ``figures.mapview``, which the Overview page calls too: this module
+only shapes them into the map CSV and the summary's district records.
 """
 
 from __future__ import annotations
@@ -21,15 +17,13 @@ from dashboard.data import queries
 from dashboard.data.filters import Filters
 from dashboard.data.schema import CITYWIDE
 from dashboard.data.store import Store
-from dashboard.figures import MAP_METRICS, MapMetric, map_metric_values
-from dashboard.geo.web import layer_exists, load_web_layer
+from dashboard.figures import MAP_METRICS, MapMetric, mapview
 from dashboard.i18n import t
 from dashboard.settings import Settings
 
-LEVELS: tuple[queries.MapLevel, ...] = ("district", "precinct")
+LEVELS: tuple[queries.MapLevel, ...] = mapview.LEVELS
 DEFAULT_LEVEL: queries.MapLevel = "district"
 DEFAULT_METRIC: MapMetric = "count"
-_LAYER = {"district": "districts", "precinct": "precincts"}
 
 #: Columns of the map CSV, in order (the OpenAPI document lists the same tuple).
 MAP_COLUMNS: tuple[str, ...] = (
@@ -50,41 +44,14 @@ MAP_COLUMNS: tuple[str, ...] = (
 
 def map_levels(store: Store, settings: Settings, city_id: str) -> tuple[queries.MapLevel, ...]:
     """The map levels the Overview offers for a city (none without district boundaries)."""
-    city = store.cities[city_id]
-    if not city.has_districts or not layer_exists(settings.geo_dir, city_id, _LAYER["district"]):
-        return ()
-    if city.geo.precincts and layer_exists(settings.geo_dir, city_id, _LAYER["precinct"]):
-        return LEVELS
-    return ("district",)
+    return mapview.map_levels(store, settings.geo_dir, city_id)
 
 
 def area_values(
     store: Store, settings: Settings, f: Filters, metric: MapMetric, level: queries.MapLevel
 ) -> pd.DataFrame:
-    """``figures.map_metric_values`` for the view: one row per area of the layer, exactly
-    what the Overview map colours and its table lists (the level must be in ``map_levels``)."""
-    city = store.cities[f.city]
-    areas = load_web_layer(settings.geo_dir, city.id, _LAYER[level])
-    excluded: set[str] = set()
-    if f.districts:
-        excluded = {
-            a.id
-            for a in areas
-            if (a.id if level == "district" else a.district) not in f.districts
-            and (level == "district" or a.district is not None)
-        }
-    unpublished: set[str] = set()
-    if level == "district":
-        published = set(store.catalogs()[city.id].districts)
-        unpublished = {a.id for a in areas if a.id not in published}
-    return map_metric_values(
-        queries.map_values(store, f, level),
-        areas,
-        metric,
-        city.geo.low_population_threshold,
-        excluded=excluded,
-        unpublished=unpublished,
-    )
+    """What the Overview map colours and its table lists (``mapview.area_values``)."""
+    return mapview.area_values(store, settings.geo_dir, f, metric, level)
 
 
 def _note(reason: str, suppressed_cells: int, precinct_categories: bool) -> str:
@@ -141,6 +108,8 @@ def district_records(store: Store, settings: Settings, f: Filters) -> list[dict[
         values = values[values["area_id"] != CITYWIDE]
         alt_share = [a / e if e else math.nan for a, e in zip(values["eligible_answered"], values["eligible"],
                                                             strict=True)]
+        medians = queries.map_minutes(store, f).set_index("area_id")["median_minutes"]
+        median = [float(medians.get(str(d), math.nan)) for d in values["area_id"]]
         return [
             {
                 "district": str(row.area_id),
@@ -150,11 +119,13 @@ def district_records(store: Store, settings: Settings, f: Filters) -> list[dict[
                 "eligible": int(row.eligible),
                 "eligible_answered": int(row.eligible_answered),
                 "values": {"count": int(row.calls), "per_1000": None,
-                           "alt_share": None if math.isnan(share) else share},
+                           "alt_share": None if math.isnan(share) else share,
+                           "median_minutes": None if math.isnan(minutes) else minutes},
                 "reasons": {"count": None, "per_1000": "no_boundaries",
-                            "alt_share": "no_eligible" if math.isnan(share) else None},
+                            "alt_share": "no_eligible" if math.isnan(share) else None,
+                            "median_minutes": "no_timed_calls" if math.isnan(minutes) else None},
             }
-            for row, share in zip(values.itertuples(index=False), alt_share, strict=True)
+            for row, share, minutes in zip(values.itertuples(index=False), alt_share, median, strict=True)
         ]
     by_metric = {m: area_values(store, settings, f, cast(MapMetric, m), "district") for m in MAP_METRICS}
     base = by_metric["count"]

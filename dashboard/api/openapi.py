@@ -28,7 +28,7 @@ from dashboard.data.export import (
     TREND_COLUMNS,
 )
 from dashboard.data.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, Column, ResponseType
-from dashboard.figures import MAP_METRICS
+from dashboard.figures import MAP_METRICS, MAP_REASONS
 
 _JSON_TYPES: dict[str, dict[str, str]] = {
     "string": {"type": "string"},
@@ -37,8 +37,6 @@ _JSON_TYPES: dict[str, dict[str, str]] = {
     "int": {"type": "integer"},
 }
 
-#: Reasons the map gives no value (``figures.map_metric_values``), plus the summary's own.
-MAP_REASONS: tuple[str, ...] = ("low_population", "no_eligible", "not_selected", "unpublished")
 
 _KPIS: dict[str, tuple[bool, str]] = {  # name -> (fraction or minutes: nullable number, description)
     "calls": (False, "Calls answered by the selected programs."),
@@ -102,6 +100,7 @@ _PROGRAM = {"type": "string", "enum": [p.value for p in ResponseType]}
 
 
 def _schemas() -> dict[str, Any]:
+    # why the map gives no value (``figures.map_metric_values``), plus the summary's own
     reason = {"type": ["string", "null"], "enum": [*MAP_REASONS, "no_boundaries", None]}
     metric_values = _obj({m: _NUM_OR_NULL for m in MAP_METRICS})
     metric_reasons = _obj({m: reason for m in MAP_METRICS})
@@ -294,7 +293,9 @@ def _parameters() -> dict[str, Any]:
             "Rows per page.",
         ),
         "metric": _query_param("metric", {"type": "string", "enum": list(MAP_METRICS), "default": "count"},
-                               "Map measure (chart `map` only)."),
+                               "Map measure (chart `map` only). `median_minutes` (median response minutes "
+                               "of the selected programs) is published by district only: at `level=precinct` "
+                               "every `value` is empty with `reason` `no_minutes`."),
         "level": _query_param("level", {"type": "string", "enum": list(LEVELS), "default": "district"},
                               "Map areas (chart `map` only; `precinct` where the city has them)."),
     }

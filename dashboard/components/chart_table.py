@@ -14,19 +14,42 @@ from dash import dcc, html
 
 from dashboard.i18n import t
 
-#: Plotly options shared by every chart: no mode bar or logo (they crowd phones),
-#: responsive width, no scroll-zoom that would trap the page scroll.
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
+#: Plotly options shared by every chart: a mode bar with one button only, "download as
+#: PNG" at twice the screen's resolution (sharp in print and slides), no plotly logo
+#: (zoom, pan and the rest crowd phones and the charts are fixed anyway), shown while
+#: the pointer is on the chart or after a tap (always shown, it covered the trend's
+#: top-right points on a phone), responsive width, no scroll-zoom that would trap the
+#: page scroll.
+GRAPH_CONFIG: dict = {
+    "displayModeBar": "hover",
+    "modeBarButtons": [["toImage"]],
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "filename": "chart", "scale": 2},
+    "responsive": True,
+    "scrollZoom": False,
+}
+
+
+def graph_config(png_name: str | None = None) -> dict:
+    """``GRAPH_CONFIG`` with the PNG download named ``png_name`` (plotly adds ``.png``),
+    e.g. ``trend_denver_2024-01-01_2024-12-31_release-...`` like the chart's CSV."""
+    options = dict(GRAPH_CONFIG["toImageButtonOptions"])
+    if png_name:
+        options["filename"] = png_name
+    return {**GRAPH_CONFIG, "toImageButtonOptions": options}
 
 
 def data_table(
     caption: str,
     headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    rows: Sequence[Sequence[object]],
     *,
     numeric_from: int = 1,
 ) -> html.Div:
     """An accessible table; the first cell of each row is its row header.
+
+    Cells are text or components (a row header may be a link: the map table links each
+    district to its page).
 
     Columns from ``numeric_from`` on are right-aligned (numbers line up by digit).
     The wrapper scrolls sideways on its own, so a wide table never makes the page
@@ -98,12 +121,14 @@ def chart_card(
     graph_hidden: bool = False,
     graph_class: str = "",
     download: html.A | None = None,
+    png_name: str | None = None,
 ) -> html.Section:
     """A titled card: optional controls, the graph, notes, then the table toggle.
 
     ``graph_label`` is read instead of the drawing (``role="img"``): one sentence saying
     what the chart shows and that the table below holds its numbers. ``download`` is the
-    "data behind this chart" link (``components.downloads``).
+    "data behind this chart" link (``components.downloads``); ``png_name`` names the
+    picture the mode bar's camera button saves (``graph_config``).
     """
     wrap_kwargs = {"id": graph_wrap_id} if graph_wrap_id else {}
     section_kwargs = {"id": section_id} if section_id else {}
@@ -116,7 +141,7 @@ def chart_card(
                     dcc.Graph(
                         id=graph_id,
                         figure=figure,
-                        config=GRAPH_CONFIG,
+                        config=graph_config(png_name),
                         responsive=True,
                         className=f"chart {graph_class}".strip(),
                     ),

@@ -9,7 +9,9 @@ engines behind this interface.
 A filter change costs two scans, both cached per (Filters without programs): one of
 ``rollup_overview`` grouped by program x month and program x district, one of
 ``rollup_minutes`` grouped by program x minute. Every view below is a small pandas
-step over those results, so ticking a program on or off costs no query at all.
+step over those results, so ticking a program on or off costs no query at all. The
+map's median-minutes measure adds a third scan (``rollup_minutes`` by district), made
+only when that measure is shown and cached the same way.
 
 Definitions:
 * month: a week belongs to the month its Monday falls in, so a month is four or five
@@ -108,6 +110,26 @@ def _minute_distribution(store: Store, f: Filters) -> pd.DataFrame:
         )
 
     return store.cached(("minutes", base), compute)
+
+
+def _minutes_by_district(store: Store, f: Filters) -> pd.DataFrame:
+    """Calls at each whole response minute, per program and district (programs not filtered).
+
+    One scan of ``rollup_minutes``, cached like the others; only the map's median-minutes
+    measure asks for it, so the other views pay nothing for it.
+    """
+    base = f.with_(programs=())
+
+    def compute() -> pd.DataFrame:
+        where, params = view_where(base)
+        return store.frame(
+            f"""SELECT district, response_type, response_minutes AS m, sum(n)::BIGINT AS n
+                FROM rollup_minutes WHERE {where} AND district <> ?
+                GROUP BY ALL ORDER BY 1, 2, 3""",
+            [*params, CITYWIDE],
+        )
+
+    return store.cached(("minutes_district", base), compute)
 
 
 def _quantile(dist: pd.DataFrame, q: float) -> float:
@@ -252,3 +274,22 @@ def map_values(store: Store, f: Filters, level: MapLevel) -> pd.DataFrame:
         )
 
     return store.cached(("map_precinct", f), compute)
+
+
+def map_minutes(store: Store, f: Filters) -> pd.DataFrame:
+    """Median response minutes of the selected programs per district (``area_id``,
+    ``median_minutes``, ``timed_calls``): the same definition as ``kpis`` and
+    ``minutes_by_program``, district by district (rows generalized to ``citywide`` left
+    out). Districts with no timed call are absent. Precincts have no minutes: the
+    precinct cube is published without them.
+    """
+    dist = _minutes_by_district(store, f)
+    dist = dist[dist["response_type"].isin(_selected(store, f))]
+    rows = [
+        {"area_id": str(district), "median_minutes": _quantile(part, 0.5), "timed_calls": timed}
+        for district, part in dist.groupby("district", sort=True)
+        if (timed := int(part["n"].sum())) > 0
+    ]
+    return pd.DataFrame(rows, columns=["area_id", "median_minutes", "timed_calls"]).astype(
+        {"area_id": "object", "median_minutes": "float64", "timed_calls": "int64"}
+    )

@@ -18,7 +18,9 @@ Python so a filter change can patch colours without resending shapes.
 
 The package splits by figure: ``base`` (colours, names, layout), ``trend`` (the
 monthly series), ``maps`` (area maps) and ``coverage`` (weekday x hour heatmaps and
-the planner). Pages import from here.
+the planner). Pages import from here. One module is not pure: ``mapview`` assembles a
+view's map data (store and boundary files) for the Overview and the API alike; import
+it by name (``from dashboard.figures import mapview``).
 """
 
 from dashboard.figures.base import (
@@ -32,15 +34,28 @@ from dashboard.figures.base import (
     month_label,
     program_label,
 )
+from dashboard.figures.coverage import (
+    COVERAGE_HEIGHT,
+    PLANNER_PARTS,
+    PLANNER_SEGMENTS,
+    coverage_figure,
+    coverage_legend,
+    duty_runs,
+    planner_figure,
+    planner_parts,
+)
 from dashboard.figures.maps import (
     MAP_HEIGHT,
     MAP_METRICS,
+    MAP_REASONS,
     MAP_SCALE,
     MapAreaLike,
     MapMetric,
     MapStyle,
     format_map_value,
+    map_bounds,
     map_figure,
+    map_legend,
     map_metric_values,
     map_patch_paths,
     map_style,
@@ -48,11 +63,15 @@ from dashboard.figures.maps import (
 from dashboard.figures.trend import TIME_SERIES_HEIGHT, monthly_figure
 
 __all__ = [
+    "COVERAGE_HEIGHT",
     "FONT_FAMILY",
     "MAP_HEIGHT",
     "MAP_METRICS",
+    "MAP_REASONS",
     "MAP_SCALE",
     "NO_VALUE_COLOR",
+    "PLANNER_PARTS",
+    "PLANNER_SEGMENTS",
     "PROGRAM_COLORS",
     "PROGRAM_DASHES",
     "TEXT_DARK",
@@ -61,13 +80,20 @@ __all__ = [
     "MapAreaLike",
     "MapMetric",
     "MapStyle",
+    "coverage_figure",
+    "coverage_legend",
+    "duty_runs",
     "empty_figure",
     "format_map_value",
+    "map_bounds",
     "map_figure",
+    "map_legend",
     "map_metric_values",
     "map_patch_paths",
     "map_style",
     "month_label",
     "monthly_figure",
+    "planner_figure",
+    "planner_parts",
     "program_label",
 ]

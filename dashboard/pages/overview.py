@@ -7,10 +7,12 @@ callbacks below turn control values back into the same query (validated the same
 way), recompute, and write the canonical query string back into the address bar
 without a reload, so reloading or sharing the link shows the same view.
 
-Two callbacks only: one resets the controls that depend on the city when the city
-changes, one recomputes everything when any control changes. The map's polygons are
-sent once per (city, level); later filter changes send a ``dash.Patch`` with colours
-and texts only.
+Three callbacks: one resets the controls that depend on the city when the city
+changes, one recomputes everything when any control changes, one turns a click on the
+map into the clicked district's page. The map's polygons are sent once per (city,
+level); later filter changes send a ``dash.Patch`` with colours, texts and the axis
+ranges (the map frames the selected districts). The map's data steps are shared with
+the API's map download (``figures.mapview``).
 
 No ``from __future__ import annotations`` here: Dash executes page modules before
 registering them in ``sys.modules``, and dataclasses with string annotations look
@@ -21,7 +23,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -30,7 +32,7 @@ from dash import Input, Output, Patch, State, callback, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components.alert import notice
-from dashboard.components.chart_table import chart_card, data_table
+from dashboard.components.chart_table import chart_card, data_table, graph_config
 from dashboard.components.downloads import chart_download, chart_href, download_link, rows_href, summary_href
 from dashboard.components.filter_bar import (
     category_label,
@@ -42,9 +44,11 @@ from dashboard.components.filter_bar import (
     program_options,
 )
 from dashboard.components.kpi import kpi_section
+from dashboard.components.links import district_href
 from dashboard.components.release import release_line, synthetic_banner
 from dashboard.data import queries
 from dashboard.data.cities import City
+from dashboard.data.export import download_filename
 from dashboard.data.filters import (
     PARAM_CATEGORY,
     PARAM_CITY,
@@ -63,13 +67,14 @@ from dashboard.figures import (
     empty_figure,
     format_map_value,
     map_figure,
-    map_metric_values,
+    map_legend,
     map_patch_paths,
+    mapview,
     month_label,
     monthly_figure,
     program_label,
 )
-from dashboard.geo.web import WebArea, layer_exists, load_web_layer
+from dashboard.geo.web import WebArea
 from dashboard.i18n import DEFAULT_LANGUAGE, fmt_int, fmt_pct, normalize_language, t
 from dashboard.pages import current_settings, current_store
 
@@ -87,10 +92,11 @@ dash.register_page(
 PARAM_METRIC = "metric"
 PARAM_LEVEL = "level"
 PARAM_LANG = "lang"
-LEVELS: tuple[queries.MapLevel, ...] = ("district", "precinct")
+LEVELS: tuple[queries.MapLevel, ...] = mapview.LEVELS
 DEFAULT_METRIC: MapMetric = "count"
 DEFAULT_LEVEL: queries.MapLevel = "district"
-_LAYER = {"district": "districts", "precinct": "precincts"}
+#: Areas named at most in the per-1,000 note's "too few residents" list.
+_MAX_NAMED_SMALL_AREAS = 3
 
 
 # ----------------------------------------------------------------------------- the view
@@ -126,6 +132,15 @@ class View:
             "trend_download": chart_href("trend", f),
             "programs_download": chart_href("programs", f),
             "map_download": chart_href("map", f, [(PARAM_METRIC, self.metric), (PARAM_LEVEL, self.level)]),
+        }
+
+    def png_names(self, release_id: str) -> dict[str, str]:
+        """Names of the charts' PNG pictures: the chart's CSV name without ``.csv``."""
+        f = self.filters
+        map_extra = [(PARAM_LEVEL, self.level), (PARAM_METRIC, self.metric)]
+        return {
+            "trend": download_filename("trend", f, release_id).removesuffix(".csv"),
+            "map": download_filename("map", f, release_id, map_extra).removesuffix(".csv"),
         }
 
 
@@ -221,6 +236,8 @@ class MapParts:
     key: str
     hidden: bool
     area_values: pd.DataFrame | None
+    areas: tuple[WebArea, ...] = ()  # as drawn (for a Patch's new axis ranges)
+    zoom: tuple[str, ...] = ()  # the area ids the map frames (the selected districts')
 
 
 def _period(filters: Filters, lang: str) -> str:
@@ -343,7 +360,17 @@ def _program_table(
     return data_table(t("overview.programs.table_caption", lang), headers, rows)
 
 
-def _map_table(values: pd.DataFrame, metric: MapMetric, level_label: str, alt: str, lang: str) -> html.Div:
+def _map_table(
+    values: pd.DataFrame,
+    metric: MapMetric,
+    level_label: str,
+    alt: str,
+    lang: str,
+    hrefs: Mapping[str, str] | None = None,
+) -> html.Div:
+    """The map's numbers as a table; with ``hrefs`` (area id -> district page) each area's
+    name is a link to its page: the keyboard's and the screen reader's way to what a click
+    on the map does."""
     headers = [
         level_label,
         t(f"map.metric.{metric}", lang, program=alt),
@@ -360,9 +387,10 @@ def _map_table(values: pd.DataFrame, metric: MapMetric, level_label: str, alt: s
             notes.append(t(f"figure.map.hover.reason.{row.reason}", lang))
         if row.suppressed_cells:
             notes.append(t("map.table.suppressed", lang, cells=row.suppressed_cells))
+        href = (hrefs or {}).get(str(row.area_id))
         rows.append(
             [
-                row.name,
+                dcc.Link(row.name, href=href) if href else row.name,
                 format_map_value(row.value, metric, lang),
                 fmt_int(row.calls, lang),
                 fmt_int(row.eligible, lang),
@@ -374,44 +402,39 @@ def _map_table(values: pd.DataFrame, metric: MapMetric, level_label: str, alt: s
     return data_table(t("overview.map.table_caption", lang, areas=level_label), headers, rows)
 
 
-def _areas(city: City, level: queries.MapLevel) -> tuple[WebArea, ...]:
-    return load_web_layer(current_settings().geo_dir, city.id, _LAYER[level])
+def _small_areas_note(areas: Sequence[WebArea], threshold: int, lang: str) -> html.P | None:
+    """How per-1,000 rates treat areas with few residents (Denver's airport district)."""
+    small = [a for a in areas if a.population < threshold]
+    if not small:
+        return None
+    named = [
+        t("map.per_1000_small_area", lang, name=a.name, population=fmt_int(a.population, lang))
+        for a in small[:_MAX_NAMED_SMALL_AREAS]
+    ]
+    if len(small) > _MAX_NAMED_SMALL_AREAS:
+        named.append(t("figure.map.legend.more", lang, n=len(small) - _MAX_NAMED_SMALL_AREAS))
+    return html.P(
+        t("map.per_1000_small", lang, threshold=fmt_int(threshold, lang), areas="; ".join(named)),
+        className="map-note",
+    )
 
 
 def _map_parts(store: Store, view: View, city: City, total_calls: int) -> MapParts:
-    """The map, its table and notes; or a message when the city has no boundaries."""
+    """The map, its words legend, table and notes; or a message when the city has no boundaries."""
     lang, f = view.lang, view.filters
     geo_dir = current_settings().geo_dir
-    if not city.has_districts or not layer_exists(geo_dir, city.id, _LAYER["district"]):
+    if "district" not in mapview.map_levels(store, geo_dir, city.id):
         message = html.P(t("map.no_geography", lang, city=city.name), className="map-message mb-0")
         return MapParts(
             lambda: empty_figure("", lang=lang, height=10), None, [message], f"{city.id}|none", True, None
         )
-    areas = _areas(city, view.level)
-    excluded = set()
-    if f.districts:  # areas outside the selected districts are greyed, not shown as zero
-        excluded = {
-            a.id
-            for a in areas
-            if (a.id if view.level == "district" else a.district) not in f.districts
-            and (view.level == "district" or a.district is not None)
-        }
-    # A district with no published row at all (the airport: every week's calls there
-    # are too few, so they are generalized to city level) is "not published", not zero.
-    unpublished = set()
-    if view.level == "district":
-        published = set(store.catalogs()[city.id].districts)
-        unpublished = {a.id for a in areas if a.id not in published}
-    values = map_metric_values(
-        queries.map_values(store, f, view.level),
-        areas,
-        view.metric,
-        city.geo.low_population_threshold,
-        excluded=excluded,
-        unpublished=unpublished,
-    )
+    areas = mapview.map_areas(geo_dir, city.id, view.level)
+    values = mapview.area_values(store, geo_dir, f, view.metric, view.level, areas)
+    zoom = mapview.zoom_ids(areas, f, view.level)
     alt = program_label(city.alternative_program, lang, city.label_map)
-    notes: list = []
+    legend = map_legend(values, view.metric, lang=lang, alt_program=city.alternative_program,
+                        labels=city.label_map)
+    notes: list = [html.P(legend, className="map-legend")]
     level_label = city.geo.district_label if view.level == "district" else t("map.precinct", lang)
     if view.level == "precinct":
         notes.append(
@@ -425,26 +448,59 @@ def _map_parts(store: Store, view: View, city: City, total_calls: int) -> MapPar
             notes.append(html.P(t("map.unplaced", lang, calls=fmt_int(unplaced, lang)), className="map-note"))
     if (values["suppressed_cells"] > 0).any():
         notes.append(html.P(t("map.suppressed_note", lang), className="map-note"))
-    reasons = {r for r in values["reason"] if r}
-    if reasons:
-        notes.append(
-            html.P(
-                t("map.grey_note", lang)
-                + " "
-                + " ".join(t(f"figure.map.hover.reason.{r}", lang) for r in sorted(reasons)),
-                className="map-note",
-            )
-        )
     if view.metric == "per_1000":
         notes.append(html.P(t("map.per_1000_note", lang), className="map-note"))
+        small = _small_areas_note(areas, city.geo.low_population_threshold, lang)
+        if small is not None:
+            notes.append(small)
+    if view.metric == "median_minutes" and view.level == "district":
+        notes.append(html.P(t("map.minutes_note", lang), className="map-note"))
+    hint = t("map.click_hint", lang)
+
     def make_figure() -> Any:
         return map_figure(
             values, areas, view.metric, lang=lang, alt_program=city.alternative_program, height=None,
-            labels=city.label_map,
+            labels=city.label_map, zoom_to=zoom, hover_hint=hint,
         )
 
-    table = _map_table(values, view.metric, level_label, alt, lang)
-    return MapParts(make_figure, table, notes, f"{city.id}|{view.level}", False, values)
+    hrefs = None
+    if view.level == "district":
+        hrefs = {a.id: district_href(f, a.id, "police", lang) for a in areas}
+    table = _map_table(values, view.metric, level_label, alt, lang, hrefs)
+    return MapParts(make_figure, table, notes, f"{city.id}|{view.level}", False, values, areas, zoom)
+
+
+def map_click_href(click: object, search: object, lang: object) -> str | None:
+    """The district page a click on the Overview map opens, or None.
+
+    ``click`` is the graph's untrusted ``clickData``: the clicked fill's ``customdata``
+    (``[area id]``, see ``map_figure``) names the area, checked against the layer of the
+    view in ``search`` (the page's own query string: city, period, level). A precinct
+    opens its district's page; a precinct in no district, a city without boundaries or
+    anything malformed opens nothing.
+    """
+    if not isinstance(click, dict) or not isinstance(search, str | None) or len(search or "") > 4000:
+        return None
+    points = click.get("points")
+    if not isinstance(points, list) or not points or not isinstance(points[0], dict):
+        return None
+    custom = points[0].get("customdata")
+    area_id = custom[0] if isinstance(custom, list) and custom else custom
+    if not isinstance(area_id, str) or not area_id or len(area_id) > 40:
+        return None
+    store = current_store()
+    view, _ = parse_view(
+        {**parse_qs((search or "").lstrip("?")), PARAM_LANG: lang}, store, current_settings().default_city
+    )
+    geo_dir = current_settings().geo_dir
+    if view.level not in mapview.map_levels(store, geo_dir, view.filters.city):
+        return None
+    areas = mapview.map_areas(geo_dir, view.filters.city, view.level)
+    area = next((a for a in areas if a.id == area_id), None)
+    district = None if area is None else (area.id if view.level == "district" else area.district)
+    if district is None:
+        return None
+    return district_href(view.filters, district, "police", view.lang)
 
 
 @dataclass(frozen=True)
@@ -465,9 +521,11 @@ class Rendered:
     notes: list[str]
 
 
-def _resolve_level(view: View, city: City) -> tuple[View, list[str]]:
+def _resolve_level(store: Store, view: View, city: City) -> tuple[View, list[str]]:
     """Precincts asked of a city without a precinct layer: districts, and a message."""
-    if view.level == "precinct" and not layer_exists(current_settings().geo_dir, city.id, _LAYER["precinct"]):
+    if view.level == "precinct" and "precinct" not in mapview.map_levels(
+        store, current_settings().geo_dir, city.id
+    ):
         fallback = View(view.filters, view.metric, DEFAULT_LEVEL, view.lang)
         return fallback, [t("notice.no_precincts", view.lang, city=city.name)]
     return view, []
@@ -476,7 +534,7 @@ def _resolve_level(view: View, city: City) -> tuple[View, list[str]]:
 def render_map(store: Store, view: View) -> tuple[View, MapParts, list[str]]:
     """Only the map part (a metric or level change touches nothing else)."""
     city = store.cities[view.filters.city]
-    view, notes = _resolve_level(view, city)
+    view, notes = _resolve_level(store, view, city)
     total = int(queries.kpis(store, view.filters).iloc[0]["calls"])  # cached by the store
     return view, _map_parts(store, view, city, total), notes
 
@@ -519,7 +577,7 @@ def _metric_options(city: City, lang: str) -> list[dict[str, str]]:
 
 def _level_options(city: City, lang: str) -> list[dict[str, str]]:
     options = [{"label": t("map.level.district", lang, label=city.geo.district_label), "value": "district"}]
-    if city.geo.precincts and layer_exists(current_settings().geo_dir, city.id, _LAYER["precinct"]):
+    if "precinct" in mapview.map_levels(current_store(), current_settings().geo_dir, city.id):
         options.append({"label": t("map.level.precinct", lang), "value": "precinct"})
     return options
 
@@ -568,6 +626,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
     alert = _notice(errors, parts.notes, lang)
     hrefs = view.download_hrefs()
     info = store.release_info(f.city)
+    png_names = view.png_names(info.release_id)
     map_card = chart_card(
         heading=t("overview.map.heading", lang),
         graph_id=ids.OVERVIEW_MAP_GRAPH,
@@ -582,6 +641,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
         graph_class="chart--map",
         download=chart_download(ids.OVERVIEW_MAP_DOWNLOAD, hrefs["map_download"], lang,
                                 hidden=parts.map.hidden),
+        png_name=png_names["map"],
         before_graph=[
             html.Div(
                 [
@@ -615,6 +675,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
         lang=lang,
         graph_class="chart--trend",
         download=chart_download(ids.OVERVIEW_TREND_DOWNLOAD, hrefs["trend_download"], lang),
+        png_name=png_names["trend"],
         after_graph=[
             html.P(t("overview.trend.note", lang), className="map-note small"),
             html.Div(parts.milestones, id=ids.OVERVIEW_MILESTONES),
@@ -637,6 +698,8 @@ def _page(query: Mapping[str, object]) -> html.Div:
     return html.Div(
         [
             dcc.Location(id=ids.OVERVIEW_URL, refresh=False),
+            # A click on the map sets this one's href: the app moves to the district page.
+            dcc.Location(id=ids.OVERVIEW_MAP_GO, refresh="callback-nav"),
             dcc.Store(id=ids.OVERVIEW_LANG, data=lang),
             dcc.Store(id=ids.OVERVIEW_MAP_KEY, data=parts.map.key),
             html.Div(parts.banner, id=ids.OVERVIEW_BANNER),
@@ -779,10 +842,12 @@ _UPDATE_OUTPUTS = {
     "summary": Output(ids.OVERVIEW_SUMMARY, "children"),
     "kpis": Output(ids.OVERVIEW_KPIS, "children"),
     "trend_figure": Output(ids.OVERVIEW_TREND_GRAPH, "figure"),
+    "trend_config": Output(ids.OVERVIEW_TREND_GRAPH, "config"),
     "trend_table": Output(ids.OVERVIEW_TREND_TABLE, "children"),
     "milestones": Output(ids.OVERVIEW_MILESTONES, "children"),
     "program_table": Output(ids.OVERVIEW_PROGRAM_TABLE, "children"),
     "map_figure": Output(ids.OVERVIEW_MAP_GRAPH, "figure"),
+    "map_config": Output(ids.OVERVIEW_MAP_GRAPH, "config"),
     "map_hidden": Output(ids.OVERVIEW_MAP_WRAP, "hidden"),
     "map_controls_hidden": Output(ids.OVERVIEW_MAP_CONTROLS, "hidden"),
     "map_table": Output(ids.OVERVIEW_MAP_TABLE, "children"),
@@ -861,19 +926,25 @@ def on_controls_change(map_key: object, lang: object, **values: object) -> dict[
         alt_program = store.cities[view.filters.city].alternative_program
         for path, value in map_patch_paths(
             map_parts.area_values, view.metric, lang=view.lang, alt_program=alt_program,
-            labels=store.cities[view.filters.city].label_map,
+            labels=store.cities[view.filters.city].label_map, areas=map_parts.areas, zoom_to=map_parts.zoom,
+            hover_hint=t("map.click_hint", view.lang),
         ):
             target: Any = patch
             for step in path[:-1]:
                 target = target[step]
             target[path[-1]] = value
         map_figure_out = patch
+    release_id = store.release_info(view.filters.city).release_id
+    png_names = view.png_names(release_id)  # the PNG pictures are named after the view, like the CSVs
+    if not map_only:
+        out["trend_config"] = graph_config(png_names["trend"])
     out.update(view.download_hrefs())
     out.update(
-        download_note=t("download.note", lang, release_id=store.release_info(view.filters.city).release_id),
+        download_note=t("download.note", lang, release_id=release_id),
         search=view.query_string(),
         notice=_notice(errors, advice + notes, lang),
         map_figure=map_figure_out,
+        map_config=graph_config(png_names["map"]),
         map_hidden=map_parts.hidden,
         map_download_hidden=map_parts.hidden,  # no boundaries: the API has no map to give
         map_controls_hidden=map_parts.hidden,
@@ -882,3 +953,20 @@ def on_controls_change(map_key: object, lang: object, **values: object) -> dict[
         map_key=map_parts.key,
     )
     return out
+
+
+@callback(
+    Output(ids.OVERVIEW_MAP_GO, "href"),
+    Input(ids.OVERVIEW_MAP_GRAPH, "clickData"),
+    State(ids.OVERVIEW_URL, "search"),
+    State(ids.OVERVIEW_LANG, "data"),
+    prevent_initial_call=True,
+)
+def on_map_click(click: object, search: object, lang: object) -> Any:
+    """A click on a district (or a precinct: its district) opens that district's page."""
+    try:
+        href = map_click_href(click, search, normalize_language(lang))
+    except Exception:  # a bad click must never break the page
+        log.exception("map click failed")
+        return no_update
+    return href if href is not None else no_update

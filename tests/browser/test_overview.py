@@ -7,6 +7,7 @@ failed requests and React errors fail here too.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -244,3 +245,117 @@ def test_unknown_path_gets_a_friendly_page(page, live_server):
     page.goto(live_server + "/no/such/page")
     page.get_by_role("heading", name="Page not found").wait_for()
     assert page.get_by_role("link", name="Go to the overview").is_visible()
+
+
+def test_trend_chart_has_a_png_button_named_after_the_view(page, live_server):
+    open_overview(page, live_server, "?city=denver&start=2024-01-01&end=2024-06-30&district=3")
+    page.hover(f"#{ids.OVERVIEW_TREND_GRAPH}")
+    buttons = page.locator(f"#{ids.OVERVIEW_TREND_GRAPH} .modebar-btn")
+    assert buttons.count() == 1  # only "download as PNG": no zoom, pan or plotly logo
+    assert buttons.first.get_attribute("data-title") == "Download plot as a PNG"
+    assert buttons.first.is_visible()
+    assert page.locator(f"#{ids.OVERVIEW_TREND_GRAPH} .modebar .plotlyjsicon").count() == 0
+    options = page.evaluate(
+        "(id) => document.getElementById(id).querySelector('.js-plotly-plot')._context.toImageButtonOptions",
+        ids.OVERVIEW_TREND_GRAPH,
+    )
+    assert options["format"] == "png" and options["scale"] == 2
+    assert options["filename"].startswith("trend_denver_2024-01-01_2024-06-30_district-3_release-")
+    # the name follows the view without a reload
+    page.get_by_label("From month").select_option("2024-02-01")
+    page.wait_for_function(
+        "(id) => document.getElementById(id).querySelector('.js-plotly-plot')._context"
+        ".toImageButtonOptions.filename.startsWith('trend_denver_2024-02-01_')",
+        arg=ids.OVERVIEW_TREND_GRAPH,
+    )
+
+
+def test_png_button_downloads_a_png(browser, live_server, console):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    try:
+        page = context.new_page()
+        console.attach(page)
+        open_overview(page, live_server, "?city=denver&start=2024-01-01&end=2024-06-30")
+        page.hover(f"#{ids.OVERVIEW_TREND_GRAPH}")
+        with page.expect_download(timeout=10_000) as download:
+            page.locator(f"#{ids.OVERVIEW_TREND_GRAPH} .modebar-btn").first.click()
+        name = download.value.suggested_filename
+        assert name.startswith("trend_denver_2024-01-01_2024-06-30_") and name.endswith(".png"), name
+        assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert console.errors == []
+    finally:
+        context.close()
+
+
+def map_ranges(page) -> tuple[list[float], list[float]]:
+    return tuple(
+        page.evaluate(
+            "([id, axis]) => document.getElementById(id).querySelector('.js-plotly-plot')"
+            "._fullLayout[axis].range",
+            [ids.OVERVIEW_MAP_GRAPH, axis],
+        )
+        for axis in ("xaxis", "yaxis")
+    )
+
+
+def test_district_filter_zooms_the_map_by_patch(page, live_server):
+    open_overview(page, live_server)
+    whole_x, whole_y = map_ranges(page)
+    bodies: list[str] = []
+    page.on("response", lambda r: bodies.append(r.text()) if "_dash-update-component" in r.url else None)
+    group = page.locator(f"#{ids.OVERVIEW_DISTRICTS}")
+    for district in ("1", "2", "4", "5", "7", "City-wide only"):
+        checkbox = group.get_by_label(district, exact=True)
+        if checkbox.count():
+            checkbox.uncheck()
+    wait_for_query(page, "district", "3", "6")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        "([id, before]) => document.getElementById(id).querySelector('.js-plotly-plot')"
+        "._fullLayout.xaxis.range[0] !== before",
+        arg=[ids.OVERVIEW_MAP_GRAPH, whole_x[0]],
+    )
+    zoom_x, zoom_y = map_ranges(page)
+    assert whole_x[0] < zoom_x[0] < zoom_x[1] < whole_x[1]
+    assert (zoom_x[1] - zoom_x[0]) < 0.7 * (whole_x[1] - whole_x[0])
+    assert whole_y[0] <= zoom_y[0] < zoom_y[1] <= whole_y[1]
+    assert all("__dash_patch_update" in b for b in bodies[-1:])  # the polygons were not sent again
+    labels = page.locator(f"#{ids.OVERVIEW_MAP_GRAPH} .textpoint").all_text_contents()
+    assert sorted(label[:1] for label in labels if label) == ["3", "6"]  # only the framed districts
+    legend = page.locator(f"#{ids.OVERVIEW_MAP_NOTES} .map-legend").inner_text()
+    assert "(Police district 3)" in legend or "(District 3)" in legend
+    assert "Outside the districts selected" in legend
+
+
+@pytest.mark.parametrize("metric", ["count", "per_1000", "median_minutes"])
+def test_map_labels_do_not_overlap_on_a_phone(phone_page, live_server, metric):
+    page = phone_page
+    open_overview(page, live_server, f"?city=denver&start=2025-01-01&end=2025-12-31&metric={metric}")
+    page.locator(f"#{ids.OVERVIEW_MAP_GRAPH}").scroll_into_view_if_needed()
+    boxes = page.eval_on_selector_all(
+        f"#{ids.OVERVIEW_MAP_GRAPH} .textpoint text",
+        "els => els.filter(e => e.textContent).map(e => { const r = e.getBoundingClientRect();"
+        " return [e.textContent, r.left, r.top, r.right, r.bottom]; })",
+    )
+    assert len(boxes) == 7
+    for i, (a, al, at, ar, ab) in enumerate(boxes):
+        for b, bl, bt, br, bb in boxes[i + 1:]:
+            assert ar <= bl or br <= al or ab <= bt or bb <= at, f"labels {a!r} and {b!r} overlap"
+
+
+def test_median_minutes_map_by_district_and_grey_precincts(page, live_server):
+    open_overview(page, live_server, "?city=denver&start=2025-01-01&end=2025-12-31&metric=median_minutes")
+    legend = page.locator(f"#{ids.OVERVIEW_MAP_NOTES} .map-legend").inner_text()
+    assert legend.startswith("Lighter areas were reached faster, darker slower")
+    assert re.search(r"from \d+ min \(District \d", legend)
+    assert "min" in page.locator(f"#{ids.OVERVIEW_MAP_GRAPH} .colorbar").text_content()
+    page.get_by_label("Precincts (approximate)").check()
+    wait_for_query(page, "level", "precinct")
+    page.wait_for_function(f"() => document.querySelectorAll({MAP_FILLS!r}).length > 7")
+    page.wait_for_function(
+        "sel => document.querySelector(sel).innerText.includes('published by district only')",
+        arg=f"#{ids.OVERVIEW_MAP_NOTES}",
+    )
+    fills = set(page.eval_on_selector_all(MAP_FILLS, "els => els.map(e => e.style.fill)"))
+    assert fills == {"rgb(222, 226, 230)"}  # all grey: no value, never a zero
+    assert page.locator(f"#{ids.OVERVIEW_MAP_GRAPH} .colorbar").count() == 0

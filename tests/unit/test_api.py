@@ -265,7 +265,7 @@ def test_summary_is_the_overviews_figures(shipped_api, shipped_settings, changes
     assert [(m["month"], m["program"], m["calls"], m["weeks"]) for m in body["monthly"]] == [
         (r.month.date().isoformat(), r.response_type, r.calls, r.weeks) for r in monthly.itertuples()
     ]
-    for metric in ("count", "per_1000", "alt_share"):
+    for metric in ("count", "per_1000", "alt_share", "median_minutes"):
         page = page_area_values(shipped_api, shipped_settings, f, metric, "district")
         assert [d["district"] for d in body["districts"]] == page["area_id"].tolist()
         assert [d["values"][metric] for d in body["districts"]] == [_nan_to_none(v) for v in page["value"]]
@@ -320,7 +320,9 @@ def test_chart_csvs_are_the_pages_numbers(shipped_api, shipped_settings, chart):
     [("count", "district", {}), ("per_1000", "district", {"districts": ("1", "3")}),
      ("alt_share", "district", {"programs": (ResponseType.PATROL,)}),
      ("count", "precinct", {}), ("per_1000", "precinct", {"districts": ("6",)}),
-     ("alt_share", "precinct", {"categories": (CallCategory.MENTAL_HEALTH,)})],
+     ("alt_share", "precinct", {"categories": (CallCategory.MENTAL_HEALTH,)}),
+     ("median_minutes", "district", {"programs": (ResponseType.STAR,), "districts": ("2", "3", "6")}),
+     ("median_minutes", "precinct", {})],
 )
 def test_map_csv_is_the_pages_map(shipped_api, shipped_settings, metric, level, changes):
     store = get_store(shipped_settings)
@@ -344,6 +346,34 @@ def test_map_csv_is_the_pages_map(shipped_api, shipped_settings, metric, level, 
             assert all("every call category" in note for note in got["note"])
     else:
         assert suppressed.empty
+
+
+def test_map_csv_median_minutes_recompute_from_the_rows(shipped_api, shipped_settings):
+    """Each district's median in map.csv is the inverted-CDF median of the downloaded rows'
+    response minutes; districts outside the selection and the unpublished one are empty."""
+    store = get_store(shipped_settings)
+    f = default_filters(store.catalogs()["denver"]).with_(
+        programs=(ResponseType.STAR, ResponseType.PATROL), districts=("1", "3", "4", "5", "6"))
+    response = shipped_api.get("/api/v1/charts/map.csv" + query_of(f, ("metric", "median_minutes")))
+    got = pd.read_csv(io.StringIO(response.get_data(as_text=True)), dtype={"area_id": str},
+                      keep_default_na=False, na_values={"value": [""]}).set_index("area_id")
+    rows = expected_rows(shipped_settings, f).dropna(subset=["response_minutes"])
+    for district, part in rows[rows["district"] != "citywide"].groupby("district"):
+        minutes = np.sort(part["response_minutes"].to_numpy(float))
+        assert got.loc[district, "value"] == float(np.quantile(minutes, 0.5, method="inverted_cdf")), district
+    assert set(rows["district"]) - {"citywide"} == {"1", "3", "4", "5", "6"}
+    for district in ("2", "7"):
+        assert got.loc[district, "reason"] == "not_selected" and np.isnan(got.loc[district, "value"])
+    assert (got["metric"] == "median_minutes").all()
+    precincts = shipped_api.get("/api/v1/charts/map.csv" + query_of(f, ("metric", "median_minutes"),
+                                                                    ("level", "precinct")))
+    by_precinct = pd.read_csv(io.StringIO(precincts.get_data(as_text=True)), keep_default_na=False,
+                              na_values={"value": [""]})
+    assert by_precinct["value"].isna().all()
+    assert set(by_precinct["reason"]) <= {"no_minutes", "not_selected"} and "no_minutes" in set(
+        by_precinct["reason"])
+    enum = shipped_api.doc["components"]["parameters"]["metric"]["schema"]["enum"]
+    assert "median_minutes" in enum
 
 
 # ---------------------------------------------------------------------------- bad input

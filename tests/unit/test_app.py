@@ -181,6 +181,104 @@ def test_unchanged_map_areas_are_patched_not_resent(client):
     assert len(json.dumps(figure)) < 10_000
 
 
+def test_a_new_district_selection_patches_the_maps_frame(client):
+    """The map zooms to the selected districts without resending its polygons."""
+    common = dict(city="denver", start="2025-01-01", end="2025-06-01", programs=None, categories=None,
+                  metric="count", level="district")
+    whole = json.loads(controls_callback(client, districts=None, **common).get_data(as_text=True))
+    zoomed = json.loads(controls_callback(client, districts=["3"], **common).get_data(as_text=True))
+    ranges = []
+    for result in (whole, zoomed):
+        figure = result["response"][ids.OVERVIEW_MAP_GRAPH]["figure"]
+        assert "__dash_patch_update" in figure
+        operations = {json.dumps(op["location"]): op["params"]["value"] for op in figure["operations"]}
+        ranges.append(tuple(operations[f'["layout", "{axis}", "range"]'] for axis in ("xaxis", "yaxis")))
+    (wx, wy), (zx, zy) = ranges
+    assert zx[1] - zx[0] < (wx[1] - wx[0]) / 2 and zy[1] - zy[0] < (wy[1] - wy[0]) / 2
+    assert wx[0] < zx[0] < zx[1] < wx[1] and wy[0] < zy[0] < zy[1] < wy[1]
+
+
+def map_click(client, click, search: str, lang: str = "en"):
+    body = {
+        "output": f"{ids.OVERVIEW_MAP_GO}.href",
+        "outputs": {"id": ids.OVERVIEW_MAP_GO, "property": "href"},
+        "inputs": [{"id": ids.OVERVIEW_MAP_GRAPH, "property": "clickData", "value": click}],
+        "state": [
+            {"id": ids.OVERVIEW_URL, "property": "search", "value": search},
+            {"id": ids.OVERVIEW_LANG, "property": "data", "value": lang},
+        ],
+        "changedPropIds": [f"{ids.OVERVIEW_MAP_GRAPH}.clickData"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    if response.status_code == 204:  # nothing to do (PreventUpdate)
+        return None
+    assert response.status_code == 200
+    update = json.loads(response.get_data(as_text=True))["response"]
+    return update[ids.OVERVIEW_MAP_GO]["href"] if update else None  # empty: no_update
+
+
+def test_a_click_on_the_map_opens_the_districts_page(client):
+    view = "?city=denver&start=2024-03-01&end=2024-10-01&program=STAR"
+    district = map_click(client, {"points": [{"curveNumber": 2, "customdata": ["3"]}]}, view)
+    assert district == "/district/3?city=denver&start=2024-03-01&end=2024-10-31"
+    # a precinct opens its district's page
+    precinct_view = view + "&level=precinct"
+    precinct = map_click(client, {"points": [{"curveNumber": 0, "customdata": ["111"]}]}, precinct_view)
+    assert precinct == "/district/1?city=denver&start=2024-03-01&end=2024-10-31"
+    # the default view when the address has no query
+    default = map_click(client, {"points": [{"customdata": ["6"]}]}, "")
+    assert default.startswith("/district/6?city=denver&start=")
+
+
+@pytest.mark.parametrize(
+    ("click", "search"),
+    [
+        ({"points": [{"customdata": ["99"]}]}, "?city=denver"),  # no such district
+        ({"points": [{"customdata": ["111"]}]}, "?city=denver"),  # a precinct id on the district map
+        ({"points": [{"customdata": [{"x": 1}]}]}, "?city=denver"),
+        ({"points": []}, "?city=denver"),
+        ("garbage", "?city=denver"),
+        ({"points": [{"customdata": ["1"]}]}, "?city=grand_junction"),  # no boundaries, no map
+        ({"points": [{"customdata": ["3"]}]}, "x" * 5000),
+    ],
+)
+def test_a_bad_click_goes_nowhere(client, click, search):
+    assert map_click(client, click, search) is None
+
+
+def test_charts_offer_a_png_download_and_nothing_else(client):
+    """The mode bar holds one button, "download as PNG" at twice the resolution, named after the view."""
+    from dashboard.components.chart_table import GRAPH_CONFIG, graph_config
+
+    assert GRAPH_CONFIG["displayModeBar"] == "hover" and GRAPH_CONFIG["modeBarButtons"] == [["toImage"]]
+    assert GRAPH_CONFIG["displaylogo"] is False
+    assert GRAPH_CONFIG["responsive"] is True and GRAPH_CONFIG["scrollZoom"] is False
+    named = graph_config("trend_denver")
+    assert named["toImageButtonOptions"] == {"format": "png", "filename": "trend_denver", "scale": 2}
+    assert GRAPH_CONFIG["toImageButtonOptions"]["filename"] == "chart"  # the shared default is untouched
+
+    text = route(client, "?city=denver&start=2024-01&end=2024-06&district=3").get_data(as_text=True)
+    configs = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if isinstance(props, dict) and "config" in props and "id" in props:
+                configs[props["id"]] = props["config"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(text))
+    trend = configs[ids.OVERVIEW_TREND_GRAPH]["toImageButtonOptions"]
+    assert trend["filename"].startswith("trend_denver_2024-01-01_2024-06-30_district-3_release-")
+    map_name = configs[ids.OVERVIEW_MAP_GRAPH]["toImageButtonOptions"]["filename"]
+    assert map_name.startswith("map_denver_2024-01-01_2024-06-30_district-3_level-district_metric-count_")
+    assert not map_name.endswith(".csv")
+
+
 def test_malformed_callback_request_gets_a_plain_message(client):
     response = client.post("/_dash-update-component", data="not json", content_type="application/json")
     assert response.status_code in (400, 500)
@@ -256,7 +354,7 @@ def _used_keys() -> tuple[set[str], set[str]]:
 
 def test_every_message_key_exists_in_english():
     from dashboard.data.schema import CallCategory, ResponseType
-    from dashboard.figures import MAP_METRICS
+    from dashboard.figures import MAP_METRICS, MAP_REASONS
     from dashboard.i18n import catalog
 
     english = catalog("en")
@@ -269,8 +367,11 @@ def test_every_message_key_exists_in_english():
     expected |= {f"category.{c.value}" for c in CallCategory}
     expected |= {f"month.{m}" for m in range(1, 13)}
     expected |= {
-        f"{k}.{m}" for m in MAP_METRICS for k in ("map.metric", "figure.map.hover", "figure.map.colorbar")
+        f"{k}.{m}"
+        for m in MAP_METRICS
+        for k in ("map.metric", "figure.map.hover", "figure.map.colorbar", "figure.map.legend")
     }
     expected |= {f"notice.none_selected.{g}" for g in ("programs", "districts", "categories")}
-    expected |= {f"figure.map.hover.reason.{r}" for r in ("low_population", "no_eligible", "not_selected")}
+    expected |= {f"figure.map.hover.reason.{r}" for r in MAP_REASONS}
+    expected |= {f"figure.map.hover.at_least.{m}" for m in ("count", "per_1000")}
     assert sorted(expected - set(english)) == []

@@ -19,12 +19,15 @@ from dashboard.figures import (
     PROGRAM_COLORS,
     PROGRAM_DASHES,
     empty_figure,
+    map_bounds,
     map_figure,
+    map_legend,
     map_metric_values,
     map_patch_paths,
     map_style,
     monthly_figure,
 )
+from dashboard.figures.maps import FULL_PAD, ZOOM_PAD
 from dashboard.figures.trend import _milestone_rows
 
 BASIC_BUNDLE_TRACES = {"scatter", "bar", "pie"}
@@ -73,6 +76,23 @@ def map_frame(**overrides) -> pd.DataFrame:
         }
     )
     return frame.assign(**overrides)
+
+
+def minutes_frame() -> pd.DataFrame:
+    """``map_frame`` merged with ``queries.map_minutes`` as ``mapview`` does: area 3 has no timed call."""
+    minutes = pd.DataFrame({"area_id": ["1", "2", "citywide"], "median_minutes": [9.0, 14.0, 30.0],
+                            "timed_calls": [90, 280, 900]})
+    return map_frame().merge(minutes, on="area_id", how="left")
+
+
+def apply_paths(figure: dict, paths) -> dict:
+    patched = copy.deepcopy(figure)
+    for path, value in paths:
+        target = patched
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+    return patched
 
 
 # ---------------------------------------------------------------------------- time series
@@ -170,6 +190,12 @@ def test_areas_outside_the_selected_districts_have_no_value():
     style = map_style(values, "count", lang="en", show_labels=True)
     assert style.fillcolors[1] == NO_VALUE_COLOR
     assert "Outside the districts selected" in style.hovertexts[1]
+    # no value and no call count: a zero outside the selection would read as "no calls"
+    assert style.hovertexts[1].split("<br>")[1] == "No value"
+    assert "Calls" not in style.hovertexts[1] and "hidden" not in style.hovertexts[1]
+    share = map_style(map_metric_values(map_frame(), AREAS, "alt_share", 1000, excluded={"2"}), "alt_share",
+                      lang="en", show_labels=True)
+    assert "Calls" not in share.hovertexts[1] and "Calls: 100" in share.hovertexts[0]
 
 
 def test_an_unpublished_district_is_grey_with_its_reason_not_zero():
@@ -203,7 +229,15 @@ def test_map_figure_one_filled_trace_per_area_then_labels_then_colour_bar():
     assert fills[2]["fillcolor"] == NO_VALUE_COLOR
     assert "Too few residents" in fills[2]["text"]
     assert fills[0]["fillcolor"] != fills[1]["fillcolor"]
-    assert "suppressed" in fills[1]["text"] and "suppressed" not in fills[0]["text"]
+    # an area with cells hidden for privacy: its numbers are lower bounds, and say so
+    assert "At least 3.8 calls per 1,000" in fills[1]["text"] and "Calls: at least 300" in fills[1]["text"]
+    assert "2 cells hidden for privacy" in fills[1]["text"]
+    one_hidden = map_metric_values(map_frame(suppressed_cells=[1, 0, 0, 0]), AREAS, "count", 1000)
+    one = map_style(one_hidden, "count", lang="en", show_labels=False)
+    assert "At least 100 calls<br><i>1 cell hidden for privacy" in one.hovertexts[0]
+    assert "hidden" not in fills[0]["text"] and "at least" not in fills[0]["text"].lower()
+    # a click on a fill reports its trace's customdata: the area id
+    assert [trace["customdata"] for trace in fills] == [["1"], ["2"], ["3"]]
     labels, bar = data[len(AREAS)], data[len(AREAS) + 1]
     assert labels["mode"] == "text" and len(labels["text"]) == len(AREAS)
     assert bar["marker"]["showscale"] is True
@@ -252,13 +286,26 @@ def test_patch_paths_turn_one_metric_into_the_other():
     before = map_figure(map_metric_values(map_frame(), AREAS, "count", 1000), AREAS, "count", lang="en")
     after_values = map_metric_values(map_frame(), AREAS, "alt_share", 1000)
     expected = map_figure(after_values, AREAS, "alt_share", lang="en").to_dict()
-    patched = copy.deepcopy(before.to_dict())
-    for path, value in map_patch_paths(after_values, "alt_share", lang="en"):
-        target = patched
-        for step in path[:-1]:
-            target = target[step]
-        target[path[-1]] = value
+    patched = apply_paths(before.to_dict(), map_patch_paths(after_values, "alt_share", lang="en"))
     assert patched["data"] == expected["data"]
+
+
+def test_patch_paths_follow_a_new_zoom_and_hint():
+    """A district selection changes the frame: the Patch carries the new axis ranges."""
+    before = map_figure(map_metric_values(map_frame(), AREAS, "count", 1000), AREAS, "count", lang="en")
+    after_values = map_metric_values(map_frame(), AREAS, "median_minutes", 1000, excluded={"1", "3"})
+    expected = map_figure(after_values, AREAS, "median_minutes", lang="en", zoom_to=["2"],
+                          hover_hint="Click me").to_dict()
+    assert expected["layout"]["xaxis"]["range"] != before.to_dict()["layout"]["xaxis"]["range"]
+    paths = map_patch_paths(after_values, "median_minutes", lang="en", areas=AREAS, zoom_to=["2"],
+                            hover_hint="Click me")
+    patched = apply_paths(before.to_dict(), paths)
+    assert patched["data"] == expected["data"]
+    assert patched["layout"] == expected["layout"]
+    # and back to the whole city
+    back = apply_paths(patched, map_patch_paths(after_values, "count", lang="en", areas=AREAS))
+    assert back["layout"]["xaxis"] == before.to_dict()["layout"]["xaxis"]
+    assert back["layout"]["yaxis"] == before.to_dict()["layout"]["yaxis"]
 
 
 def test_patch_is_small_compared_with_the_shapes():
@@ -279,7 +326,148 @@ def test_every_figure_passes_plotly_validation():
     figures = [
         monthly_figure(monthly_frame(), lang="en", milestones=()),
         map_figure(map_metric_values(map_frame(), AREAS, "per_1000", 1000), AREAS, "per_1000", lang="en"),
+        map_figure(map_metric_values(minutes_frame(), AREAS, "median_minutes", 1000), AREAS, "median_minutes",
+                   lang="en", zoom_to=["1"], hover_hint="hint"),
         empty_figure("nothing", lang="en"),
     ]
     for fig in figures:
         go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+
+
+# ------------------------------------------------------------------------ median minutes
+
+
+def test_median_minutes_per_area_and_why_some_are_grey():
+    values = map_metric_values(minutes_frame(), AREAS, "median_minutes", 1000).set_index("area_id")
+    assert values.loc["1", "value"] == 9 and values.loc["2", "value"] == 14
+    assert values.loc["2", "timed_calls"] == 280
+    assert math.isnan(values.loc["3", "value"]) and values.loc["3", "reason"] == "no_timed_calls"
+    style = map_style(values.reset_index(), "median_minutes", lang="en", show_labels=True)
+    assert style.fillcolors[1].replace(" ", "") == MAP_SCALE[-1]  # slowest: darkest
+    assert "Median response: 14 min" in style.hovertexts[1]
+    assert "Calls with a recorded time: 280" in style.hovertexts[1]
+    assert all(text.isdigit() for text in style.ticktext)  # whole minutes on the colour bar
+    assert "darker: slower" in style.colorbar_title
+
+
+def test_precincts_have_no_minutes_never_a_zero():
+    """Without a median_minutes column (the precinct cube has none) every area is grey."""
+    values = map_metric_values(map_frame(), AREAS, "median_minutes", 1000)
+    assert values["value"].isna().all()
+    assert set(values["reason"]) == {"no_minutes"}
+    style = map_style(values, "median_minutes", lang="en", show_labels=True)
+    assert set(style.fillcolors) == {NO_VALUE_COLOR}
+    assert all("published by district only" in text for text in style.hovertexts)
+    assert not style.show_scale  # a colour bar would explain nothing
+    assert all("—" not in label for label in style.labels)
+    legend = map_legend(values, "median_minutes", lang="en")
+    assert legend == ("No area has a value for this measure. Response times are published by district only: "
+                      "the precinct table has no times.")
+
+
+# ---------------------------------------------------------------------------- legend
+
+
+def test_words_legend_names_the_ends_of_the_scale_and_the_grey_areas():
+    values = map_metric_values(map_frame(), AREAS, "count", 1000, excluded={"3"})
+    legend = map_legend(values, "count", lang="en")
+    assert legend.startswith("Lighter areas had fewer calls, darker more: from 100 (District 1) to 300 "
+                             "(District 2).")
+    assert "Grey areas have no value. Outside the districts selected in the filters." in legend
+    share = map_legend(map_metric_values(map_frame(), AREAS, "alt_share", 1000), "alt_share", lang="en")
+    assert "the STAR team answered a smaller share" in share
+    assert "from 25% (District 1) to 50% (District 3)" in share
+    assert "No eligible calls here." in share  # district 2
+    minutes = map_legend(map_metric_values(minutes_frame(), AREAS, "median_minutes", 1000), "median_minutes",
+                         lang="en")
+    assert "darker slower" in minutes and "from 9 min (District 1) to 14 min (District 2)" in minutes
+
+
+def test_words_legend_on_ties_and_a_capped_scale():
+    areas = tuple(Area(str(i), f"P{i}", 10_000, (square(i, 40),), i + 0.5, 40.5) for i in range(10))
+    frame = pd.DataFrame(
+        {
+            "area_id": [str(i) for i in range(10)],
+            "calls": [10, 10, 10, 10, 13, 11, 12, 11, 12, 500],
+            "eligible": [0] * 10,
+            "eligible_answered": [0] * 10,
+            "suppressed_cells": [0] * 10,
+        }
+    )
+    legend = map_legend(map_metric_values(frame, areas, "count", 1000), "count", lang="en")
+    assert "from 10 (P0, P1 and 2 more) to 500 (P9)." in legend
+    # the scale stops at the 90th percentile (13 + 0.1 x (500 - 13) = 61.7): one outlier
+    assert "The darkest colour also covers every value above 62." in legend
+    assert "Grey" not in legend
+    same = map_legend(map_metric_values(frame.assign(calls=7), areas, "count", 1000), "count", lang="en")
+    assert same.startswith("Every area with a value has the same figure: 7 (P0, P1 and 8 more).")
+
+
+# ------------------------------------------------------------------------------ zoom
+
+
+def test_bounds_frame_the_zoomed_areas_with_a_margin():
+    (x0, x1), (y0, y1) = map_bounds(AREAS, ["3"])  # the square (0, 41)-(1, 42)
+    ratio = math.cos(math.radians((40.5 + 40.5 + 41.5) / 3))  # ground length of a longitude degree
+    # a degree square is taller than wide on the ground: its height sets the margin
+    pad = ZOOM_PAD / ratio
+    assert (x0, x1) == pytest.approx((-pad, 1 + pad))
+    assert (y0, y1) == pytest.approx((41 - pad * ratio, 42 + pad * ratio))
+    assert (y0, y1) == pytest.approx((41 - ZOOM_PAD, 42 + ZOOM_PAD))
+    # a tall selection is framed by its height: the margin is the same ground distance
+    (tx0, tx1), (ty0, ty1) = map_bounds(AREAS, ["1", "3"])  # (0, 40)-(1, 42)
+    pad = ZOOM_PAD * 2 / ratio
+    assert (tx0, tx1) == pytest.approx((-pad, 1 + pad))
+    assert (ty0, ty1) == pytest.approx((40 - pad * ratio, 42 + pad * ratio))
+
+
+def test_no_zoom_all_zoomed_or_unknown_ids_show_the_whole_city():
+    whole = map_bounds(AREAS)
+    (x0, x1), (y0, y1) = whole
+    ratio = math.cos(math.radians((40.5 + 40.5 + 41.5) / 3))
+    pad = FULL_PAD * max(3.5, 2 / ratio)
+    assert (x0, x1) == pytest.approx((-pad, 3.5 + pad))
+    assert (y0, y1) == pytest.approx((40 - pad * ratio, 42 + pad * ratio))
+    assert map_bounds(AREAS, ["1", "2", "3"]) == whole
+    assert map_bounds(AREAS, ["citywide", "99"]) == whole
+    assert map_bounds(AREAS, []) == whole
+
+
+def test_a_zoomed_map_labels_only_the_areas_it_frames():
+    values = map_metric_values(map_frame(), AREAS, "count", 1000, excluded={"1", "3"})
+    style = map_style(values, "count", lang="en", show_labels=True, zoom_to=["2"])
+    assert style.labels[0] == style.labels[2] == "" and style.labels[1].startswith("<b>2</b>")
+    whole = map_style(values, "count", lang="en", show_labels=True, zoom_to=["1", "2", "3"])
+    assert all(whole.labels)
+    # too many areas for labels, unless the map is zoomed to a few of them
+    many = tuple(Area(str(i), f"P{i}", 10_000, (square(i % 5, 40 + i // 5),), i % 5 + 0.5, 40.5 + i // 5)
+                 for i in range(20))
+    frame = pd.DataFrame({"area_id": [a.id for a in many], "calls": range(20), "eligible": 0,
+                          "eligible_answered": 0, "suppressed_cells": 0})
+    many_values = map_metric_values(frame, many, "count", 1000)
+    assert not any(map_figure(many_values, many, "count", lang="en").to_dict()["data"][20]["text"])
+    zoomed = map_figure(many_values, many, "count", lang="en", zoom_to=["0", "1", "5"]).to_dict()
+    assert [bool(text) for text in zoomed["data"][20]["text"]] == [i in (0, 1, 5) for i in range(20)]
+    patched = dict(map_patch_paths(many_values, "count", lang="en", areas=many, zoom_to=["0", "1", "5"]))
+    assert patched[("data", 20, "text")] == zoomed["data"][20]["text"]
+    legend = map_legend(values, "count", lang="en")
+    assert legend.startswith("Only one area has a value: 300 (District 2).")
+
+
+def test_map_figure_zooms_its_axes_and_keeps_the_aspect_lock():
+    values = map_metric_values(map_frame(), AREAS, "count", 1000, excluded={"1", "3"})
+    layout = map_figure(values, AREAS, "count", lang="en", zoom_to={"2"}).to_dict()["layout"]
+    want_x, want_y = map_bounds(AREAS, {"2"})
+    assert layout["xaxis"]["range"] == list(want_x) and layout["yaxis"]["range"] == list(want_y)
+    assert layout["xaxis"]["range"][1] - layout["xaxis"]["range"][0] < 3.5  # narrower than the city
+    assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["constrain"] == "domain"
+    assert layout["xaxis"]["fixedrange"] and layout["yaxis"]["fixedrange"]
+
+
+def test_hover_ends_with_the_hint():
+    values = map_metric_values(map_frame(), AREAS, "count", 1000)
+    hint = "Click for the district's profile"
+    fig = map_figure(values, AREAS, "count", lang="en", hover_hint=hint).to_dict()
+    assert all(trace["text"].endswith("<i>Click for the district's profile</i>") for trace in fig["data"][:3])
+    plain = map_figure(values, AREAS, "count", lang="en").to_dict()
+    assert not any("Click" in trace["text"] for trace in plain["data"][:3])

@@ -3,6 +3,7 @@
 import math
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from dashboard.data import queries
@@ -83,3 +84,49 @@ def test_catalog_lists_what_the_release_has(tiny_store):
     cat = tiny_store.catalogs()["denver"]
     assert (cat.first_month, cat.last_month) == (date(2023, 1, 1), date(2023, 2, 1))
     assert cat.districts == ("1", "2")
+
+
+def test_map_minutes_by_hand(tiny_store):
+    """District 1: every call 10 min. District 2: 6 STAR calls at 20 min, 18 others at 10."""
+    every = queries.map_minutes(tiny_store, ALL).set_index("area_id")
+    assert every["median_minutes"].to_dict() == {"1": 10, "2": 10}
+    assert every["timed_calls"].to_dict() == {"1": 24, "2": 24}
+    star = queries.map_minutes(tiny_store, ALL.with_(programs=(ResponseType.STAR,))).set_index("area_id")
+    assert star["median_minutes"].to_dict() == {"1": 10, "2": 20}
+    assert star["timed_calls"].to_dict() == {"1": 8, "2": 6}
+    only_2 = queries.map_minutes(tiny_store, ALL.with_(districts=("2",), programs=(ResponseType.STAR,)))
+    assert only_2["area_id"].tolist() == ["2"] and only_2["median_minutes"].tolist() == [20]
+    # a program with no call in district 2 leaves it out (not a zero)
+    co = queries.map_minutes(tiny_store, ALL.with_(programs=(ResponseType.CO_RESPONDER,)))
+    assert co["area_id"].tolist() == ["1"]
+
+
+def test_map_minutes_equal_a_direct_computation_from_the_rollup(shipped_settings):
+    """Per district, the smallest whole minute with at least half the timed calls at or under it,
+    recomputed with numpy from ``rollup_minutes`` itself for three views."""
+    from dashboard.data.filters import default_filters
+    from dashboard.data.store import get_store
+
+    store = get_store(shipped_settings)
+    base = default_filters(store.catalogs()["denver"])
+    views = [base, base.with_(programs=(ResponseType.STAR, ResponseType.CIT_OFFICER)),
+             base.with_(districts=("3", "6"), categories=(CallCategory.MENTAL_HEALTH,))]
+    for f in views:
+        rollup = store.frame("SELECT * FROM rollup_minutes WHERE jurisdiction = 'denver'")
+        month = pd.to_datetime(rollup["month"]).dt.date
+        keep = (month >= f.start) & (month <= f.end) & (rollup["district"] != "citywide")
+        if f.programs:
+            keep &= rollup["response_type"].isin([p.value for p in f.programs])
+        if f.districts:
+            keep &= rollup["district"].isin(f.districts)
+        if f.categories:
+            keep &= rollup["call_category"].isin([c.value for c in f.categories])
+        rows = rollup[keep & rollup["response_minutes"].notna()]
+        expected = {
+            district: float(np.quantile(
+                np.repeat(part["response_minutes"].to_numpy(int), part["n"].to_numpy(int)), 0.5,
+                method="inverted_cdf"))
+            for district, part in rows.groupby("district")
+        }
+        got = queries.map_minutes(store, f).set_index("area_id")["median_minutes"].to_dict()
+        assert expected and got == expected, f
