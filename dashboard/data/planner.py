@@ -345,6 +345,63 @@ def week_year_dates(year: int) -> tuple[date, date]:
     return first, last + timedelta(days=6)
 
 
+# -- hours on duty over a period -------------------------------------------------------
+
+
+def duty_shares(
+    spans: Sequence[PlanSpan], *, start: date | None = None, end: date | None = None
+) -> np.ndarray:
+    """7 x 24 shares: on how many of the period's occurrences of each weekday-hour a van was on duty.
+
+    Why: a period of dates can straddle a schedule change (Denver's STAR went from weekdays
+    10-18 to every day 6-22 in September 2021), so "was the team on duty on Saturdays at
+    noon?" has three answers, not two: always (1), never (0), or on part of the period's
+    Saturdays (in between). The coverage heatmap outlines the first with a solid line and
+    the last with a dashed one.
+
+    ``[weekday, hour]`` (Monday = 0) is the number of that weekday's days in the period
+    whose span's plan has a van on duty in that hour, divided by the number of that
+    weekday's days in the period. A span weighs by how many of each weekday it contains
+    (``weekday_counts``), the same weighting ``estimate`` gives its calls, so the shares
+    equal ``Estimate.cells["duty_share"]``. A shift past midnight belongs to the day it
+    starts on (``Plan.on_duty``): Friday ``[22, 6)`` marks Saturday 00:00-06:00. A plan with
+    no vans is never on duty.
+
+    The period is ``start``..``end`` (both included), by default from the first span's start
+    to the last span's end; days in it outside every span count as off duty (as in
+    ``estimate``), parts of spans outside it are ignored. Spans must not overlap. No spans,
+    or an empty period, give all zeros; so does a weekday the period does not contain.
+    """
+    spans = tuple(spans)
+    for span in spans:
+        if not isinstance(span, PlanSpan):
+            raise ValueError(f"spans: must be a list of PlanSpan, got {span!r}")
+    ordered = sorted(spans, key=lambda s: s.start)
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after.start <= before.end:
+            raise ValueError(f"spans: overlap ({before.start}..{before.end} and {after.start}..)")
+    first = start if start is not None else (ordered[0].start if ordered else None)
+    last = end if end is not None else (max(s.end for s in ordered) if ordered else None)
+    if first is None or last is None or last < first:
+        return np.zeros((7, 24))
+    # Whole numbers of days until the one division, so "every day" is exactly 1.0.
+    days_on = np.zeros((7, 24), dtype=np.int64)
+    for span in ordered:
+        counts = weekday_counts(max(span.start, first), min(span.end, last))
+        days_on += span.plan.duty_grid().astype(np.int64) * counts[:, None]
+    occurrences = weekday_counts(first, last)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(occurrences > 0, days_on / occurrences, 0.0)
+
+
+def duty_shares_for(schedule: Sequence[SchedulePeriod], start: date, end: date) -> np.ndarray:
+    """``duty_shares`` of a city's published schedule over ``start``..``end`` (both included).
+
+    Days before the schedule's first period count as off duty.
+    """
+    return duty_shares(schedule_plans(schedule, start, end), start=start, end=end)
+
+
 @dataclass(frozen=True, eq=False)
 class Demand:
     """Eligible calls by weekday x hour over ``start``..``end`` (both included).

@@ -543,3 +543,81 @@ def test_bad_schedule_input_names_the_field():
     with pytest.raises(ValueError, match="^plan: spans overlap"):
         spans = [PlanSpan(Plan(1), *FOUR_WEEKS), PlanSpan(Plan(2), date(2024, 1, 10), date(2024, 1, 20))]
         estimate(one_cell(0, 1, 4), spans, minutes_per_call=30)
+
+
+# -- duty shares -----------------------------------------------------------------------------
+
+WEEK_1 = (date(2024, 1, 1), date(2024, 1, 7))  # Monday to Sunday
+WEEK_2 = (date(2024, 1, 8), date(2024, 1, 14))
+
+
+def test_duty_shares_weigh_each_span_by_its_weekdays():
+    weekdays_10_18 = PlanSpan(Plan(1, days=(0, 1, 2, 3, 4), hours=(10, 18)), *WEEK_1)
+    every_day_6_22 = PlanSpan(Plan(2, hours=(6, 22)), *WEEK_2)
+    shares = planner.duty_shares([every_day_6_22, weekdays_10_18])  # order does not matter
+    assert shares.shape == (7, 24)
+    assert shares[0, 10] == 1.0  # Monday 10:00: both Mondays
+    assert shares[0, 17] == 1.0
+    assert shares[0, 7] == 0.5  # Monday 07:00: second week only
+    assert shares[0, 18] == 0.5
+    assert shares[5, 12] == 0.5  # Saturday noon: second week only
+    assert shares[6, 3] == 0.0  # Sunday 03:00: never
+    assert shares[0, 22] == 0.0
+    assert set(np.unique(shares)) == {0.0, 0.5, 1.0}
+    assert int((shares == 1.0).sum()) == 5 * 8  # Mon-Fri 10-18
+
+
+def test_duty_shares_count_days_in_no_span_as_off_duty():
+    every_day = PlanSpan(Plan(1), *WEEK_2)
+    assert planner.duty_shares([every_day]) == pytest.approx(np.ones((7, 24)))
+    shares = planner.duty_shares([every_day], start=WEEK_1[0], end=WEEK_2[1])
+    assert shares == pytest.approx(np.full((7, 24), 0.5))
+    # the part of a span outside the period is ignored
+    shares = planner.duty_shares([PlanSpan(Plan(1), WEEK_1[0], WEEK_2[1])], start=WEEK_2[0], end=WEEK_2[1])
+    assert shares == pytest.approx(np.ones((7, 24)))
+
+
+def test_duty_shares_of_a_shift_past_midnight_belong_to_its_first_day():
+    friday_night = PlanSpan(Plan(1, days=(4,), hours=(22, 6)), *WEEK_1)
+    shares = planner.duty_shares([friday_night])
+    assert shares[4, 22] == 1.0 and shares[4, 23] == 1.0
+    assert shares[5, 0] == 1.0 and shares[5, 5] == 1.0  # Saturday morning: Friday's shift
+    assert shares[5, 6] == 0.0
+    assert shares[4, 3] == 0.0  # Friday early morning: Thursday had no shift
+    assert shares.sum() == 8
+
+
+def test_duty_shares_without_vans_hours_or_days_are_zero():
+    no_vans = PlanSpan(Plan(0, hours=(0, 24)), *WEEK_1)
+    assert not planner.duty_shares([no_vans]).any()
+    assert not planner.duty_shares([PlanSpan(Plan(3, hours=(9, 9)), *WEEK_1)]).any()
+    assert not planner.duty_shares([]).any()
+    assert planner.duty_shares([]).shape == (7, 24)
+    # an empty period (end before start), and a period with no Sunday
+    assert not planner.duty_shares([PlanSpan(Plan(1), *WEEK_1)], start=WEEK_1[1], end=WEEK_1[0]).any()
+    shares = planner.duty_shares([PlanSpan(Plan(1), *WEEK_1)], start=WEEK_1[0], end=date(2024, 1, 6))
+    assert shares[6].sum() == 0 and shares[:6] == pytest.approx(np.ones((6, 24)))
+
+
+def test_duty_shares_match_the_estimate_and_the_schedule():
+    city = load_city(REPO_ROOT / "data" / "cities" / "denver.toml")
+    start, end = date(2021, 1, 1), date(2021, 12, 31)
+    shares = planner.duty_shares_for(city.schedule, start, end)
+    # Mon-Fri 10-18 all year; every day 6-22 from 1 September (122 of 365 days)
+    assert (shares[0:5, 10:18] == 1.0).all()
+    saturdays_from_september = int(weekday_counts(date(2021, 9, 1), end)[5])
+    assert shares[5, 12] == pytest.approx(saturdays_from_september / weekday_counts(start, end)[5])
+    assert 0 < shares[0, 8] < 1 and shares[0, 23] == 0.0
+    spans = schedule_plans(city.schedule, start, end)
+    result = estimate(demand_from_rates(np.ones((7, 24)), start, end), spans, minutes_per_call=30)
+    assert shares.ravel() == pytest.approx(result.cells["duty_share"].to_numpy())
+    # before the first period nothing is on duty
+    assert not planner.duty_shares_for(city.schedule, date(2019, 1, 1), date(2019, 12, 31)).any()
+
+
+def test_duty_shares_reject_overlapping_spans():
+    with pytest.raises(ValueError, match="^spans: overlap"):
+        spans = [PlanSpan(Plan(1), *FOUR_WEEKS), PlanSpan(Plan(2), date(2024, 1, 10), date(2024, 1, 20))]
+        planner.duty_shares(spans)
+    with pytest.raises(ValueError, match="^spans: must be"):
+        planner.duty_shares([Plan(1)])
