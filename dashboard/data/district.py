@@ -327,3 +327,65 @@ def in_area_share(city: City, inputs: PlannerInputs) -> float:
     spans = planner.schedule_plans(city.schedule, inputs.start, inputs.end, {inputs.area: 1.0})
     days = sum(s.days for s in spans)
     return sum(s.plan.area_share * s.days for s in spans) / days if days else 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class PlanComparison:
+    """Observed, modelled-current and modelled-planned shares for an area and its city.
+
+    Shares are of all eligible calls over the whole weeks of the period's years
+    (``PlannerInputs``). ``*_current`` and ``*_planned`` are None when the release has no
+    time on task (the model cannot run). The planned schedule is assumed to serve the
+    whole city (every district inside the service area); the current one is the city's
+    published schedule with its service areas. ``city_observed_lost`` splits the city's
+    unanswered eligible calls by reason, exactly as the rows record them.
+    """
+
+    city_inputs: PlannerInputs
+    area_inputs: PlannerInputs
+    city_current: planner.Estimate | None
+    city_planned: planner.Estimate | None
+    area_current: float | None
+    area_planned: float | None
+    plan: planner.Plan | None
+    city_observed_lost: dict[str, float]
+
+
+def compare_plans(
+    store: Store, f: Filters, city: City, area_type: str, area: str, plan: planner.Plan | None
+) -> PlanComparison:
+    """Everything the planner panel shows for one area (police or council district, or city)."""
+    city_inputs = planner_inputs(store, f, city, AREA_CITY, CITYWIDE)
+    area_inputs = city_inputs if area_type == AREA_CITY else planner_inputs(store, f, city, area_type, area)
+    city_current = current_estimate(city_inputs, city)
+    city_planned = None
+    if plan is not None and city_inputs.minutes_per_call is not None:
+        city_planned = planner.estimate(city_inputs.demand, plan,
+                                        minutes_per_call=city_inputs.minutes_per_call,
+                                        screen_share=city_inputs.screen_share)
+    area_current = area_planned = None
+    if city_current is not None:
+        area_current = area_estimate(area_inputs, city_current, in_area_share(city, area_inputs))
+    if city_planned is not None and plan is not None:
+        area_planned = area_estimate(area_inputs, city_planned, plan.area_share)
+    reasons = unanswered_reasons(store, _year_filters(f).with_(districts=())).set_index("reason")["calls"]
+    eligible = float(reasons.sum())
+    lost = {
+        "answered": float(reasons.get("answered", 0)),
+        "no_team": float(reasons.get(UnansweredReason.NO_TEAM_AVAILABLE.value, 0)),
+        "out_of_hours": float(reasons.get(UnansweredReason.OUT_OF_HOURS.value, 0)),
+        "outside_area": float(reasons.get(UnansweredReason.OUTSIDE_SERVICE_AREA.value, 0)),
+        "screened": float(reasons.get(UnansweredReason.SAFETY_SCREEN.value, 0))
+        + float(reasons.get(UnansweredReason.UNKNOWN.value, 0)),
+    }
+    observed = {k: (v / eligible if eligible else math.nan) for k, v in lost.items()}
+    return PlanComparison(city_inputs, area_inputs, city_current, city_planned, area_current, area_planned,
+                          plan, observed)
+
+
+def estimate_shares(est: planner.Estimate) -> dict[str, float]:
+    """An estimate's eligible calls split by fate, as shares (the planner chart's segments)."""
+    total = est.eligible
+    parts = {"answered": est.answered, "no_team": est.no_team, "out_of_hours": est.out_of_hours,
+             "outside_area": est.outside_area, "screened": est.screened}
+    return {k: (v / total if total > 0 else math.nan) for k, v in parts.items()}

@@ -1,0 +1,214 @@
+"""A council member's path through the district profile, in real Chromium.
+
+Open the map, click a district, read its profile (comparison table, coverage grid,
+ranking), change the period, run the planner, copy the link and open it in a new page
+(same view), print it (two A4 pages), and check the phone layout. Numbers on the page
+are checked against the data layer's own figures, which tests/integration/test_profile.py
+recomputes from calls.csv.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from dashboard.data import profile
+from dashboard.data.filters import Filters
+from dashboard.data.schema import CITYWIDE
+from dashboard.data.store import Store
+from dashboard.i18n import fmt_int, fmt_pct
+
+QUERY = "city=denver&start=2023-01-01&end=2023-12-31"
+
+
+# Where an area's label is drawn, in viewport pixels (as in test_map_click.py: browser
+# test modules cannot import each other).
+LABEL_POSITION = """([graphId, areaId]) => {
+    const gd = document.getElementById(graphId).querySelector('.js-plotly-plot');
+    const fills = gd.data.filter(t => t.fill === 'toself');
+    const labels = gd.data[fills.length];
+    const i = fills.findIndex(t => t.customdata && t.customdata[0] === areaId);
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const box = gd.querySelector('.main-svg').getBoundingClientRect();
+    return [box.left + xa._offset + xa.l2p(labels.x[i]), box.top + ya._offset + ya.l2p(labels.y[i])];
+}"""
+
+
+def open_district(page, base: str, slug: str, query: str = QUERY) -> None:
+    page.goto(f"{base}/district/{slug}?{query}")
+    wait_ready(page)
+
+
+def wait_ready(page) -> None:
+    page.wait_for_selector("#district-heading")
+    page.wait_for_selector("#district-coverage-graph .main-svg")
+    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
+
+
+def query_of(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def table_rows(page, selector: str) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        f"{selector} tbody tr", "rows => rows.map(r => [...r.children].map(c => c.innerText.trim()))"
+    )
+
+
+@pytest.fixture(scope="module")
+def store(shipped_settings):
+    return Store(shipped_settings)
+
+
+def test_map_click_opens_the_profile_with_heatmap_and_comparison(page, live_server, store):
+    page.goto(f"{live_server}/?{QUERY}")
+    page.wait_for_selector("#overview-map-graph .scatterlayer .trace path.js-fill")
+    # The mouse path: a real click at district 3's label on the drawn map.
+    page.locator("#overview-map-graph").scroll_into_view_if_needed()
+    x, y = page.evaluate(LABEL_POSITION, ["overview-map-graph", "3"])
+    page.mouse.move(x, y)
+    page.locator("#overview-map-graph .hoverlayer .hovertext").wait_for()
+    page.mouse.click(x, y)
+    page.wait_for_url(re.compile(r"/district/3\?"))
+    wait_ready(page)
+    assert query_of(page)["start"] == ["2023-01-01"]
+    assert "Police district 3" in page.inner_text("#district-heading")
+
+    f = Filters("denver", date(2023, 1, 1), date(2023, 12, 1))
+    mine = profile.rows_figures(store, f, "police", "3", None)
+    city = profile.rows_figures(store, f, "city", CITYWIDE, None)
+    rows = {r[0]: r[1:] for r in table_rows(page, "#district-comparison")}
+    assert rows["Calls"] == [fmt_int(mine.calls), fmt_int(city.calls)]
+    assert rows["Eligible calls answered by STAR team"] == [fmt_pct(mine.alt_share), fmt_pct(city.alt_share)]
+    assert rows["Eligible calls with no team on duty"] == [
+        fmt_int(mine.out_of_hours),
+        fmt_int(city.out_of_hours),
+    ]
+
+    # The coverage grid: 168 weekday-hour cells, the team's hours outlined, a key figure.
+    key = page.inner_text("#district-coverage .key-figure")
+    assert f"{fmt_int(mine.out_of_hours)} of the {fmt_int(mine.eligible)} eligible calls" in key
+    assert page.locator("#district-coverage-graph .main-svg").first.is_visible()
+
+    # The ranking: every published police district once, this one marked as the current page.
+    ranking = table_rows(page, "#district-ranking")
+    assert len(ranking) == 6
+    assert [r[1] for r in ranking].count("Police district 3") == 1
+    assert page.locator("#district-ranking a[aria-current=page]").inner_text() == "Police district 3"
+    shares = [float(r[5].rstrip("%")) for r in ranking]
+    assert shares == sorted(shares, reverse=True)
+
+
+def test_period_change_reloads_the_view_and_the_address(page, live_server):
+    open_district(page, live_server, "3")
+    before = page.inner_text("#district-summary")
+    page.select_option("#district-start", "2022-01-01")
+    page.wait_for_url(re.compile(r"start=2022-01-01"))
+    page.wait_for_function(
+        "before => document.querySelector('#district-summary').innerText !== before", arg=before
+    )
+    wait_ready(page)
+    assert page.inner_text("#district-summary").startswith("Jan 2022 to Dec 2023")
+    assert page.input_value("#district-start") == "2022-01-01"
+
+
+def test_switching_district_from_the_control_keeps_the_period(page, live_server):
+    open_district(page, live_server, "3")
+    page.select_option("#district-area", "council-10")
+    page.wait_for_url(re.compile(r"/district/council-10\?"))
+    wait_ready(page)
+    assert page.inner_text("#district-heading").startswith("Council district 10")
+    assert query_of(page)["start"] == ["2023-01-01"]
+    assert "lower bounds" in page.inner_text(".comparison-card")
+
+
+def test_planner_runs_and_the_copied_link_reopens_the_same_view(page, live_server, browser, console):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    open_district(page, live_server, "3")
+    assert "For the schedule in force" in page.inner_text("#district-plan-result")
+    page.fill("#district-plan-vans", "12")
+    page.select_option("#district-plan-from", "0")
+    page.select_option("#district-plan-to", "24")
+    page.click("#district-plan-run")
+    page.wait_for_url(re.compile(r"vans=12"))
+    wait_ready(page)
+    q = query_of(page)
+    assert q["vans"] == ["12"] and q["from"] == ["0"] and q["to"] == ["24"] and q["days"] == ["0123456"]
+    result = page.inner_text("#district-plan-result")
+    assert "12 vans, every day, 00:00–24:00" in result
+    planned = [r for r in table_rows(page, "#district-plan-result") if r[0].startswith("Model, your plan")]
+    current = [r for r in table_rows(page, "#district-plan-result") if r[0].startswith("Model, the schedule")]
+    assert float(planned[0][2].rstrip("%")) > float(current[0][2].rstrip("%"))  # 12 vans round the clock
+
+    page.click("#share-copy")
+    page.wait_for_function("() => document.querySelector('#share-status').innerText.includes('copied')")
+    link = page.evaluate("navigator.clipboard.readText()")
+    assert link == page.url
+
+    other = page.context.new_page()
+    console.attach(other)
+    other.goto(link)
+    wait_ready(other)
+    for selector in (
+        "#district-heading",
+        "#district-summary",
+        "#district-comparison",
+        "#district-plan-result",
+        "#district-ranking",
+    ):
+        assert other.inner_text(selector) == page.inner_text(selector), selector
+    assert other.input_value("#district-plan-vans") == "12"
+    other.close()
+
+
+def test_print_fits_two_a4_pages_with_title_period_and_release(
+    browser, live_server, console, screenshots, shipped_settings
+):
+    # A4 at 96 dpi is 794 px wide; the print stylesheet's margins leave ~703 px.
+    context = browser.new_context(viewport={"width": 703, "height": 1000}, device_scale_factor=1)
+    page = context.new_page()
+    console.attach(page)
+    open_district(page, live_server, "3")
+    page.emulate_media(media="print")
+    page.wait_for_timeout(300)
+    meta = page.inner_text("#district-print-meta")
+    release_id = Store(shipped_settings).release_info("denver").release_id
+    assert "Jan 2023 to Dec 2023" in meta and release_id in meta and "/district/3?" in meta
+    assert not page.locator("#district-area").is_visible()  # controls are not printed
+    page.screenshot(path=str(screenshots / "district_print.png"), full_page=True)
+    pdf = page.pdf(format="A4", print_background=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    context.close()
+    assert 1 <= pages <= 2, f"the profile prints on {pages} pages"
+
+
+def test_phone_width_profile_has_no_horizontal_scroll(phone_page, live_server, screenshots):
+    open_district(phone_page, live_server, "3")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone_page.screenshot(path=str(screenshots / "district_390.png"), full_page=True)
+
+
+def test_desktop_screenshot(page, live_server, screenshots):
+    open_district(page, live_server, "council-10")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=str(screenshots / "district_council_1280.png"), full_page=True)
+    open_district(page, live_server, "3")
+    page.screenshot(path=str(screenshots / "district_1280.png"), full_page=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/district/7?city=denver", "not published separately"),
+        ("/district/99?city=denver", "There is no district “99”"),
+        ("/district/3?city=grand_junction", "no breakdown by district"),
+        ("/district/3?city=denver&vans=lots", "planner settings in the link could not be used"),
+    ],
+)
+def test_bad_addresses_get_a_message_not_an_error(page, live_server, path, expected):
+    page.goto(live_server + path)
+    page.wait_for_selector("#district-heading")
+    assert expected in page.inner_text("main")
