@@ -48,14 +48,17 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+# The aggregate tables' own columns (DERIVED_COLUMNS, CUBE_SUPPRESSED) are described in
+# the contract beside the calls columns; importing them from here still works.
 from dashboard.data.schema import (
-    AREA_TYPES,
     CALLS_COLUMNS,
     CITYWIDE,
-    COUNCIL_MEASURES,
+    CUBE_SUPPRESSED,
     CUBES,
+    DERIVED_COLUMNS,
     INTERNAL_EXTRA_COLUMNS,
     ROLLUPS,
+    SUPPRESSED_MEASURE_NOTE,
     Column,
     Table,
 )
@@ -80,48 +83,6 @@ FIELD_TYPES: dict[str, str] = {
 
 #: How an empty cell is written: DuckDB's CSV writer leaves it blank; Parquet has NULL.
 MISSING_VALUES: list[str] = [""]
-
-#: Columns of the aggregate tables that are not columns of ``calls``: the derived time
-#: grains, the counts and the cubes' own dims. A name found neither here nor in the
-#: contract is typed from its file and described by its table (``table_columns``).
-DERIVED_COLUMNS: dict[str, Column] = {
-    "month": Column(
-        "month",
-        "date",
-        "First day of the month of the row's `week`: a week belongs to the month its Monday "
-        "falls in, so a month is four or five whole weeks.",
-    ),
-    "year": Column("year", "int", "Calendar year of the Monday of the call's week."),
-    "n": Column("n", "int", "Number of calls in this combination."),
-    "arrests": Column("arrests", "int", "Of those calls, how many ended in arrest (`outcome` = `arrest`)."),
-    "backups": Column(
-        "backups",
-        "int",
-        "Of those calls, how many had the alternative team ask for police (`police_backup`).",
-    ),
-    # Dims and measures of the district-view cubes (dashboard.data.cubes).
-    "area_type": Column("area_type", "string", "`city`, `district` (police) or `council` (council district).",
-                        values=AREA_TYPES),
-    "area": Column("area", "string", "The police or council district (`citywide` for the city)."),
-    "weekday": Column("weekday", "int", "Local day of the week the call came in, 0 = Monday to 6 = Sunday."),
-    "hour": Column("hour", "int", "Local hour of the day the call came in, 0-23."),
-    "measure": Column("measure", "string", "Which split of the calls this row belongs to.",
-                      values=COUNCIL_MEASURES),
-    "value": Column("value", "string", "The category of `measure` (text: a month, `true`/`false`, "
-                    "an outcome, a reason or a response-time band)."),
-    "busy_minutes": Column("busy_minutes", "int", "Total minutes from dispatch to clearing the calls.",
-                           nullable=True),
-}
-
-#: The flag every suppressed cube adds after its measures (see ``privacy.suppress_cells``).
-CUBE_SUPPRESSED = Column(
-    "suppressed",
-    "bool",
-    "True where the cell's counts are hidden for privacy: a small cell, or a cell hidden so that "
-    "no small cell can be recovered from totals published elsewhere.",
-)
-#: What a suppressed cube's measure says besides its own meaning.
-SUPPRESSED_MEASURE_NOTE = "Empty where the cell is suppressed (`suppressed` = true)."
 
 #: Meaning of a column the contract names only as a table's dim or measure, not yet
 #: described column by column; its type then comes from the file itself.
@@ -161,7 +122,7 @@ _TEXT_RESOURCES: dict[str, tuple[str, str]] = {
 
 
 def known_column(name: str) -> Column | None:
-    """The contract's (or this module's derived) definition of a column name, if any."""
+    """The contract's definition of a column name (calls, internal or derived), if any."""
     for column in (*CALLS_COLUMNS, *INTERNAL_EXTRA_COLUMNS):
         if column.name == name:
             return column
@@ -204,10 +165,11 @@ def table_columns(table: Table, types: Mapping[str, str] | None = None) -> tuple
     """The columns of a rollup or cube file, in file order, with type and meaning.
 
     Dims are typed and described as in ``calls`` (or the internal columns a cube may
-    carry, such as ``precinct``); ``month``, ``year`` and the counts are derived here. A
-    suppressed cube's measures may be empty. A name the contract does not define column
-    by column takes its type from ``types`` (the file's, see ``file_types``) and points
-    at the table's description, so the package never claims more than is known.
+    carry, such as ``precinct``); ``month``, ``year``, the counts and the cubes' own dims
+    are the contract's ``DERIVED_COLUMNS``. A suppressed cube's measures may be empty. A
+    name the contract does not define column by column takes its type from ``types`` (the
+    file's, see ``file_types``) and points at the table's description, so the package
+    never claims more than is known.
     """
     out = []
     for name in table_column_names(table):

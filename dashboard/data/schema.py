@@ -286,3 +286,49 @@ CUBE_SERVICE = Table(
 
 ROLLUPS: tuple[Table, ...] = (ROLLUP_OVERVIEW, ROLLUP_COUNTS, ROLLUP_MINUTES)
 CUBES: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_SERVICE)
+
+# -- columns of the aggregate tables --------------------------------------------------------
+
+#: Columns of the rollups and cubes that are not columns of ``calls``: the derived time
+#: grains, the counts and the cubes' own dims. Described here, beside ``CALLS_COLUMNS``,
+#: so the Data Package (``datapackage``) and any other description of the tables read
+#: one text. A name found neither here nor among the calls and internal columns is typed
+#: from its file and described by its table (``datapackage.table_columns``).
+DERIVED_COLUMNS: dict[str, Column] = {
+    "month": Column(
+        "month",
+        "date",
+        "First day of the month of the row's `week`: a week belongs to the month its Monday "
+        "falls in, so a month is four or five whole weeks.",
+    ),
+    "year": Column("year", "int", "Calendar year of the Monday of the call's week."),
+    "n": Column("n", "int", "Number of calls in this combination."),
+    "arrests": Column("arrests", "int", "Of those calls, how many ended in arrest (`outcome` = `arrest`)."),
+    "backups": Column(
+        "backups",
+        "int",
+        "Of those calls, how many had the alternative team ask for police (`police_backup`).",
+    ),
+    # Dims and measures of the district-view cubes (dashboard.data.cubes).
+    "area_type": Column("area_type", "string", "`city`, `district` (police) or `council` (council district).",
+                        values=AREA_TYPES),
+    "area": Column("area", "string", "The police or council district (`citywide` for the city)."),
+    "weekday": Column("weekday", "int", "Local day of the week the call came in, 0 = Monday to 6 = Sunday."),
+    "hour": Column("hour", "int", "Local hour of the day the call came in, 0-23."),
+    "measure": Column("measure", "string", "Which split of the calls this row belongs to.",
+                      values=COUNCIL_MEASURES),
+    "value": Column("value", "string", "The category of `measure` (text: a month, `true`/`false`, "
+                    "an outcome, a reason or a response-time band)."),
+    "busy_minutes": Column("busy_minutes", "int", "Total minutes from dispatch to clearing the calls.",
+                           nullable=True),
+}
+
+#: The flag every suppressed cube adds after its measures (see ``privacy.suppress_cells``).
+CUBE_SUPPRESSED = Column(
+    "suppressed",
+    "bool",
+    "True where the cell's counts are hidden for privacy: a small cell, or a cell hidden so that "
+    "no small cell can be recovered from totals published elsewhere.",
+)
+#: What a suppressed cube's measure says besides its own meaning.
+SUPPRESSED_MEASURE_NOTE = "Empty where the cell is suppressed (`suppressed` = true)."

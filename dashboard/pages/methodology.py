@@ -8,7 +8,21 @@ README's methodology; the values that vary (k, each city's alternative program a
 low-population threshold, outcome categories) are read from settings, city configs
 and the contract, never typed in, so the page cannot disagree with the numbers.
 
-No callbacks and no data access beyond the store's city configs and release info.
+The coverage, council-district, planner and rates sections carry stable anchors
+(``#coverage``, ``#council-districts``, ``#planner``, ``#rates``) that the district page
+links to. The planner's validation figures are text (``method.planner.check.*``), not
+computed here: they are what the model gives on the shipped sample through the calls
+``tests/integration/test_planner_history.py`` makes (which holds 2022, 2023 and
+districts 3 and 6 within its tolerances). ``tests/unit/test_info_pages.py`` recomputes
+every figure the text quotes and checks it against that test's expectations, so the
+text cannot drift from the model silently.
+
+One clientside callback and no data access beyond the store's city configs and release
+info. The callback scrolls to the address's ``#anchor`` once the page is drawn: Dash
+draws the page after the document has loaded, when the browser's own jump to the anchor
+has already found nothing (checked: without the callback ``/methodology#planner`` opens
+at the top), and a ``dcc.Link`` from another page (the district page's "How the planner
+works") changes the address without any jump at all.
 No ``from __future__ import annotations`` (see ``overview``).
 """
 
@@ -16,7 +30,7 @@ import logging
 from collections.abc import Mapping
 
 import dash
-from dash import dcc, html
+from dash import Input, Output, clientside_callback, dcc, html
 
 from dashboard.components.alert import notice
 from dashboard.data.cities import City
@@ -35,7 +49,20 @@ PARAM_LANG = "lang"
 METHOD_HEADING = "method-heading"
 METHOD_OUTCOMES = "method-outcomes"
 METHOD_PRIVACY = "method-privacy"
-METHOD_RATES = "method-rates"
+# Section anchors other pages link to (``/methodology#planner``): keep them stable.
+METHOD_COVERAGE = "coverage"
+METHOD_COUNCIL = "council-districts"
+METHOD_PLANNER = "planner"
+METHOD_RATES = "rates"
+#: Hidden store whose first render triggers the scroll to the address's anchor.
+METHOD_SCROLL = "method-scroll"
+
+#: The validation figures of the planner (``method.planner.check.<key>``), in page order.
+PLANNER_CHECKS: tuple[str, ...] = (
+    "city_2021", "city_2022", "city_2023", "district3_2023", "district6_2023", "city_2024", "city_2025",
+)
+PLANNER_INPUTS: tuple[str, ...] = ("demand", "minutes", "screened", "area")
+PLANNER_ASSUMPTIONS: tuple[str, ...] = ("random", "weeks", "same", "hour", "dst")
 
 dash.register_page(
     __name__,
@@ -104,7 +131,61 @@ def _rates(cities: Mapping[str, City], lang: str) -> html.Section:
     body: list = _paragraphs("method.rates.body", "method.rates.population", "method.rates.low", lang=lang)
     if thresholds:
         body.append(html.Ul(thresholds))
+    if "denver" in cities:  # the example names Denver's airport district
+        body += _paragraphs("method.rates.airport", lang=lang)
+    body += _paragraphs("method.rates.council", lang=lang)
     return _section(t("method.rates.heading", lang), body, METHOD_RATES)
+
+
+def _coverage(k: int, lang: str) -> html.Section:
+    return _section(
+        t("method.coverage.heading", lang),
+        _paragraphs("method.coverage.body", "method.coverage.years", "method.coverage.hidden",
+                    "method.coverage.out_of_hours", lang=lang, k_minus=k - 1),
+        METHOD_COVERAGE,
+    )
+
+
+def _council(cities: Mapping[str, City], k: int, lang: str) -> html.Section:
+    body = _paragraphs("method.council.body", "method.council.table", "method.council.hidden",
+                       "method.council.bands", lang=lang, k_minus=k - 1)
+    if "denver" in cities:  # the boundary vintage is Denver's (geo/denver/SOURCE.md)
+        body += _paragraphs("method.council.boundaries", lang=lang)
+    return _section(t("method.council.heading", lang), body, METHOD_COUNCIL)
+
+
+def _planner(k: int, lang: str) -> html.Section:
+    values = {"k_minus": k - 1, "half": f"{(k - 1) / 2:g}"}
+
+    def sub(key: str) -> html.H3:
+        return html.H3(t(f"method.planner.h.{key}", lang), className="h6 fw-semibold mt-3")
+
+    def items(prefix: str, keys: tuple[str, ...]) -> html.Ul:
+        return html.Ul([html.Li(t(f"{prefix}.{key}", lang)) for key in keys])
+
+    return _section(
+        t("method.planner.heading", lang),
+        [
+            *_paragraphs("method.planner.body", lang=lang),
+            sub("how"),
+            *_paragraphs("method.planner.steps", "method.planner.erlang", "method.planner.sum",
+                         "method.planner.loss", lang=lang),
+            sub("inputs"),
+            html.P(t("method.planner.inputs", lang), className="mb-1"),
+            items("method.planner.input", PLANNER_INPUTS),
+            *_paragraphs("method.planner.imputed", "method.planner.districts", lang=lang, **values),
+            sub("limits"),
+            html.P(t("method.planner.assumptions", lang), className="mb-1"),
+            items("method.planner.assume", PLANNER_ASSUMPTIONS),
+            *_paragraphs("method.planner.ignores", lang=lang),
+            sub("check"),
+            html.P(t("method.planner.check", lang), className="mb-1"),
+            items("method.planner.check", PLANNER_CHECKS),
+            *_paragraphs("method.planner.check.low", "method.planner.check.pilot",
+                         "method.planner.check.synthetic", lang=lang),
+        ],
+        METHOD_PLANNER,
+    )
 
 
 def _privacy(k: int, lang: str) -> html.Section:
@@ -170,7 +251,9 @@ def _page(lang: str) -> html.Div:
                  _paragraphs("method.months.body", "method.months.per_week", lang=lang)),
         _section(t("method.map.heading", lang),
                  _paragraphs("method.map.body", "method.map.grey", "method.map.precincts", lang=lang)),
-        _section(t("method.models.heading", lang), _paragraphs("method.models.body", lang=lang)),
+        _coverage(k, lang),
+        _council(cities, k, lang),
+        _planner(k, lang),
         _privacy(k, lang),
         _synthetic(releases, lang),
     ]
@@ -187,8 +270,29 @@ def _page(lang: str) -> html.Div:
                 *sections,
                 html.P(dcc.Link(t("method.data_link", lang), href=dash.get_relative_path("/data")),
                        className="small"),
+                dcc.Store(id=METHOD_SCROLL, data=True),
             ],
             className="info-page__column",
         ),
         className="container-xxl py-3 info-page",
     )
+
+
+# Scroll to ``#anchor`` once the page is drawn (see the module doc). The next frame, so
+# the sections are in the document; ``no_update`` leaves the store as it is.
+clientside_callback(
+    """
+    function (_) {
+        var hash = window.location.hash ? decodeURIComponent(window.location.hash.slice(1)) : "";
+        if (hash) {
+            window.requestAnimationFrame(function () {
+                var target = document.getElementById(hash);
+                if (target) { target.scrollIntoView(); }
+            });
+        }
+        return window.dash_clientside.no_update;
+    }
+    """,
+    Output(METHOD_SCROLL, "data"),
+    Input(METHOD_SCROLL, "data"),
+)

@@ -88,6 +88,47 @@ def test_methodology_page(page, live_server, screenshots, pages):
     page.screenshot(path=str(screenshots / "methodology_1280.png"), full_page=True)
 
 
+#: True once the section is at the top of the window (the page scrolled to it).
+AT_TOP = """(id) => {
+    const section = document.getElementById(id);
+    if (!section) { return false; }
+    const top = section.getBoundingClientRect().top;
+    return window.scrollY > 0 && top > -2 && top < 40;
+}"""
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_methodology_anchor_opens_at_the_planner_section(request, live_server, pages, width):
+    """``/methodology#planner`` (the district page's "How the planner works") lands on it."""
+    method_page = pages[1]
+    page = request.getfixturevalue("page" if width == "desktop" else "phone_page")
+    page.goto(f"{live_server}/methodology#{method_page.METHOD_PLANNER}")
+    page.wait_for_function(AT_TOP, arg=method_page.METHOD_PLANNER, timeout=10_000)
+    heading = page.locator(f"#{method_page.METHOD_PLANNER} h2")
+    assert heading.inner_text() == "The what-if planner"
+    assert heading.is_visible()
+    assert "estimated 41.8%, observed 44.2%" in page.locator(f"#{method_page.METHOD_PLANNER}").inner_text()
+
+
+def test_methodology_anchor_after_in_app_navigation(page, live_server, pages):
+    """A ``dcc.Link`` changes the address without reloading: the page must still scroll.
+
+    The navigation is made the way ``dcc.Link`` makes it (push the address, then tell
+    Dash's router), so this does not depend on any other page's links.
+    """
+    method_page = pages[1]
+    open_page(page, live_server, "/data")
+    page.evaluate(
+        """(path) => {
+            window.history.pushState({}, '', path);
+            window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+        }""",
+        f"/methodology#{method_page.METHOD_COUNCIL}",
+    )
+    page.wait_for_function(AT_TOP, arg=method_page.METHOD_COUNCIL, timeout=10_000)
+    assert page.locator(f"#{method_page.METHOD_COUNCIL} h2").inner_text() == "Council districts"
+
+
 def test_releases_page_lists_every_release_with_links_and_checksums(page, live_server, screenshots, pages):
     releases_page = pages[2]
     open_page(page, live_server, "/releases")

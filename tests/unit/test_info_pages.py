@@ -9,21 +9,26 @@ manifest's, and bad input must give a notice, never a traceback.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
+from datetime import date
 
 import dash
 import pandas as pd
 import pytest
 
-from dashboard.data import docs
+from dashboard.data import district, docs
+from dashboard.data.filters import Filters
 from dashboard.data.release import build_release, current_release_dir
 from dashboard.data.schema import CALLS_COLUMN_NAMES, Outcome
+from dashboard.data.store import Store
 from dashboard.i18n import t
 from dashboard.pages import SETTINGS_KEY
 from dashboard.settings import REPO_ROOT, Settings
 
 from ..conftest import tiny_internal_frame
+from ..integration.test_planner_history import PUBLISHED, TOLERANCE
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +152,126 @@ def test_methodology_defines_every_outcome_and_states_k(app, pages, tiny_setting
     assert "fewer than 5,000 residents" in text(by_id(layout, pages[1].METHOD_RATES))
     assert len(of_type(layout, "H1")) == 1 and len(of_type(layout, "H2")) >= 10
     assert "synthetic sample" in words
+
+
+def test_methodology_has_the_sections_the_district_page_links_to(app, pages, tiny_settings):
+    method = pages[1]
+    layout = render(app, method)
+    k = tiny_settings.privacy_k
+    wanted = {
+        "coverage": ("method.coverage.heading", method.METHOD_COVERAGE),
+        "council-districts": ("method.council.heading", method.METHOD_COUNCIL),
+        "planner": ("method.planner.heading", method.METHOD_PLANNER),
+        "rates": ("method.rates.heading", method.METHOD_RATES),
+    }
+    for anchor, (heading, constant) in wanted.items():
+        assert constant == anchor  # /methodology#planner is linked from the district page
+        section = by_id(layout, anchor)
+        assert type(section).__name__ == "Section"
+        assert text(of_type(section, "H2")[0]) == t(heading)
+    coverage = text(by_id(layout, "coverage"))
+    assert f"1 to {k - 1} calls" in coverage and "out_of_hours" in coverage
+    council = text(by_id(layout, "council-districts"))
+    assert "5-minute bands" in council and "lower bounds" in council and "2019 boundaries" in council
+    planner = text(by_id(layout, "planner"))
+    assert "Erlang B" in planner and "Erlang C" in planner
+    assert f"counts as {(k - 1) / 2:g} calls" in planner
+    assert "will be described here" not in text(layout)  # the old placeholder is gone
+
+
+# -- the planner's validation figures ---------------------------------------------------------
+
+#: "2023, police district 3: estimated 43.5%, observed 46.0%" (``method.planner.check.*``).
+CHECK = re.compile(
+    r"^(?P<year>\d{4}), (?:whole city|police district (?P<district>\w+))[^:]*: "
+    r"estimated (?P<estimated>\d+\.\d)%, observed (?P<observed>\d+\.\d)%$"
+)
+#: ``test_planner_history.test_district_estimates_share_the_city_vans``'s bound (points).
+DISTRICT_TOLERANCE = 0.05
+
+
+def stated_checks(method) -> dict[tuple[int, str], tuple[float, float]]:
+    """(year, "city" or district id) -> (estimated, observed) as the page states them, in %."""
+    out = {}
+    for key in method.PLANNER_CHECKS:
+        found = CHECK.match(t(f"method.planner.check.{key}"))
+        assert found, key
+        area = found["district"] or "city"
+        out[int(found["year"]), area] = (float(found["estimated"]), float(found["observed"]))
+    return out
+
+
+def test_planner_checks_on_the_page_meet_the_history_tests_expectations(app, pages):
+    """The figures the page quotes pass ``tests/integration/test_planner_history.py``."""
+    method = pages[1]
+    checks = stated_checks(method)
+    planner = text(by_id(render(app, method), method.METHOD_PLANNER))
+    for (year, area), (estimated_pct, observed_pct) in checks.items():
+        assert f"estimated {estimated_pct:.1f}%, observed {observed_pct:.1f}%" in planner
+        estimated, observed = estimated_pct / 100, observed_pct / 100
+        if area == "city" and year in PUBLISHED:
+            assert abs(observed - PUBLISHED[year]) < 0.01, year
+            assert abs(estimated - observed) < TOLERANCE, year
+        elif area != "city":
+            assert abs(estimated - observed) < DISTRICT_TOLERANCE, (year, area)
+    assert {year for year, area in checks if area == "city"} >= set(PUBLISHED)
+    assert {area for _, area in checks} >= {"3", "6"}
+    assert f"2022 and 2023 stay within {TOLERANCE * 100:g} points" in planner
+    assert f"3 and 6 within {DISTRICT_TOLERANCE * 100:g} points" in planner
+
+
+@pytest.fixture(scope="module")
+def shipped_store(shipped_settings) -> Store:
+    return Store(shipped_settings)
+
+
+def model_share(store: Store, year: int, area: str) -> tuple[float, float]:
+    """(estimated, observed) share for the schedule in force, as the history test computes it."""
+    city = store.cities["denver"]
+    f = Filters("denver", date(year, 1, 1), date(year, 12, 1))
+    city_inputs = district.planner_inputs(store, f, city, "city", "citywide")
+    city_estimate = district.current_estimate(city_inputs, city)
+    assert city_estimate is not None
+    if area == "city":
+        return city_estimate.share, city_inputs.observed_share
+    inputs = district.planner_inputs(store, f, city, "district", area)
+    share = district.area_estimate(inputs, city_estimate, district.in_area_share(city, inputs))
+    return share, inputs.observed_share
+
+
+def test_planner_checks_on_the_page_are_the_models_output(pages, shipped_store):
+    """Every figure the page quotes is what the model gives on the shipped sample today.
+
+    If this fails after the sample or the model changed, rerun the model (this test's
+    ``model_share``) and update ``method.planner.check.*`` in ``dashboard/i18n/en.json``.
+    """
+    for (year, area), (estimated, observed) in stated_checks(pages[1]).items():
+        got = model_share(shipped_store, year, area)
+        assert (round(got[0] * 100, 1), round(got[1] * 100, 1)) == (estimated, observed), (year, area, got)
+
+
+def test_the_pilot_paragraph_states_the_models_2020_output(shipped_store):
+    """The honest paragraph on 2020: the city figures, the pilot districts' range, hidden cells."""
+    paragraph = t("method.planner.check.pilot")
+    estimated, observed = model_share(shipped_store, 2020, "city")
+    assert f"{estimated:.1%} estimated against {observed:.1%} observed for the city" in paragraph
+    pilot = shipped_store.cities["denver"].schedule[0].area_districts
+    shares = [model_share(shipped_store, 2020, d) for d in pilot]
+    low, high = min(e for e, _ in shares), max(e for e, _ in shares)
+    seen_low, seen_high = min(o for _, o in shares), max(o for _, o in shares)
+    assert f"{low:.0%} to {high:.0%} against {seen_low:.0%} to {seen_high:.0%}" in paragraph
+    assert len(pilot) == 4 and "the four pilot districts" in paragraph
+    f = Filters("denver", date(2020, 1, 1), date(2020, 12, 1))
+    cells = district.coverage_cells(shipped_store, f, "district", "3")
+    assert f"{int(cells['suppressed'].sum())} of {len(cells)} in district 3" in paragraph
+
+
+def test_the_airport_example_matches_the_population_file_and_threshold(shipped_settings):
+    population = pd.read_csv(REPO_ROOT / "geo" / "denver" / "population.csv", dtype={"id": str})
+    airport = int(population.query("layer == 'districts' and id == '7'")["population"].iloc[0])
+    threshold = Store(shipped_settings).cities["denver"].geo.low_population_threshold
+    assert airport < threshold
+    assert f"about {round(airport, -2):,} residents" in t("method.rates.airport")
 
 
 # -- Releases ----------------------------------------------------------------------------
