@@ -348,6 +348,19 @@ def week_year_dates(year: int) -> tuple[date, date]:
 # -- hours on duty over a period -------------------------------------------------------
 
 
+def _ordered_spans(spans: Sequence[PlanSpan], field: str, expected: str) -> tuple[PlanSpan, ...]:
+    """``spans`` by start date; ValueError naming ``field`` if one is not a span or two overlap."""
+    spans = tuple(spans)
+    for span in spans:
+        if not isinstance(span, PlanSpan):
+            raise ValueError(f"{field}: must be {expected}, got {span!r}")
+    ordered = tuple(sorted(spans, key=lambda s: s.start))
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after.start <= before.end:
+            raise ValueError(f"{field}: spans overlap ({before.start}..{before.end} and {after.start}..)")
+    return ordered
+
+
 def duty_shares(
     spans: Sequence[PlanSpan], *, start: date | None = None, end: date | None = None
 ) -> np.ndarray:
@@ -372,14 +385,7 @@ def duty_shares(
     ``estimate``), parts of spans outside it are ignored. Spans must not overlap. No spans,
     or an empty period, give all zeros; so does a weekday the period does not contain.
     """
-    spans = tuple(spans)
-    for span in spans:
-        if not isinstance(span, PlanSpan):
-            raise ValueError(f"spans: must be a list of PlanSpan, got {span!r}")
-    ordered = sorted(spans, key=lambda s: s.start)
-    for before, after in zip(ordered, ordered[1:], strict=False):
-        if after.start <= before.end:
-            raise ValueError(f"spans: overlap ({before.start}..{before.end} and {after.start}..)")
+    ordered = _ordered_spans(spans, "spans", "a list of PlanSpan")
     first = start if start is not None else (ordered[0].start if ordered else None)
     last = end if end is not None else (max(s.end for s in ordered) if ordered else None)
     if first is None or last is None or last < first:
@@ -601,14 +607,7 @@ def estimate(
     if isinstance(plan, Plan):
         spans: tuple[PlanSpan, ...] = (PlanSpan(plan, demand.start, demand.end),)
     else:
-        spans = tuple(plan)
-        for span in spans:
-            if not isinstance(span, PlanSpan):
-                raise ValueError(f"plan: must be a Plan or a list of PlanSpan, got {span!r}")
-        ordered = sorted(spans, key=lambda s: s.start)
-        for before, after in zip(ordered, ordered[1:], strict=False):
-            if after.start <= before.end:
-                raise ValueError(f"plan: spans overlap ({before.start}..{before.end} and {after.start}..)")
+        spans = _ordered_spans(plan, "plan", "a Plan or a list of PlanSpan")
 
     calls = demand.cells["calls"].to_numpy(dtype=float).reshape(7, 24)
     rates = demand.rates()

@@ -616,7 +616,7 @@ def test_duty_shares_match_the_estimate_and_the_schedule():
 
 
 def test_duty_shares_reject_overlapping_spans():
-    with pytest.raises(ValueError, match="^spans: overlap"):
+    with pytest.raises(ValueError, match="^spans: spans overlap"):
         spans = [PlanSpan(Plan(1), *FOUR_WEEKS), PlanSpan(Plan(2), date(2024, 1, 10), date(2024, 1, 20))]
         planner.duty_shares(spans)
     with pytest.raises(ValueError, match="^spans: must be"):
