@@ -575,9 +575,20 @@ def map_figure(
     return make_figure(traces, layout)
 
 
+def _wrap_title(text: str, width: int = 32) -> str:
+    """Break a long colour-bar title onto two lines at the space nearest its middle: plotly
+    does not wrap titles, and a phone-width map cut "Share of eligible calls answered by
+    the STAR team" at both ends."""
+    if len(text) <= width or " " not in text:
+        return text
+    middle = len(text) // 2
+    cut = min((i for i, c in enumerate(text) if c == " "), key=lambda i: abs(i - middle))
+    return text[:cut] + "<br>" + text[cut + 1:]
+
+
 def _colorbar(style: MapStyle) -> dict:
     return {
-        "title": {"text": style.colorbar_title, "side": "top"},
+        "title": {"text": _wrap_title(style.colorbar_title), "side": "top"},
         "orientation": "h",
         "x": 0.5,
         "xanchor": "center",

@@ -38,8 +38,9 @@ def monthly_frame(programs=("STAR", "PATROL", "CIT_OFFICER"), months=6, start="2
     for i, month in enumerate(pd.date_range(start, periods=months, freq="MS")):
         for j, program in enumerate(programs):
             calls = 10 * (j + 1) + i
-            rows.append({"month": month, "response_type": program, "calls": calls, "weeks": 4,
-                         "per_week": calls / 4})
+            rows.append(
+                {"month": month, "response_type": program, "calls": calls, "weeks": 4, "per_week": calls / 4}
+            )
     return pd.DataFrame(rows)
 
 
@@ -80,8 +81,13 @@ def map_frame(**overrides) -> pd.DataFrame:
 
 def minutes_frame() -> pd.DataFrame:
     """``map_frame`` merged with ``queries.map_minutes`` as ``mapview`` does: area 3 has no timed call."""
-    minutes = pd.DataFrame({"area_id": ["1", "2", "citywide"], "median_minutes": [9.0, 14.0, 30.0],
-                            "timed_calls": [90, 280, 900]})
+    minutes = pd.DataFrame(
+        {
+            "area_id": ["1", "2", "citywide"],
+            "median_minutes": [9.0, 14.0, 30.0],
+            "timed_calls": [90, 280, 900],
+        }
+    )
     return map_frame().merge(minutes, on="area_id", how="left")
 
 
@@ -193,8 +199,12 @@ def test_areas_outside_the_selected_districts_have_no_value():
     # no value and no call count: a zero outside the selection would read as "no calls"
     assert style.hovertexts[1].split("<br>")[1] == "No value"
     assert "Calls" not in style.hovertexts[1] and "hidden" not in style.hovertexts[1]
-    share = map_style(map_metric_values(map_frame(), AREAS, "alt_share", 1000, excluded={"2"}), "alt_share",
-                      lang="en", show_labels=True)
+    share = map_style(
+        map_metric_values(map_frame(), AREAS, "alt_share", 1000, excluded={"2"}),
+        "alt_share",
+        lang="en",
+        show_labels=True,
+    )
     assert "Calls" not in share.hovertexts[1] and "Calls: 100" in share.hovertexts[0]
 
 
@@ -294,11 +304,13 @@ def test_patch_paths_follow_a_new_zoom_and_hint():
     """A district selection changes the frame: the Patch carries the new axis ranges."""
     before = map_figure(map_metric_values(map_frame(), AREAS, "count", 1000), AREAS, "count", lang="en")
     after_values = map_metric_values(map_frame(), AREAS, "median_minutes", 1000, excluded={"1", "3"})
-    expected = map_figure(after_values, AREAS, "median_minutes", lang="en", zoom_to=["2"],
-                          hover_hint="Click me").to_dict()
+    expected = map_figure(
+        after_values, AREAS, "median_minutes", lang="en", zoom_to=["2"], hover_hint="Click me"
+    ).to_dict()
     assert expected["layout"]["xaxis"]["range"] != before.to_dict()["layout"]["xaxis"]["range"]
-    paths = map_patch_paths(after_values, "median_minutes", lang="en", areas=AREAS, zoom_to=["2"],
-                            hover_hint="Click me")
+    paths = map_patch_paths(
+        after_values, "median_minutes", lang="en", areas=AREAS, zoom_to=["2"], hover_hint="Click me"
+    )
     patched = apply_paths(before.to_dict(), paths)
     assert patched["data"] == expected["data"]
     assert patched["layout"] == expected["layout"]
@@ -326,8 +338,14 @@ def test_every_figure_passes_plotly_validation():
     figures = [
         monthly_figure(monthly_frame(), lang="en", milestones=()),
         map_figure(map_metric_values(map_frame(), AREAS, "per_1000", 1000), AREAS, "per_1000", lang="en"),
-        map_figure(map_metric_values(minutes_frame(), AREAS, "median_minutes", 1000), AREAS, "median_minutes",
-                   lang="en", zoom_to=["1"], hover_hint="hint"),
+        map_figure(
+            map_metric_values(minutes_frame(), AREAS, "median_minutes", 1000),
+            AREAS,
+            "median_minutes",
+            lang="en",
+            zoom_to=["1"],
+            hover_hint="hint",
+        ),
         empty_figure("nothing", lang="en"),
     ]
     for fig in figures:
@@ -361,8 +379,10 @@ def test_precincts_have_no_minutes_never_a_zero():
     assert not style.show_scale  # a colour bar would explain nothing
     assert all("—" not in label for label in style.labels)
     legend = map_legend(values, "median_minutes", lang="en")
-    assert legend == ("No area has a value for this measure. Response times are published by district only: "
-                      "the precinct table has no times.")
+    assert legend == (
+        "No area has a value for this measure. Response times are published by district only: "
+        "the precinct table has no times."
+    )
 
 
 # ---------------------------------------------------------------------------- legend
@@ -371,15 +391,17 @@ def test_precincts_have_no_minutes_never_a_zero():
 def test_words_legend_names_the_ends_of_the_scale_and_the_grey_areas():
     values = map_metric_values(map_frame(), AREAS, "count", 1000, excluded={"3"})
     legend = map_legend(values, "count", lang="en")
-    assert legend.startswith("Lighter areas had fewer calls, darker more: from 100 (District 1) to 300 "
-                             "(District 2).")
+    assert legend.startswith(
+        "Lighter areas had fewer calls, darker more: from 100 (District 1) to 300 (District 2)."
+    )
     assert "Grey areas have no value. Outside the districts selected in the filters." in legend
     share = map_legend(map_metric_values(map_frame(), AREAS, "alt_share", 1000), "alt_share", lang="en")
     assert "the STAR team answered a smaller share" in share
     assert "from 25% (District 1) to 50% (District 3)" in share
     assert "No eligible calls here." in share  # district 2
-    minutes = map_legend(map_metric_values(minutes_frame(), AREAS, "median_minutes", 1000), "median_minutes",
-                         lang="en")
+    minutes = map_legend(
+        map_metric_values(minutes_frame(), AREAS, "median_minutes", 1000), "median_minutes", lang="en"
+    )
     assert "darker slower" in minutes and "from 9 min (District 1) to 14 min (District 2)" in minutes
 
 
@@ -440,10 +462,19 @@ def test_a_zoomed_map_labels_only_the_areas_it_frames():
     whole = map_style(values, "count", lang="en", show_labels=True, zoom_to=["1", "2", "3"])
     assert all(whole.labels)
     # too many areas for labels, unless the map is zoomed to a few of them
-    many = tuple(Area(str(i), f"P{i}", 10_000, (square(i % 5, 40 + i // 5),), i % 5 + 0.5, 40.5 + i // 5)
-                 for i in range(20))
-    frame = pd.DataFrame({"area_id": [a.id for a in many], "calls": range(20), "eligible": 0,
-                          "eligible_answered": 0, "suppressed_cells": 0})
+    many = tuple(
+        Area(str(i), f"P{i}", 10_000, (square(i % 5, 40 + i // 5),), i % 5 + 0.5, 40.5 + i // 5)
+        for i in range(20)
+    )
+    frame = pd.DataFrame(
+        {
+            "area_id": [a.id for a in many],
+            "calls": range(20),
+            "eligible": 0,
+            "eligible_answered": 0,
+            "suppressed_cells": 0,
+        }
+    )
     many_values = map_metric_values(frame, many, "count", 1000)
     assert not any(map_figure(many_values, many, "count", lang="en").to_dict()["data"][20]["text"])
     zoomed = map_figure(many_values, many, "count", lang="en", zoom_to=["0", "1", "5"]).to_dict()
@@ -471,3 +502,16 @@ def test_hover_ends_with_the_hint():
     assert all(trace["text"].endswith("<i>Click for the district's profile</i>") for trace in fig["data"][:3])
     plain = map_figure(values, AREAS, "count", lang="en").to_dict()
     assert not any("Click" in trace["text"] for trace in plain["data"][:3])
+
+
+def test_long_colour_bar_titles_break_onto_two_lines():
+    from dashboard.figures.maps import _wrap_title
+
+    assert _wrap_title("Calls") == "Calls"
+    wrapped = _wrap_title("Share of eligible calls answered by the STAR team")
+    assert wrapped.count("<br>") == 1
+    first, second = wrapped.split("<br>")
+    assert (
+        abs(len(first) - len(second)) <= 8
+        and f"{first} {second}".split() == wrapped.replace("<br>", " ").split()
+    )
