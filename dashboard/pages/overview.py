@@ -45,6 +45,7 @@ from dashboard.components.filter_bar import (
 )
 from dashboard.components.kpi import kpi_section
 from dashboard.components.links import district_href
+from dashboard.components.page import safe_layout
 from dashboard.components.release import release_line, synthetic_banner
 from dashboard.data import queries
 from dashboard.data.cities import City
@@ -599,20 +600,11 @@ def _notice(errors: Sequence[str], advice: Sequence[str], lang: str) -> html.Div
     return notice(advice)
 
 
-def _error_page(message: str, lang: str = DEFAULT_LANGUAGE) -> html.Div:
-    return html.Div(
-        [html.H1(t("overview.heading_generic", lang), className="h3"), notice([message], color="danger")],
-        className="container-xxl py-3",
-    )
-
-
 def layout(**query: object) -> html.Div:
     """The page for any query: bad parameters are named in a notice, never a traceback."""
-    try:
-        return _page(query)
-    except Exception:  # a broken release or a bug must still give a page, not a 500
-        log.exception("overview layout failed")
-        return _error_page(t("notice.error", normalize_language(_first(query.get(PARAM_LANG)))))
+    lang = normalize_language(_first(query.get(PARAM_LANG)))
+    return safe_layout(lambda: _page(query), heading=t("overview.heading_generic", lang), lang=lang,
+                       logger=log, what="overview")
 
 
 def _page(query: Mapping[str, object]) -> html.Div:
