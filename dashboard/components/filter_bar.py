@@ -83,7 +83,8 @@ def checked(selected: Sequence[str], options: Sequence[dict[str, str]]) -> list[
     return list(selected) if selected else [o["value"] for o in options]
 
 
-def _select(control_id: str, label: str, options: list[dict[str, str]], value: str) -> html.Div:
+def select_field(control_id: str, label: str, options: list[dict[str, str]], value: str) -> html.Div:
+    """A labelled select (the filter bar's and the district page's controls look alike)."""
     return html.Div(
         [
             dbc.Label(label, html_for=control_id, class_name="fw-semibold mb-1"),
@@ -137,16 +138,18 @@ def filter_bar(
             html.Summary(html.H2(t("filters.heading", lang), className="h5 d-inline mb-0")),
             html.Div(
                 [
-                    _select(ids.OVERVIEW_CITY, t("filters.city", lang), city_options(cities), filters.city),
+                    select_field(
+                        ids.OVERVIEW_CITY, t("filters.city", lang), city_options(cities), filters.city
+                    ),
                     html.Div(
                         [
-                            _select(
+                            select_field(
                                 ids.OVERVIEW_START,
                                 t("filters.start", lang),
                                 months,
                                 filters.start.isoformat(),
                             ),
-                            _select(
+                            select_field(
                                 ids.OVERVIEW_END, t("filters.end", lang), months, filters.end.isoformat()
                             ),
                         ],

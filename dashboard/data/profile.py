@@ -27,7 +27,7 @@ import pandas as pd
 
 from dashboard.data import queries
 from dashboard.data.cities import City
-from dashboard.data.district import council_measure, out_of_hours
+from dashboard.data.district import council_measure
 from dashboard.data.filters import Filters
 from dashboard.data.queries import view_where
 from dashboard.data.schema import CITYWIDE, RESPONSE_BANDS, UnansweredReason
@@ -106,14 +106,17 @@ def _share(part: float, whole: float) -> float:
 
 
 def _row_details(store: Store, f: Filters) -> pd.DataFrame:
-    """One scan of the exact rollup: calls by program, outcome, repeat contact."""
+    """One scan of the exact rollup: calls by program, outcome, repeat contact, and
+    whether the call was eligible and came in with no team on duty."""
     where, params = view_where(f)
 
     def compute() -> pd.DataFrame:
         return store.frame(
-            f"""SELECT response_type, outcome, repeat_contact_90d AS repeat, sum(n)::BIGINT AS calls
+            f"""SELECT response_type, outcome, repeat_contact_90d AS repeat,
+                       coalesce(star_eligible AND unanswered_reason = ?, false) AS out_of_hours,
+                       sum(n)::BIGINT AS calls
                 FROM rollup_counts WHERE {where} GROUP BY ALL""",
-            params,
+            [UnansweredReason.OUT_OF_HOURS.value, *params],
         )
 
     return store.cached(("profile_details", f), compute)
@@ -140,14 +143,13 @@ def rows_figures(store: Store, f: Filters, kind: AreaKind, area: str, population
         .sum()
     )
     repeat = int(details.loc[details["repeat"].fillna(False).astype(bool), "calls"].sum())
-    hours = out_of_hours(store, base)
     return AreaFigures(
         kind=kind,
         area=area,
         calls=int(kpis["calls"]),
         eligible=int(kpis["eligible"]),
         eligible_answered=int(kpis["eligible_answered"]),
-        out_of_hours=int(hours["out_of_hours"].sum()),
+        out_of_hours=int(details.loc[details["out_of_hours"], "calls"].sum()),
         alt_calls=int(kpis["alt_calls"]),
         backups=int(kpis["backup"]),
         repeat_calls=repeat,

@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -25,7 +25,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import chart_card, data_table, graph_config
-from dashboard.components.filter_bar import month_options
+from dashboard.components.filter_bar import month_options, select_field
 from dashboard.components.links import (
     DISTRICT_PATH,
     DistrictKind,
@@ -41,6 +41,7 @@ from dashboard.components.share import share_bar
 from dashboard.data import district as district_data
 from dashboard.data import planner, profile, queries
 from dashboard.data.cities import City
+from dashboard.data.docs import first_value
 from dashboard.data.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters, parse_filters
 from dashboard.data.schema import AREA_COUNCIL, AREA_DISTRICT, CITYWIDE
 from dashboard.data.store import Store
@@ -117,6 +118,8 @@ class DistrictView:
     area: str
     plan: planner.Plan | None
     lang: str
+    #: False when the city publishes no figures for this district (unknown or unpublished).
+    published: bool = True
 
     @property
     def area_type(self) -> str:
@@ -143,15 +146,9 @@ def plan_params(plan: planner.Plan | None) -> list[tuple[str, str]]:
     ]
 
 
-def _first(value: object) -> str | None:
-    if isinstance(value, list | tuple):
-        value = value[0] if value else None
-    return value.strip() if isinstance(value, str) else None
-
-
 def parse_plan(query: Mapping[str, object], lang: str) -> tuple[planner.Plan | None, list[str]]:
     """The planner's choice from the URL; None when absent, a message when malformed."""
-    raw = {p: _first(query.get(p)) for p in (PARAM_VANS, PARAM_DAYS, PARAM_FROM, PARAM_TO)}
+    raw = {p: first_value(query.get(p)) for p in (PARAM_VANS, PARAM_DAYS, PARAM_FROM, PARAM_TO)}
     if not any(raw.values()):
         return None, []
     try:
@@ -191,7 +188,7 @@ def parse_view(
     district_id: object, query: Mapping[str, object], store: Store
 ) -> tuple[DistrictView | None, list]:
     """Untrusted path and query -> the view plus messages; None when there is no such district."""
-    lang = normalize_language(_first(query.get(PARAM_LANG)))
+    lang = normalize_language(first_value(query.get(PARAM_LANG)))
     catalogs = store.catalogs()
     default_city = current_settings().default_city
     if default_city not in catalogs:
@@ -205,9 +202,8 @@ def parse_view(
     if parsed is None:
         return None, errors
     kind, area = parsed
-    if area not in _areas(store, store.cities[result.filters.city], kind):
-        return DistrictView(result.filters, kind, area, plan, lang), errors + ["missing"]
-    return DistrictView(result.filters, kind, area, plan, lang), errors
+    published = area in _areas(store, store.cities[result.filters.city], kind)
+    return DistrictView(result.filters, kind, area, plan, lang, published), errors
 
 
 # ------------------------------------------------------------------------------ sections
@@ -250,26 +246,16 @@ def _controls(
             html.H2(t("district.controls", lang), className="visually-hidden"),
             html.Div(
                 [
-                    _select(
+                    select_field(
                         AREA, t("district.area_label", lang), options, district_slug(view.area, view.kind)
                     ),
-                    _select(START, t("filters.start", lang), months, view.filters.start.isoformat()),
-                    _select(END, t("filters.end", lang), months, view.filters.end.isoformat()),
+                    select_field(START, t("filters.start", lang), months, view.filters.start.isoformat()),
+                    select_field(END, t("filters.end", lang), months, view.filters.end.isoformat()),
                 ],
                 className="district-controls__fields",
             ),
         ],
         className="district-controls card card-body mb-3 no-print",
-    )
-
-
-def _select(control_id: str, label: str, options: list[dict[str, str]], value: str) -> html.Div:
-    return html.Div(
-        [
-            dbc.Label(label, html_for=control_id, class_name="fw-semibold mb-1"),
-            dbc.Select(id=control_id, options=options, value=value, size="sm"),
-        ],
-        className="filter-field",
     )
 
 
@@ -524,8 +510,12 @@ def _planner_section(view: DistrictView, city: City, store: Store, name: str) ->
         [
             html.Div(
                 [
-                    _select(PLAN_FROM, t("planner.from", lang), _hour_options()[:24], str(chosen.hours[0])),
-                    _select(PLAN_TO, t("planner.to", lang), _hour_options()[1:], str(chosen.hours[1] or 24)),
+                    select_field(
+                        PLAN_FROM, t("planner.from", lang), _hour_options()[:24], str(chosen.hours[0])
+                    ),
+                    select_field(
+                        PLAN_TO, t("planner.to", lang), _hour_options()[1:], str(chosen.hours[1] or 24)
+                    ),
                     html.Div(
                         [
                             dbc.Label(
@@ -707,7 +697,7 @@ def _plan_text(plan: planner.Plan | None, lang: str) -> str:
 
 def layout(district_id: object = None, **query: object) -> html.Div:
     """The profile for any path and query: bad values get a notice, never a traceback."""
-    lang = normalize_language(_first(query.get(PARAM_LANG)))
+    lang = normalize_language(first_value(query.get(PARAM_LANG)))
     return safe_layout(
         lambda: _page(district_id, query),
         heading=t("district.heading_generic", lang),
@@ -737,7 +727,7 @@ def _missing_page(view: DistrictView | None, raw: object, store: Store, errors: 
     return html.Div(
         [
             html.H1(t("district.heading_generic", lang), className="h3", id=HEADING),
-            notice([message, *[e for e in errors if e != "missing"]], color="warning"),
+            notice([message, *errors], color="warning"),
             html.H2(t("district.choose", lang, city=city.name), className="h5"),
             html.Ul(links, className="district-list"),
         ],
@@ -748,7 +738,7 @@ def _missing_page(view: DistrictView | None, raw: object, store: Store, errors: 
 def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
     store = current_store()
     view, errors = parse_view(district_id, query, store)
-    if view is None or "missing" in errors:
+    if view is None or not view.published:
         return _missing_page(view, district_id, store, errors)
     lang, f = view.lang, view.filters
     city = store.cities[f.city]
@@ -930,8 +920,6 @@ def on_change(**values: Any) -> Any:
 
 
 def _search_pairs(search: object) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
     if not isinstance(search, str):
         return []
     return parse_qsl(search.lstrip("?"))[:50]

@@ -49,6 +49,7 @@ from dashboard.components.page import safe_layout
 from dashboard.components.release import release_line, synthetic_banner
 from dashboard.data import queries
 from dashboard.data.cities import City
+from dashboard.data.docs import first_value
 from dashboard.data.export import download_filename
 from dashboard.data.filters import (
     PARAM_CATEGORY,
@@ -145,20 +146,13 @@ class View:
         }
 
 
-def _first(value: object) -> str | None:
-    """The first string of an untrusted query value (str, list, or anything else)."""
-    if isinstance(value, list | tuple):
-        value = value[0] if value else None
-    return value.strip() if isinstance(value, str) else (None if value is None else repr(type(value)))
-
-
 def _short(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
 def parse_view(query: Mapping[str, object], store: Store, default_city: str) -> tuple[View, list[str]]:
     """Untrusted query -> View plus messages for whatever had to be dropped. Never raises."""
-    lang = normalize_language(_first(query.get(PARAM_LANG)))
+    lang = normalize_language(first_value(query.get(PARAM_LANG)))
     catalogs = store.catalogs()
     if default_city not in catalogs:
         default_city = next(iter(catalogs))
@@ -166,7 +160,7 @@ def parse_view(query: Mapping[str, object], store: Store, default_city: str) -> 
     errors = list(result.errors)
 
     metric: MapMetric = DEFAULT_METRIC
-    raw_metric = _first(query.get(PARAM_METRIC))
+    raw_metric = first_value(query.get(PARAM_METRIC))
     if raw_metric:
         if raw_metric in MAP_METRICS:
             metric = cast(MapMetric, raw_metric)
@@ -174,7 +168,7 @@ def parse_view(query: Mapping[str, object], store: Store, default_city: str) -> 
             errors.append(t("notice.bad_metric", lang, value=_short(raw_metric)))
 
     level: queries.MapLevel = DEFAULT_LEVEL
-    raw_level = _first(query.get(PARAM_LEVEL))
+    raw_level = first_value(query.get(PARAM_LEVEL))
     if raw_level:
         if raw_level in LEVELS:
             level = cast(queries.MapLevel, raw_level)
@@ -602,7 +596,7 @@ def _notice(errors: Sequence[str], advice: Sequence[str], lang: str) -> html.Div
 
 def layout(**query: object) -> html.Div:
     """The page for any query: bad parameters are named in a notice, never a traceback."""
-    lang = normalize_language(_first(query.get(PARAM_LANG)))
+    lang = normalize_language(first_value(query.get(PARAM_LANG)))
     return safe_layout(lambda: _page(query), heading=t("overview.heading_generic", lang), lang=lang,
                        logger=log, what="overview")
 
