@@ -13,6 +13,13 @@ Decisions recorded here (see DESIGN.md "In the browser" and "Known pitfalls"):
   built on first attribute access, so ``import dashboard.app`` costs nothing.
 * ``<html lang>`` is set by a custom index page (Dash's default has none), which
   also links Bootstrap before Dash's own CSS and adds a skip link.
+* Language lives in the URL (``?lang=es``). The index page, the shell (nav, language
+  switch, footer) and page titles are built per request in the reader's language
+  (``pages.request_language``: the page's query, or for Dash's own follow-up requests
+  the page's address in ``Referer``). The language switch is a plain link that
+  reloads the page in the other language, so nothing in the shell has to change
+  language in the browser; a clientside callback only keeps its address in step with
+  the page's (filters change the query without a reload).
 """
 
 from __future__ import annotations
@@ -21,12 +28,13 @@ import functools
 from pathlib import Path
 
 import dash
-from dash import dcc, html
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
 
 from dashboard import ids
 from dashboard.api import register_api
-from dashboard.i18n import DEFAULT_LANGUAGE, t
-from dashboard.pages import SETTINGS_KEY
+from dashboard.components.links import page_href
+from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from dashboard.pages import SETTINGS_KEY, request_language
 from dashboard.security import install_security, warm
 from dashboard.settings import REPO_ROOT, Settings
 
@@ -69,21 +77,60 @@ def _drop_full_plotly_bundle() -> None:
     ]
 
 
+def _drop_unused_dash_table() -> None:
+    """Dash links ``dash_table``'s bundle into every page; no page here uses DataTable.
+
+    10 kB compressed and 33 kB of script to run on every first view (benchmarks/RESULTS.md
+    "Lighthouse"). A page that needs DataTable must remove this (a unit test checks).
+    """
+    dash.dash_table._js_dist[:] = []  # noqa: SLF001 - Dash offers no public switch for this
+
+
+def _nav_name(page: dict, lang: str) -> str:
+    """A page's nav label in ``lang``: the catalog's ``nav.<module>`` key."""
+    return t(f"nav.{page['module'].rsplit('.', 1)[-1]}", lang)
+
+
+def _language_switch(lang: str) -> html.A:
+    """A link to this page in the other language, labelled in that language.
+
+    ``lang``/``hrefLang`` on the link let a screen reader say "Español" in Spanish. The
+    address is the home page's until the clientside callback copies the page's own
+    address into it (``assets/i18n.js``); without JavaScript it still switches.
+    """
+    other = next(code for code in LANGUAGES if code != lang)
+    return html.A(
+        t("nav.switch_language", other),
+        href=page_href("/", other),
+        id=ids.LANG_SWITCH,
+        lang=other,
+        hrefLang=other,
+        className="nav-link lang-switch",
+        title=t("nav.switch_language_title", lang),
+    )
+
+
 def _nav(lang: str) -> html.Header:
     links = [
         html.Li(
-            dcc.Link(page["name"], href=page["relative_path"], className="nav-link"), className="nav-item"
+            dcc.Link(
+                _nav_name(page, lang), href=page_href(page["relative_path"], lang), className="nav-link"
+            ),
+            className="nav-item",
         )
         for page in dash.page_registry.values()
         # Not the 404 page, nor pages that need an id (a district is reached from the map).
         if not page["module"].endswith("not_found_404") and not page.get("path_template")
     ]
+    links.append(html.Li(_language_switch(lang), className="nav-item"))
     return html.Header(
         html.Nav(
             html.Div(
                 [
-                    dcc.Link(t("app.name", lang), href="/", className="navbar-brand fw-semibold"),
-                    html.Ul(links, className="navbar-nav flex-row gap-3"),
+                    dcc.Link(
+                        t("app.name", lang), href=page_href("/", lang), className="navbar-brand fw-semibold"
+                    ),
+                    html.Ul(links, className="navbar-nav flex-row flex-wrap gap-3"),
                 ],
                 className="container-xxl d-flex flex-wrap align-items-center justify-content-between",
             ),
@@ -126,11 +173,35 @@ def _shell(lang: str = DEFAULT_LANGUAGE) -> html.Div:
     )
 
 
+def _shell_for_request() -> html.Div:
+    """The shell in the language of the page being loaded (Dash calls this per layout)."""
+    return _shell(request_language())
+
+
+class _Dash(dash.Dash):
+    """Dash with an index page in the reader's language (``<html lang>``, skip link)."""
+
+    def interpolate_index(self, **kwargs: str) -> str:
+        template = _index_string(self.config.requests_pathname_prefix, request_language())
+        for key, value in kwargs.items():
+            template = template.replace("{%" + key + "%}", value)
+        return template
+
+
+# The switch's address follows the page's (filters rewrite the query without a reload).
+clientside_callback(
+    ClientsideFunction(namespace="i18n", function_name="switchHref"),
+    Output(ids.LANG_SWITCH, "href"),
+    Input("_pages_location", "href"),
+    State(ids.LANG_SWITCH, "hrefLang"),
+)
+
+
 def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the Dash app for ``settings`` (default: from the environment)."""
     settings = settings or Settings.from_env()
     lang = DEFAULT_LANGUAGE
-    app = dash.Dash(
+    app = _Dash(
         # "dashboard" (the package) so Dash names page modules dashboard.pages.<name>,
         # the same modules a normal import gives.
         "dashboard",
@@ -145,9 +216,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,  # page callbacks name ids of pages not shown
     )
     _drop_full_plotly_bundle()
+    _drop_unused_dash_table()
     app.server.config[SETTINGS_KEY] = settings
-    app.index_string = _index_string(app.config.requests_pathname_prefix, lang)
-    app.layout = _shell(lang)
+    app.index_string = _index_string(app.config.requests_pathname_prefix, lang)  # checked by Dash
+    app.layout = _shell_for_request
     install_security(app)
     register_api(app.server, settings)
     warm(app)

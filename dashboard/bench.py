@@ -1520,6 +1520,17 @@ def update_ingest_section(out: Path, r: dict[str, Any]) -> None:
     out.write_text(text)
 
 
+#: The Lighthouse section, written by benchmarks/lighthouse/run.sh; kept when this re-runs.
+LIGHTHOUSE_START, LIGHTHOUSE_END = "<!-- lighthouse:start -->", "<!-- lighthouse:end -->"
+
+
+def _keep_block(out: Path, previous: str, start: str, end: str) -> None:
+    """Append the ``start``..``end`` block of the previous RESULTS.md to the new one."""
+    if start in previous and end in previous:
+        block = previous[previous.index(start) : previous.index(end) + len(end)]
+        out.write_text(out.read_text().rstrip("\n") + "\n\n" + block + "\n")
+
+
 def main(args: argparse.Namespace, settings: Settings) -> int:
     sizes: list[int] = list(args.sizes)
     repeat: int = int(args.repeat)
@@ -1541,6 +1552,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     elif not getattr(args, "skip_ingest", False):
         print("ingest: 1M-row synthetic export through crisis-dashboard ingest")
         update_ingest_section(out, run_ingest_bench(settings))
+    _keep_block(out, previous_ingest, LIGHTHOUSE_START, LIGHTHOUSE_END)
     print(f"wrote {out}")
     failed = [row for r in results if r["size"] >= 10_000_000 for row in target_rows(r) if row[3] is False]
     for name, budget, measured, _ in failed:

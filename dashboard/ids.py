@@ -11,6 +11,7 @@ from __future__ import annotations
 SHELL_NAV = "shell-nav"
 SHELL_MAIN = "main"  # target of the "Skip to main content" link
 SHELL_FOOTER = "shell-footer"
+LANG_SWITCH = "lang-switch"
 
 # --- overview page (dashboard/pages/overview.py) -------------------------------------
 OVERVIEW_URL = "overview-url"
@@ -22,6 +23,7 @@ OVERVIEW_NOTICE = "overview-notice"
 OVERVIEW_RELEASE = "overview-release"
 
 OVERVIEW_FILTERS = "overview-filters"
+OVERVIEW_FILTERS_SUMMARY = "overview-filters-summary"  # on the phone's "Filters" button
 OVERVIEW_CITY = "overview-city"
 OVERVIEW_START = "overview-start"
 OVERVIEW_END = "overview-end"
@@ -57,3 +59,25 @@ OVERVIEW_DOWNLOAD_NOTE = "overview-download-note"
 OVERVIEW_TREND_DOWNLOAD = "overview-trend-download"
 OVERVIEW_PROGRAMS_DOWNLOAD = "overview-programs-download"
 OVERVIEW_MAP_DOWNLOAD = "overview-map-download"
+
+# --- outcomes page (dashboard/pages/outcomes.py) -------------------------------------
+OUTCOMES_NAV = "outcomes-nav"  # a dcc.Location: controls navigate to the new address
+OUTCOMES_STATE = "outcomes-state"
+OUTCOMES_HEADING = "outcomes-heading"
+OUTCOMES_HEADLINE = "outcomes-headline"
+OUTCOMES_SCOPE = "outcomes-scope"
+OUTCOMES_CITY = "outcomes-city"
+OUTCOMES_START = "outcomes-start"
+OUTCOMES_END = "outcomes-end"
+OUTCOMES_DISTRICT = "outcomes-district"
+OUTCOMES_COMPARE = "outcomes-compare"
+OUTCOMES_CAVEAT = "outcomes-caveat"
+OUTCOMES_BARS_GRAPH = "outcomes-bars-graph"
+OUTCOMES_BARS_TABLE = "outcomes-bars-table"
+OUTCOMES_BARS_SUMMARY = "outcomes-bars-summary"
+OUTCOMES_FLAGS_TABLE = "outcomes-flags-table"
+OUTCOMES_FLOW_GRAPH = "outcomes-flow-graph"
+OUTCOMES_FLOW_TABLE = "outcomes-flow-table"
+OUTCOMES_FLOW_SUMMARY = "outcomes-flow-summary"
+OUTCOMES_DOWNLOAD_ROWS = "outcomes-download-rows"
+OUTCOMES_RELEASE = "outcomes-release"

@@ -4,6 +4,13 @@ Charts are pictures to a screen reader and hard to read exactly on a phone; the 
 under each chart holds the numbers the chart draws, in a real ``<table>`` with a
 caption and header cells. The toggle is a native ``<details>``/``<summary>``: it is
 keyboard-operable and announced as expanded/collapsed with no script at all.
+
+For assistive technology a chart is a named ``role="figure"`` box (``CHART_ROLE``): its
+name is one sentence saying what the chart shows, and plotly's SVG drawing inside it is
+hidden (``aria-hidden``, set by ``assets/a11y.js``) because that sentence and the table
+hold the same information. Not ``role="img"``: an image's content is presentational,
+but plotly's mode bar holds a real button (the camera, "download as PNG"), which would
+then be a focusable control nobody can name (axe's ``nested-interactive`` rule).
 """
 
 from __future__ import annotations
@@ -13,6 +20,9 @@ from collections.abc import Sequence
 from dash import dcc, html
 
 from dashboard.i18n import t
+
+#: The role of the box around every plotly graph (see the module doc).
+CHART_ROLE = "figure"
 
 #: Plotly options shared by every chart: a mode bar with one button only, "download as
 #: PNG" at twice the screen's resolution (sharp in print and slides), no plotly logo
@@ -125,7 +135,7 @@ def chart_card(
 ) -> html.Section:
     """A titled card: optional controls, the graph, notes, then the table toggle.
 
-    ``graph_label`` is read instead of the drawing (``role="img"``): one sentence saying
+    ``graph_label`` is read instead of the drawing (``CHART_ROLE``): one sentence saying
     what the chart shows and that the table below holds its numbers. ``download`` is the
     "data behind this chart" link (``components.downloads``); ``png_name`` names the
     picture the mode bar's camera button saves (``graph_config``).
@@ -145,7 +155,7 @@ def chart_card(
                         responsive=True,
                         className=f"chart {graph_class}".strip(),
                     ),
-                    role="img",
+                    role=CHART_ROLE,
                     hidden=graph_hidden,
                     **{"aria-label": graph_label},
                     **wrap_kwargs,

@@ -19,6 +19,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard import ids
+from dashboard.components.collapse import collapsible_panel
 from dashboard.data.cities import City
 from dashboard.data.filters import Catalog, Filters
 from dashboard.data.schema import CITYWIDE, CallCategory, ResponseType
@@ -63,7 +64,7 @@ def district_label(district: str, city: City, lang: str, *, short: bool = False)
     if district == CITYWIDE:
         return t("filters.citywide", lang)
     key = "filters.district_option" if short else "filters.district_long"
-    return t(key, lang, label=city.geo.district_label, district=district)
+    return t(key, lang, label=city.geo.district_label, district=city.district_name(district))
 
 
 def district_options(catalog: Catalog, city: City, lang: str) -> list[dict[str, str]]:
@@ -126,16 +127,21 @@ def filter_bar(
     catalog: Catalog,
     filters: Filters,
     lang: str,
-) -> html.Details:
-    """The whole filter panel, open by default (collapsible to save room on a phone)."""
-    city = cities[filters.city]
+) -> html.Div:
+    """The whole filter panel: always open from ``md`` up, folded behind a "Filters" button
+    (with ``filter_summary`` on it) on a phone (``components.collapse``)."""
+    city = cities[filters.city].localized(lang)
     months = month_options(catalog, lang)
     programs = program_options(catalog.programs, lang, city.label_map)
     districts = district_options(catalog, city, lang)
     categories = category_options(catalog, lang)
-    return html.Details(
-        [
-            html.Summary(html.H2(t("filters.heading", lang), className="h5 d-inline mb-0")),
+    return collapsible_panel(
+        ids.OVERVIEW_FILTERS,
+        title=t("filters.heading", lang),
+        summary=filter_summary(cities, catalog, filters, lang),
+        summary_id=ids.OVERVIEW_FILTERS_SUMMARY,
+        class_name="filter-panel card card-body",
+        body=[
             html.Div(
                 [
                     select_field(
@@ -182,7 +188,26 @@ def filter_bar(
                 className="filter-body",
             ),
         ],
-        id=ids.OVERVIEW_FILTERS,
-        open=True,
-        className="filter-panel card card-body",
     )
+
+
+def filter_summary(cities: Mapping[str, City], catalog: Catalog, filters: Filters, lang: str) -> str:
+    """What the filters choose, in a few words for the phone's "Filters" button:
+    "Denver · Jan 2024 – Dec 2024 · Who answered: 2 of 4" (groups with every box ticked
+    are left out)."""
+    city = cities[filters.city].localized(lang)
+    start, end = month_label(filters.start, lang), month_label(filters.end, lang)
+    parts = [city.name, t("filters.summary.range", lang, start=start, end=end)]
+    groups = [
+        (t("filters.programs", lang), len(filters.programs), len(catalog.programs)),
+        (t("filters.categories", lang), len(filters.categories), len(catalog.categories)),
+    ]
+    if has_district_choice(catalog):
+        label = t("filters.districts", lang, label=city.geo.district_label)
+        groups.insert(1, (label, len(filters.districts), len(catalog.districts)))
+    parts += [
+        t("filters.summary.some", lang, group=group, n=n, total=total)
+        for group, n, total in groups
+        if 0 < n < total
+    ]
+    return " · ".join(parts)

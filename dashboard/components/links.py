@@ -1,4 +1,4 @@
-"""Addresses of the district profile pages, built in one place so every link agrees.
+"""Addresses of the app's pages, built in one place so every link agrees.
 
 A police district's page is ``/district/<id>`` (``/district/3``); a council district's is
 ``/district/council-<id>`` (``/district/council-10``): the two kinds of district share
@@ -9,6 +9,7 @@ so a click from the Overview's map keeps the period the reader chose.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 from urllib.parse import quote, urlencode
 
@@ -21,6 +22,16 @@ DistrictKind = Literal["police", "council"]
 DISTRICT_PATH = "/district"
 COUNCIL_PREFIX = "council-"
 PARAM_LANG = "lang"
+
+
+def page_href(path: str, lang: str = DEFAULT_LANGUAGE, params: Sequence[tuple[str, str]] = ()) -> str:
+    """The relative address of any page of the app, keeping the reader's language.
+
+    Every internal link goes through here (or ``district_href``) so a Spanish reader
+    stays in Spanish from page to page: ``lang`` is added when it is not the default.
+    """
+    query = [*params, *([(PARAM_LANG, lang)] if lang != DEFAULT_LANGUAGE else [])]
+    return dash.get_relative_path(path) + (f"?{urlencode(query)}" if query else "")
 
 
 def district_slug(area_id: str, kind: DistrictKind = "police") -> str:

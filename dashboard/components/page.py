@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from urllib.parse import urlencode
 
-import dash
 from dash import dcc, html
 
 from dashboard.components.alert import notice
+from dashboard.components.links import page_href
 from dashboard.i18n import t
 
 
@@ -49,7 +48,7 @@ def city_switcher(
         if city_id == chosen:
             items.append(html.Li(html.Strong(name, **{"aria-current": "page"})))
         else:
-            href = dash.get_relative_path(f"{path}?{urlencode([('city', city_id), *extra])}")
+            href = page_href(path, lang, [("city", city_id), *extra])
             items.append(html.Li(dcc.Link(name, href=href)))
     return html.Nav(
         [html.Span(t("data.city_label", lang) + " "), html.Ul(items, className="city-switcher__list")],

@@ -17,7 +17,7 @@ from dashboard.components.chart_table import data_table
 from dashboard.data.cities import City
 from dashboard.data.profile import AreaFigures
 from dashboard.figures import program_label
-from dashboard.i18n import fmt_int, fmt_pct, t
+from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, t
 
 
 def minutes_text(value: object, lang: str) -> str:
@@ -32,8 +32,7 @@ def minutes_text(value: object, lang: str) -> str:
 def rate_text(value: float, lang: str) -> str:
     if math.isnan(value):
         return "—"
-    text = f"{value:,.1f}"
-    return text.replace(",", " ").replace(".", ",") if lang == "es" else text
+    return fmt_decimal(value, lang)
 
 
 def _measure(text: str, figures: AreaFigures, measure: str, lang: str) -> str:

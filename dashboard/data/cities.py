@@ -3,12 +3,19 @@
 A city is configuration plus data. The config names the programs the city runs, the
 alternative program whose eligible-call share is the headline, the boundary files, the
 milestones drawn on the time series and the alternative team's operating schedule.
+
+The config's own words (the district label, the precinct note, milestone labels, the
+local names of programs) are English; a ``[translations.<lang>]`` table gives them in
+another language, and ``City.localized(lang)`` is the city as a reader of that language
+sees it. Pages localize the city once, where they pick it, so nothing downstream needs
+to know about languages. ``tests/unit/test_cities.py`` checks every shipped city has a
+complete Spanish table.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -49,6 +56,29 @@ class GeoConfig:
 
 
 @dataclass(frozen=True)
+class CityText:
+    """A city's own words in one language (``[translations.<lang>]``); empty = untranslated."""
+
+    district_label: str = ""
+    precinct_note: str = ""
+    milestones: tuple[str, ...] = ()  # in the order of ``[[milestones]]``
+    labels: tuple[tuple[str, str], ...] = ()
+    #: Names of district values that are words, not ids or place names (Lane County's
+    #: "Other", "Unknown"): value in the data -> what a reader of the language sees.
+    district_names: tuple[tuple[str, str], ...] = ()
+
+
+def _city_text(raw: dict) -> CityText:
+    return CityText(
+        district_label=str(raw.get("district_label", "")),
+        precinct_note=str(raw.get("precinct_note", "")),
+        milestones=tuple(str(m) for m in raw.get("milestones", [])),
+        labels=tuple((ResponseType(k).value, str(v)) for k, v in sorted(raw.get("labels", {}).items())),
+        district_names=tuple((str(k), str(v)) for k, v in sorted(raw.get("district_names", {}).items())),
+    )
+
+
+@dataclass(frozen=True)
 class City:
     id: str
     name: str
@@ -64,9 +94,37 @@ class City:
     #: crisis team" where the contract's STAR value stands for another civilian team.
     labels: tuple[tuple[str, str], ...] = ()
 
+    #: The config's own words in other languages, by language code.
+    translations: tuple[tuple[str, CityText], ...] = ()
+    #: Display names of district values (set by ``localized``; a value not in it is its
+    #: own name, as the data's district ids and place names are).
+    district_names: tuple[tuple[str, str], ...] = ()
+
     @property
     def label_map(self) -> dict[str, str]:
         return dict(self.labels)
+
+    def localized(self, lang: str) -> City:
+        """This city with its own words in ``lang`` (itself when there is no translation)."""
+        text = dict(self.translations).get(lang)
+        if text is None:
+            return self
+        geo = replace(
+            self.geo,
+            district_label=text.district_label or self.geo.district_label,
+            precinct_note=text.precinct_note or self.geo.precinct_note,
+        )
+        milestones = tuple(
+            replace(m, label=label) for m, label in zip(self.milestones, text.milestones, strict=False)
+        ) + self.milestones[len(text.milestones):]
+        labels = tuple(sorted({**self.label_map, **dict(text.labels)}.items()))
+        names = tuple(sorted({**dict(self.district_names), **dict(text.district_names)}.items()))
+        return replace(self, geo=geo, milestones=milestones, labels=labels, district_names=names)
+
+    def district_name(self, district: str) -> str:
+        """What a reader sees for a district value: its translation where the config gives
+        one (``[translations.<lang>.district_names]``), else the value itself."""
+        return dict(self.district_names).get(district, district)
 
     @property
     def has_districts(self) -> bool:
@@ -125,6 +183,9 @@ def load_city(path: Path) -> City:
             schedule=tuple(sorted(schedule, key=lambda s: s.start)),
             labels=tuple(
                 (ResponseType(k).value, str(v)) for k, v in sorted(raw.get("labels", {}).items())
+            ),
+            translations=tuple(
+                (str(lang), _city_text(text)) for lang, text in sorted(raw.get("translations", {}).items())
             ),
         )
     except KeyError as exc:

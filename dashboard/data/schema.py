@@ -5,6 +5,12 @@ import these definitions; nothing else may hard-code a list of column names. The
 data dictionary (``data_dictionary.json``/``.md`` in every release) is generated
 from this module, so the published description cannot drift from the code.
 
+The descriptions here are English, and the release files stay English. The /data page
+shows them in the reader's language through the message catalogs (``schema.column.<name>``,
+``schema.table.<name>``, ``schema.derived.<name>`` in ``dashboard/i18n/*.json``), whose
+English must equal this module's text (``tests/unit/test_i18n.py``): change a description
+here and the test names the catalog entries (and their translations) to update.
+
 A release has three kinds of table (see docs in README "Data model"):
 
 * ``calls``: the public row-level file, one row per in-scope call at a coarse,

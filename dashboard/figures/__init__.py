@@ -44,6 +44,7 @@ from dashboard.figures.coverage import (
     planner_figure,
     planner_parts,
 )
+from dashboard.figures.flow import FLOW_HEIGHT, flow_figure
 from dashboard.figures.maps import (
     MAP_HEIGHT,
     MAP_METRICS,
@@ -60,16 +61,19 @@ from dashboard.figures.maps import (
     map_patch_paths,
     map_style,
 )
+from dashboard.figures.outcomes import OUTCOME_COLORS, outcome_figure, outcome_label
 from dashboard.figures.trend import TIME_SERIES_HEIGHT, monthly_figure
 
 __all__ = [
     "COVERAGE_HEIGHT",
+    "FLOW_HEIGHT",
     "FONT_FAMILY",
     "MAP_HEIGHT",
     "MAP_METRICS",
     "MAP_REASONS",
     "MAP_SCALE",
     "NO_VALUE_COLOR",
+    "OUTCOME_COLORS",
     "PLANNER_PARTS",
     "PLANNER_SEGMENTS",
     "PROGRAM_COLORS",
@@ -84,6 +88,7 @@ __all__ = [
     "coverage_legend",
     "duty_runs",
     "empty_figure",
+    "flow_figure",
     "format_map_value",
     "map_bounds",
     "map_figure",
@@ -93,6 +98,8 @@ __all__ = [
     "map_style",
     "month_label",
     "monthly_figure",
+    "outcome_figure",
+    "outcome_label",
     "planner_figure",
     "planner_parts",
     "program_label",

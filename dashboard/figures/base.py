@@ -75,7 +75,7 @@ def base_layout(height: int | None, lang: str) -> dict:
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "#ffffff",
         "dragmode": False,
-        "separators": ".," if lang != "es" else ",.",
+        "separators": ".,",  # US separators in both languages (see dashboard.i18n)
         "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 13}},
     }
 

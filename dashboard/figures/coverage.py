@@ -70,6 +70,7 @@ PLANNER_PARTS: tuple[str, ...] = tuple(column for column, _, _ in PLANNER_SEGMEN
 _PLANNER_BAR_PX = 30
 _PLANNER_LINE_PX = 18  # a line of a scenario's name, above its bar
 _PLANNER_GAP_PX = 14
+_SHARE_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 _PLANNER_CHROME_PX = 130  # axis, its title and a legend wrapped over three lines on a phone
 _MIN_REMAINDER = 0.005  # a row's unknown part smaller than this is rounding, not drawn
 _LABEL_WRAP = 44  # characters per line of a scenario's name (fits a phone at 13 px)
@@ -533,8 +534,8 @@ def planner_figure(rows: pd.DataFrame, *, lang: str, height: int | None = None) 
         annotations=annotations,
         xaxis={
             "range": [0, 1],
-            "tickformat": ".0%",
-            "dtick": 0.25,
+            "tickvals": list(_SHARE_TICKS),
+            "ticktext": [fmt_pct(v, lang) for v in _SHARE_TICKS],  # "25 %" in Spanish (plotly: "25%")
             "showgrid": True,
             "gridcolor": "#dee2e6",
             "zeroline": False,

@@ -27,7 +27,7 @@ from dashboard.figures.base import (
     make_figure,
     program_label,
 )
-from dashboard.i18n import fmt_int, fmt_pct, t
+from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, t
 
 MapMetric = Literal["count", "per_1000", "alt_share", "median_minutes"]
 MAP_METRICS: tuple[MapMetric, ...] = ("count", "per_1000", "alt_share", "median_minutes")
@@ -185,8 +185,7 @@ def format_map_value(value: float, metric: MapMetric, lang: str) -> str:
     if metric == "count":
         return fmt_int(value, lang)
     if metric == "per_1000":
-        text = f"{value:,.1f}"
-        return text.replace(",", " ").replace(".", ",") if lang == "es" else text
+        return fmt_decimal(value, lang)
     if metric == "median_minutes":
         return t("figure.map.minutes", lang, minutes=fmt_int(value, lang))
     return fmt_pct(value, lang)

@@ -14,12 +14,19 @@ measures). What it does, for a view (Filters, measure, level):
 * precinct figures come from the suppressed precinct cube (``suppressed_cells`` > 0:
   lower bounds), and have no response times (``no_minutes``);
 * median minutes (districts) come from ``queries.map_minutes``;
-* ``zoom_ids``: the areas a district selection frames (``map_figure(zoom_to=...)``).
+* ``zoom_ids``: the areas a district selection frames (``map_figure(zoom_to=...)``);
+* ``map_areas(..., lang)`` / ``localized_areas``: area names in the reader's language.
+  The boundary files name areas in English, "<Noun> <id>" ("District 5", "Precinct 111",
+  "Council district 3"): the noun is translated by the catalog key ``area.name.<noun>``
+  (``area.name.council_district``), every other name (a real place, "Eugene") is kept.
+  The API's download keeps the files' names (its callers pass no language).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +36,7 @@ from dashboard.data.filters import Filters
 from dashboard.data.store import Store
 from dashboard.figures.maps import MapMetric, map_metric_values
 from dashboard.geo.web import WebArea, layer_exists, load_web_layer
+from dashboard.i18n import DEFAULT_LANGUAGE, catalog, t
 
 LEVELS: tuple[queries.MapLevel, ...] = ("district", "precinct")
 #: Web layer file of each map level (``dashboard.geo.web``).
@@ -45,9 +53,34 @@ def map_levels(store: Store, geo_dir: Path, city_id: str) -> tuple[queries.MapLe
     return ("district",)
 
 
-def map_areas(geo_dir: Path, city_id: str, level: queries.MapLevel) -> tuple[WebArea, ...]:
-    """The areas of a level, in the order the map draws them (cached per process)."""
-    return load_web_layer(geo_dir, city_id, LAYERS[level])
+#: "<Noun> <id>", the boundary files' names of numbered areas ("Council district 10").
+_NUMBERED_AREA = re.compile(r"^([A-Z][a-z]+(?: [a-z]+)*) (\d[\w-]*)$")
+
+
+def area_name(name: str, lang: str) -> str:
+    """An area's name in ``lang``: "District 5" -> "Distrito 5"; other names unchanged."""
+    match = _NUMBERED_AREA.match(name)
+    if match is None:
+        return name
+    noun = match.group(1).lower().replace(" ", "_")
+    if f"area.name.{noun}" not in catalog(DEFAULT_LANGUAGE):
+        return name
+    return t(f"area.name.{noun}", lang, id=match.group(2))
+
+
+def localized_areas(areas: Sequence[WebArea], lang: str) -> tuple[WebArea, ...]:
+    """``areas`` with their names in ``lang`` (shapes shared, not copied)."""
+    if lang == DEFAULT_LANGUAGE:
+        return tuple(areas)
+    return tuple(replace(a, name=area_name(a.name, lang)) for a in areas)
+
+
+def map_areas(
+    geo_dir: Path, city_id: str, level: queries.MapLevel, lang: str = DEFAULT_LANGUAGE
+) -> tuple[WebArea, ...]:
+    """The areas of a level, in the order the map draws them, named in ``lang`` (the
+    files are read once per process)."""
+    return localized_areas(load_web_layer(geo_dir, city_id, LAYERS[level]), lang)
 
 
 def _district_of(area: WebArea, level: queries.MapLevel) -> str | None:

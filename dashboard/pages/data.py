@@ -9,6 +9,13 @@ same source as ``data_dictionary.json`` and ``datapackage.json``, so the page ca
 describe a column the files lack. Links go to the API's file route, which serves only
 names in the manifest's ``files`` plus ``manifest.json``.
 
+The descriptions of columns and tables are shown in the reader's language from the
+catalogs (``schema.column.<name>``, ``schema.table.<name>``, ``schema.derived.<name>``).
+``dashboard.data.schema`` stays the source of the English: the release files
+(``data_dictionary.md``/``.json``, ``datapackage.json``) are English and read it
+directly, and ``tests/unit/test_i18n.py`` fails when ``en.json``'s text differs from
+the schema's, so a changed description cannot drift from its translations unnoticed.
+
 The page has no callbacks: the city is the ``?city=`` query (validated; a bad value
 gives a notice and the default city), so every view is a permalink.
 
@@ -18,13 +25,13 @@ modules before registering them).
 
 import logging
 from collections.abc import Mapping
-from urllib.parse import urlencode
 
 import dash
 from dash import dcc, html
 
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import data_table
+from dashboard.components.links import page_href
 from dashboard.components.page import city_switcher, safe_layout
 from dashboard.components.release import release_line, synthetic_banner
 from dashboard.data import docs
@@ -32,7 +39,7 @@ from dashboard.data.datapackage import DATAPACKAGE, table_column_names
 from dashboard.data.release import ReleaseInfo
 from dashboard.data.schema import CALLS_COLUMNS, CUBES, ROLLUPS, Column
 from dashboard.i18n import fmt_int, normalize_language, t
-from dashboard.pages import current_settings, current_store
+from dashboard.pages import current_settings, current_store, request_language
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +60,8 @@ dash.register_page(
     order=1,
     path=PATH,
     name=t("nav.data"),
-    title=t("data.title"),
-    description=t("data.description"),
+    title=lambda **_: t("data.title", request_language()),
+    description=lambda **_: t("data.description", request_language()),
 )
 
 
@@ -135,8 +142,8 @@ def _about(entry: docs.ReleaseEntry, city_name: str, lang: str) -> html.Section:
             html.Dl(items, className="row mb-2 release-facts"),
             html.P(
                 dcc.Link(t("data.about.history", lang),
-                         href=dash.get_relative_path(f"/releases?{urlencode({PARAM_CITY: entry.city})}")),
-                className="mb-0",
+                         href=page_href("/releases", lang, [(PARAM_CITY, entry.city)])),
+                className="mb-0 link-row",
             ),
         ],
         DATA_RELEASE,
@@ -165,7 +172,7 @@ def _files(entry: docs.ReleaseEntry, lang: str) -> html.Section:
             html.P(t("data.files.intro", lang)),
             files_table(entry, t("data.files.caption", lang, release_id=entry.release_id), lang),
             html.P(t("data.files.verify", lang), className="small mt-2"),
-            html.Ul(links, className="mb-0"),
+            html.Ul(links, className="mb-0 link-list"),
         ],
         DATA_FILES,
     )
@@ -194,7 +201,7 @@ def dictionary_rows(lang: str) -> list[list]:
     return [
         [
             html.Code(c.name),
-            code_text(c.description),
+            code_text(t(f"schema.column.{c.name}", lang)),
             t(f"data.type.{c.dtype}", lang),
             _allowed(c, lang),
             t("data.yes", lang) if c.nullable else t("data.no", lang),
@@ -225,7 +232,7 @@ def _tables(lang: str) -> html.Section:
             columns.append(html.Code(name))
         rows.append([
             html.Code(table.name),
-            code_text(table.description),
+            code_text(t(f"schema.table.{table.name}", lang)),
             columns,
             t("data.yes", lang) if table.suppressed else t("data.no", lang),
         ])
@@ -237,8 +244,8 @@ def _tables(lang: str) -> html.Section:
         [
             html.P(t("data.tables.intro", lang)),
             html.Div(table_div, className="info-table info-table--prose"),
-            html.P(dcc.Link(t("data.tables.methodology", lang), href=dash.get_relative_path("/methodology")),
-                   className="mb-0 mt-2"),
+            html.P(dcc.Link(t("data.tables.methodology", lang), href=page_href("/methodology", lang)),
+                   className="mb-0 mt-2 link-row"),
         ],
         DATA_TABLES,
     )

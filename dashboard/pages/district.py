@@ -24,7 +24,9 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard.components.alert import notice
-from dashboard.components.chart_table import chart_card, data_table, graph_config
+from dashboard.components.chart_table import CHART_ROLE, chart_card, data_table, graph_config
+from dashboard.components.collapse import collapsible_panel
+from dashboard.components.explainer import what_is_this
 from dashboard.components.filter_bar import month_options, select_field
 from dashboard.components.links import (
     DISTRICT_PATH,
@@ -55,9 +57,10 @@ from dashboard.figures import (
     program_label,
 )
 from dashboard.figures.coverage import coverage_figure, coverage_legend, planner_figure
+from dashboard.figures.mapview import localized_areas
 from dashboard.geo.web import WebArea, layer_exists, load_web_layer
 from dashboard.i18n import DEFAULT_LANGUAGE, fmt_int, fmt_pct, normalize_language, t
-from dashboard.pages import current_settings, current_store
+from dashboard.pages import current_settings, current_store, request_language
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +69,8 @@ dash.register_page(
     order=5,
     path_template=DISTRICT_PATH + "/<district_id>",
     name=t("nav.district"),
-    title=t("district.title"),
-    description=t("district.description"),
+    title=lambda **_: t("district.title", request_language()),
+    description=lambda **_: t("district.description", request_language()),
 )
 
 PARAM_LANG = "lang"
@@ -79,6 +82,7 @@ COUNCIL_LAYER = "council_districts"
 
 # Component ids (this page only).
 NAV = "district-nav"
+CONTROLS = "district-controls"
 HEADING = "district-heading"
 SUMMARY = "district-summary"
 AREA = "district-area"
@@ -168,7 +172,8 @@ def parse_plan(query: Mapping[str, object], lang: str) -> tuple[planner.Plan | N
 def _district_names(city: City, kind: DistrictKind, areas: Sequence[str], lang: str) -> dict[str, str]:
     if kind == "council":
         return {a: t("district.council_name", lang, id=a) for a in areas}
-    return {a: t("district.police_name", lang, label=city.geo.district_label, id=a) for a in areas}
+    return {a: t("district.police_name", lang, label=city.geo.district_label, id=city.district_name(a))
+            for a in areas}
 
 
 def _areas(store: Store, city: City, kind: DistrictKind) -> tuple[str, ...]:
@@ -235,15 +240,23 @@ def _summary(
 
 def _controls(
     view: DistrictView, city: City, names: Mapping[str, str], council_names: Mapping[str, str], store: Store
-) -> html.Section:
+) -> html.Div:
+    """District and period: folded behind a button on a phone (``components.collapse``)."""
     lang = view.lang
     catalog = store.catalogs()[city.id]
     options = [{"label": name, "value": district_slug(a, "police")} for a, name in names.items()]
     options += [{"label": name, "value": district_slug(a, "council")} for a, name in council_names.items()]
     months = month_options(catalog, lang)
-    return html.Section(
-        [
-            html.H2(t("district.controls", lang), className="visually-hidden"),
+    name = (council_names if view.kind == "council" else names).get(view.area, view.area)
+    start, end = month_label(view.filters.start, lang), month_label(view.filters.end, lang)
+    summary = f"{name} · {t('filters.summary.range', lang, start=start, end=end)}"
+    return collapsible_panel(
+        CONTROLS,
+        title=t("district.controls", lang),
+        summary=summary,
+        title_visible=False,
+        class_name="district-controls card card-body mb-3 no-print",
+        body=[
             html.Div(
                 [
                     select_field(
@@ -255,7 +268,6 @@ def _controls(
                 className="district-controls__fields",
             ),
         ],
-        className="district-controls card card-body mb-3 no-print",
     )
 
 
@@ -378,7 +390,8 @@ def _out_of_hours_table(view: DistrictView, city: City, store: Store) -> html.De
         label = (
             t("district.citywide_rows", lang)
             if r.district == CITYWIDE
-            else t("district.police_name", lang, label=city.geo.district_label, id=r.district)
+            else t("district.police_name", lang, label=city.geo.district_label,
+                   id=city.district_name(r.district))
         )
         rows.append(
             [
@@ -417,13 +430,15 @@ def _map_section(
     if view.kind == "police":
         if not layer_exists(geo_dir, city.id, "precincts"):
             return None
-        areas = tuple(a for a in load_web_layer(geo_dir, city.id, "precincts") if a.district == view.area)
+        areas = localized_areas(
+            [a for a in load_web_layer(geo_dir, city.id, "precincts") if a.district == view.area], lang
+        )
         if not areas:
             return None
         values = queries.map_values(store, f, "precinct")
         heading, note = t("district.map.precincts", lang), city.geo.precinct_note
     else:
-        areas = _layer(city, "council")
+        areas = localized_areas(_layer(city, "council"), lang)
         if not areas:
             return None
         values = pd.DataFrame(
@@ -659,7 +674,7 @@ def _planner_result(view: DistrictView, city: City, c: district_data.PlanCompari
                 responsive=True,
                 className="chart chart--planner",
             ),
-            role="img",
+            role=CHART_ROLE,
             **{"aria-label": t("planner.graph_label", lang, program=alt)},
         ),
         html.P(assumptions, className="map-note small"),
@@ -710,7 +725,7 @@ def layout(district_id: object = None, **query: object) -> html.Div:
 def _missing_page(view: DistrictView | None, raw: object, store: Store, errors: list) -> html.Div:
     lang = view.lang if view else DEFAULT_LANGUAGE
     f = view.filters if view else None
-    city = store.cities[f.city] if f else store.cities[next(iter(store.catalogs()))]
+    city = (store.cities[f.city] if f else store.cities[next(iter(store.catalogs()))]).localized(lang)
     if f is None:
         f = parse_filters({}, store.catalogs(), city.id).filters
     links = [
@@ -741,7 +756,7 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
     if view is None or not view.published:
         return _missing_page(view, district_id, store, errors)
     lang, f = view.lang, view.filters
-    city = store.cities[f.city]
+    city = store.cities[f.city].localized(lang)
     info = store.release_info(f.city)
     police = _areas(store, city, "police")
     council = _areas(store, city, "council")
@@ -786,7 +801,7 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
                             t("district.back", lang, city=city.name),
                             href=dash.get_relative_path("/") + "?" + urlencode(district_query(f, lang)),
                         ),
-                        className="small mb-1 no-print",
+                        className="small mb-1 no-print link-row",
                     ),
                     html.H1(heading, id=HEADING, className="h3 mb-1"),
                     html.Div(
@@ -813,6 +828,11 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
                     share_bar(lang),
                 ],
                 className="page-header mb-3",
+            ),
+            html.Div(
+                what_is_this(city, lang, ("eligible", "share", "coverage", "minutes", "backup", "repeat"),
+                             page="district"),
+                className="no-print",
             ),
             notice(errors, heading=t("notice.link_problems", lang)) if errors else None,
             _controls(view, city, police_names, council_names, store),

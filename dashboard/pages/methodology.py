@@ -33,13 +33,15 @@ import dash
 from dash import Input, Output, clientside_callback, dcc, html
 
 from dashboard.components.alert import notice
+from dashboard.components.explainer import all_program_definitions
+from dashboard.components.links import page_href
 from dashboard.data.cities import City
 from dashboard.data.docs import first_value
 from dashboard.data.release import ReleaseInfo
 from dashboard.data.schema import Outcome
 from dashboard.figures import program_label
 from dashboard.i18n import fmt_int, normalize_language, t
-from dashboard.pages import current_settings, current_store
+from dashboard.pages import current_settings, current_store, request_language
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +71,8 @@ dash.register_page(
     order=2,
     path="/methodology",
     name=t("nav.methodology"),
-    title=t("method.title"),
-    description=t("method.description"),
+    title=lambda **_: t("method.title", request_language()),
+    description=lambda **_: t("method.description", request_language()),
 )
 
 
@@ -232,10 +234,11 @@ def layout(**query: object) -> html.Div:
 
 def _page(lang: str) -> html.Div:
     store = current_store()
-    cities = store.cities
+    cities = {c: city.localized(lang) for c, city in store.cities.items()}  # the cities' own words too
     releases = {c: (city, store.release_info(c)) for c, city in cities.items()}
     k = current_settings().privacy_k
     sections = [
+        _section(t("explain.programs", lang), [all_program_definitions(lang)], "programs"),
         _section(t("method.calls.heading", lang), _paragraphs("method.calls.body", lang=lang)),
         _eligible(cities, lang),
         _section(
@@ -268,8 +271,8 @@ def _page(lang: str) -> html.Div:
                     className="page-header mb-3",
                 ),
                 *sections,
-                html.P(dcc.Link(t("method.data_link", lang), href=dash.get_relative_path("/data")),
-                       className="small"),
+                html.P(dcc.Link(t("method.data_link", lang), href=page_href("/data", lang)),
+                       className="small link-row"),
                 dcc.Store(id=METHOD_SCROLL, data=True),
             ],
             className="info-page__column",

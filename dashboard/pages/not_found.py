@@ -6,16 +6,20 @@ Registered under the module name Dash looks for (``..._404``) so its router uses
 import dash
 from dash import dcc, html
 
-from dashboard.i18n import t
+from dashboard.components.links import page_href
+from dashboard.data.docs import first_value
+from dashboard.i18n import normalize_language, t
+from dashboard.pages import request_language
 
 
-def layout(**_query: object) -> html.Div:
-    """Any query is ignored: there is nothing here to filter."""
+def layout(**query: object) -> html.Div:
+    """Only the language is read from the query: there is nothing here to filter."""
+    lang = normalize_language(first_value(query.get("lang")))
     return html.Div(
         [
-            html.H1(t("not_found.heading"), className="h3"),
-            html.P(t("not_found.body")),
-            dcc.Link(t("not_found.link"), href="/", className="btn btn-primary"),
+            html.H1(t("not_found.heading", lang), className="h3"),
+            html.P(t("not_found.body", lang)),
+            dcc.Link(t("not_found.link", lang), href=page_href("/", lang), className="btn btn-primary"),
         ],
         className="container-xxl py-4",
     )
@@ -26,6 +30,7 @@ dash.register_page(
     order=9,
     path="/404",
     name=t("not_found.heading"),
-    title=t("not_found.title"),
+    title=lambda **_: t("not_found.title", request_language()),
+    description=lambda **_: t("not_found.body", request_language()),
     layout=layout,
 )

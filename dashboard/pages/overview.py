@@ -34,17 +34,19 @@ from dashboard import ids
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import chart_card, data_table, graph_config
 from dashboard.components.downloads import chart_download, chart_href, download_link, rows_href, summary_href
+from dashboard.components.explainer import what_is_this
 from dashboard.components.filter_bar import (
     category_label,
     district_label,
     district_options,
     filter_bar,
+    filter_summary,
     has_district_choice,
     month_options,
     program_options,
 )
 from dashboard.components.kpi import kpi_section
-from dashboard.components.links import district_href
+from dashboard.components.links import district_href, page_href
 from dashboard.components.page import safe_layout
 from dashboard.components.release import release_line, synthetic_banner
 from dashboard.data import queries
@@ -78,7 +80,7 @@ from dashboard.figures import (
 )
 from dashboard.geo.web import WebArea
 from dashboard.i18n import DEFAULT_LANGUAGE, fmt_int, fmt_pct, normalize_language, t
-from dashboard.pages import current_settings, current_store
+from dashboard.pages import current_settings, current_store, request_language
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +89,8 @@ dash.register_page(
     order=0,
     path="/",
     name=t("nav.overview"),
-    title=t("overview.title"),
-    description=t("overview.description"),
+    title=lambda **_: t("overview.title", request_language()),
+    description=lambda **_: t("overview.description", request_language()),
 )
 
 PARAM_METRIC = "metric"
@@ -274,6 +276,7 @@ def _summary(view: View, city: City, kpis: pd.DataFrame, synthetic: bool) -> str
         "program": program_label(city.alternative_program, lang, city.label_map),
         "calls": fmt_int(row["calls"], lang),
         "eligible": fmt_int(row["eligible"], lang),
+        "answered": fmt_int(row["eligible_answered"], lang),
         "share": fmt_pct(None if pd.isna(row["alt_share"]) else float(row["alt_share"]), lang),
     }
     key = "overview.summary" if row["eligible"] else "overview.summary_no_eligible"
@@ -423,7 +426,7 @@ def _map_parts(store: Store, view: View, city: City, total_calls: int) -> MapPar
         return MapParts(
             lambda: empty_figure("", lang=lang, height=10), None, [message], f"{city.id}|none", True, None
         )
-    areas = mapview.map_areas(geo_dir, city.id, view.level)
+    areas = mapview.map_areas(geo_dir, city.id, view.level, lang)
     values = mapview.area_values(store, geo_dir, f, view.metric, view.level, areas)
     zoom = mapview.zoom_ids(areas, f, view.level)
     alt = program_label(city.alternative_program, lang, city.label_map)
@@ -528,7 +531,7 @@ def _resolve_level(store: Store, view: View, city: City) -> tuple[View, list[str
 
 def render_map(store: Store, view: View) -> tuple[View, MapParts, list[str]]:
     """Only the map part (a metric or level change touches nothing else)."""
-    city = store.cities[view.filters.city]
+    city = store.cities[view.filters.city].localized(view.lang)
     view, notes = _resolve_level(store, view, city)
     total = int(queries.kpis(store, view.filters).iloc[0]["calls"])  # cached by the store
     return view, _map_parts(store, view, city, total), notes
@@ -537,7 +540,7 @@ def render_map(store: Store, view: View) -> tuple[View, MapParts, list[str]]:
 def render(store: Store, view: View) -> tuple[View, Rendered]:
     """Run the page's queries for ``view`` and build its figures, tables and texts."""
     f, lang = view.filters, view.lang
-    city = store.cities[f.city]
+    city = store.cities[f.city].localized(lang)
     catalog = store.catalogs()[f.city]
     info = store.release_info(f.city)
     kpis = queries.kpis(store, f)
@@ -581,7 +584,9 @@ def _radio_group(control_id: str, legend: str, options: list[dict[str, str]], va
     return html.Fieldset(
         [
             html.Legend(legend, className="form-label fw-semibold fs-6 mb-1"),
-            dbc.RadioItems(id=control_id, options=options, value=value, inline=True),
+            # ``name``: one native radio group, so the arrow keys move the choice and a
+            # screen reader says "2 of 4" (dbc leaves each radio unnamed, a group of one).
+            dbc.RadioItems(id=control_id, options=options, value=value, inline=True, name=control_id),
         ],
         className="map-control",
     )
@@ -607,7 +612,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
     view, parts = render(store, view)
     lang = view.lang
     f = view.filters
-    city = store.cities[f.city]
+    city = store.cities[f.city].localized(lang)
     catalog = store.catalogs()[f.city]
     alert = _notice(errors, parts.notes, lang)
     hrefs = view.download_hrefs()
@@ -703,6 +708,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
                 ],
                 className="page-header mb-3",
             ),
+            what_is_this(city, lang, ("eligible", "share", "minutes", "arrest", "backup"), page="overview"),
             html.Div(alert, id=ids.OVERVIEW_NOTICE),
             html.Div(
                 [
@@ -720,7 +726,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
                             trend_card,
                             program_card,
                             map_card,
-                            _downloads_card(hrefs, info.release_id, lang),
+                            _downloads_card(hrefs, info.release_id, view.filters.city, lang),
                             html.P(parts.release, id=ids.OVERVIEW_RELEASE, className="release-line small"),
                         ],
                         className="col-lg-9",
@@ -733,7 +739,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
     )
 
 
-def _downloads_card(hrefs: Mapping[str, str], release_id: str, lang: str) -> html.Section:
+def _downloads_card(hrefs: Mapping[str, str], release_id: str, city: str, lang: str) -> html.Section:
     """Rows behind the view, the headline figures, the JSON summary, and the data page."""
     return html.Section(
         html.Div(
@@ -749,7 +755,9 @@ def _downloads_card(hrefs: Mapping[str, str], release_id: str, lang: str) -> htm
                                       t("download.kpis", lang)),
                         html.A(t("download.summary", lang), id=ids.OVERVIEW_DOWNLOAD_SUMMARY,
                                href=hrefs["download_summary"], className="btn btn-sm btn-link"),
-                        dcc.Link(t("download.more", lang), href="/data", className="btn btn-sm btn-link"),
+                        dcc.Link(t("download.more", lang),
+                                 href=page_href("/data", lang, [(PARAM_CITY, city)]),
+                                 className="btn btn-sm btn-link"),
                     ],
                     className="d-flex flex-wrap gap-2",
                 ),
@@ -798,7 +806,7 @@ def on_city_change(city: object, start: object, end: object, level: object, lang
     catalogs = store.catalogs()
     if not isinstance(city, str) or city not in catalogs:
         return dict.fromkeys(_CITY_OUTPUTS, no_update)
-    catalog, city_cfg = catalogs[city], store.cities[city]
+    catalog, city_cfg = catalogs[city], store.cities[city].localized(lang)
     view, _ = parse_view({PARAM_CITY: city, PARAM_START: start, PARAM_END: end}, store, city)
     programs = program_options(catalog.programs, lang, city_cfg.label_map)
     districts = district_options(catalog, city_cfg, lang)
@@ -840,6 +848,7 @@ _UPDATE_OUTPUTS = {
     "map_notes": Output(ids.OVERVIEW_MAP_NOTES, "children"),
     "map_key": Output(ids.OVERVIEW_MAP_KEY, "data"),
     "release": Output(ids.OVERVIEW_RELEASE, "children"),
+    "filters_summary": Output(ids.OVERVIEW_FILTERS_SUMMARY, "children"),
     "download_rows": Output(ids.OVERVIEW_DOWNLOAD_ROWS, "href"),
     "download_kpis": Output(ids.OVERVIEW_DOWNLOAD_KPIS, "href"),
     "download_summary": Output(ids.OVERVIEW_DOWNLOAD_SUMMARY, "href"),
@@ -898,6 +907,9 @@ def on_controls_change(map_key: object, lang: object, **values: object) -> dict[
                 milestones=parts.milestones,
                 program_table=parts.program_table,
                 release=parts.release,
+                filters_summary=filter_summary(
+                    store.cities, store.catalogs()[view.filters.city], view.filters, lang
+                ),
             )
     except Exception:  # show a message in the page; the traceback goes to the log only
         log.exception("overview update failed")
@@ -909,10 +921,10 @@ def on_controls_change(map_key: object, lang: object, **values: object) -> dict[
         map_figure_out = map_parts.make_figure()
     else:
         patch = Patch()
-        alt_program = store.cities[view.filters.city].alternative_program
+        city = store.cities[view.filters.city].localized(view.lang)
         for path, value in map_patch_paths(
-            map_parts.area_values, view.metric, lang=view.lang, alt_program=alt_program,
-            labels=store.cities[view.filters.city].label_map, areas=map_parts.areas, zoom_to=map_parts.zoom,
+            map_parts.area_values, view.metric, lang=view.lang, alt_program=city.alternative_program,
+            labels=city.label_map, areas=map_parts.areas, zoom_to=map_parts.zoom,
             hover_hint=t("map.click_hint", view.lang),
         ):
             target: Any = patch

@@ -12,18 +12,18 @@ default city). No ``from __future__ import annotations`` (see ``overview``).
 
 import logging
 from collections.abc import Mapping
-from urllib.parse import urlencode
 
 import dash
 from dash import dcc, html
 
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import data_table
+from dashboard.components.links import page_href
 from dashboard.components.page import city_switcher, safe_layout
 from dashboard.components.release import synthetic_banner
 from dashboard.data import docs
 from dashboard.i18n import fmt_int, normalize_language, t
-from dashboard.pages import current_settings, current_store
+from dashboard.pages import current_settings, current_store, request_language
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,8 @@ dash.register_page(
     order=3,
     path=PATH,
     name=t("nav.releases"),
-    title=t("releases.title"),
-    description=t("releases.description"),
+    title=lambda **_: t("releases.title", request_language()),
+    description=lambda **_: t("releases.description", request_language()),
 )
 
 
@@ -92,7 +92,7 @@ def _files(entry: docs.ReleaseEntry, lang: str) -> html.Details:
                     html.Div(table, className="info-table"),
                     html.P(html.A(t("data.links.manifest", lang),
                                   href=dash.get_relative_path(entry.manifest_url_path)),
-                           className="small mt-2 mb-0"),
+                           className="small mt-2 mb-0 link-row"),
                 ],
                 className="mt-2",
             ),
@@ -160,8 +160,8 @@ def _page(query: Mapping[str, object], lang: str) -> html.Div:
             city_switcher({c: v.name for c, v in cities.items()}, city_id, PATH, lang),
             html.Div(body, id=RELEASES_LIST),
             html.P(dcc.Link(t("releases.data_link", lang),
-                            href=dash.get_relative_path(f"/data?{urlencode({PARAM_CITY: city_id})}")),
-                   className="small"),
+                            href=page_href("/data", lang, [(PARAM_CITY, city_id)])),
+                   className="small link-row"),
         ],
         className="container-xxl py-3 info-page",
     )

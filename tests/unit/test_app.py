@@ -375,3 +375,35 @@ def test_every_message_key_exists_in_english():
     expected |= {f"figure.map.hover.reason.{r}" for r in MAP_REASONS}
     expected |= {f"figure.map.hover.at_least.{m}" for m in ("count", "per_1000")}
     assert sorted(expected - set(english)) == []
+
+
+def test_fingerprinted_scripts_and_styles_are_cached_and_brotli_compressed(client):
+    import brotli
+
+    from dashboard.security import IMMUTABLE
+
+    html = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
+    plotly = next(u for u in scripts if "plotly-basic" in u)
+    suite = next(u for u in scripts if "_dash-component-suites/dash/dcc/" in u)
+    style = next(u for u in re.findall(r'<link[^>]+href="([^"]+)"', html) if "app.css?m=" in u)
+    for url in (plotly, suite, style):
+        plain = client.get(url)
+        packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+        assert packed.status_code == 200 and packed.headers["Cache-Control"] == IMMUTABLE, url
+        assert packed.headers["Content-Encoding"] == "br" and "Accept-Encoding" in packed.headers["Vary"]
+        assert brotli.decompress(packed.get_data()) == plain.get_data(), url
+        assert "Content-Security-Policy" in packed.headers
+    # Addresses without a fingerprint are revalidated as before; pages are not cached.
+    assert "immutable" not in client.get("/assets/favicon.svg").headers.get("Cache-Control", "")
+    assert "immutable" not in client.get("/").headers.get("Cache-Control", "")
+
+
+def test_no_page_uses_dash_table_whose_bundle_is_dropped(client):
+    """``create_app`` drops dash_table's bundle: DataTable would not render."""
+    from dashboard.settings import REPO_ROOT
+
+    modules = (REPO_ROOT / "dashboard").rglob("*.py")
+    users = [p for p in modules if "dash_table" in p.read_text(encoding="utf-8")]
+    assert [p.name for p in users] == ["app.py"], "a page uses dash_table: remove _drop_unused_dash_table"
+    assert "dash_table/bundle" not in client.get("/").get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.data.cities import CityConfigError, load_city
+from dashboard.data.cities import CityConfigError, load_cities, load_city
 from dashboard.data.schema import ResponseType
 from dashboard.figures import monthly_figure, program_label
 from dashboard.settings import REPO_ROOT
@@ -55,3 +55,32 @@ def test_bad_configs_name_the_problem(tmp_path, text, fragment):
     path.write_text(text)
     with pytest.raises(CityConfigError, match=fragment):
         load_city(path)
+
+
+def test_every_shipped_city_has_its_own_words_in_spanish():
+    """A Spanish page shows the city's district label, notes, milestones and team names in
+    Spanish: each shipped config's ``[translations.es]`` covers every English one."""
+    for city in load_cities(REPO_ROOT / "data" / "cities").values():
+        text = dict(city.translations).get("es")
+        assert text is not None, city.id
+        assert text.district_label, city.id
+        assert bool(text.precinct_note) == bool(city.geo.precinct_note), city.id
+        assert len(text.milestones) == len(city.milestones), city.id
+        assert dict(text.labels).keys() == city.label_map.keys(), city.id
+        spanish = city.localized("es")
+        assert spanish.geo.district_label == text.district_label
+        assert [m.label for m in spanish.milestones] == list(text.milestones)
+        assert [m.when for m in spanish.milestones] == [m.when for m in city.milestones]
+        assert city.localized("en") is city
+
+
+def test_district_values_that_are_words_are_translated_and_place_names_are_not():
+    """Lane County's places are Eugene, Springfield and the words "Other"/"Unknown": a
+    Spanish reader sees the words in Spanish, the place names as they are."""
+    lane = load_cities(REPO_ROOT / "data" / "cities")["lane_county"]
+    spanish = lane.localized("es")
+    assert spanish.district_name("Other") == "Resto del condado"
+    assert spanish.district_name("Unknown") == "Desconocida"
+    assert spanish.district_name("Eugene") == "Eugene"
+    assert lane.district_name("Other") == "Other"
+    assert spanish.localized("es").district_names == spanish.district_names

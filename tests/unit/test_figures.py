@@ -515,3 +515,21 @@ def test_long_colour_bar_titles_break_onto_two_lines():
         abs(len(first) - len(second)) <= 8
         and f"{first} {second}".split() == wrapped.replace("<br>", " ").split()
     )
+
+
+def test_numbered_area_names_are_translated_and_place_names_kept():
+    from dashboard.figures.mapview import area_name
+
+    assert area_name("District 5", "es") == "Distrito 5"
+    assert area_name("Precinct 111", "es") == "Sector 111"
+    assert area_name("Council district 10", "es") == "Distrito del concejo 10"
+    assert area_name("Council district 10", "en") == "Council district 10"
+    assert area_name("Eugene", "es") == "Eugene"
+    assert area_name("Neighborhood 3", "es") == "Neighborhood 3"  # no catalog noun: kept
+
+
+def test_decimals_keep_us_separators_in_spanish():
+    from dashboard.figures import format_map_value
+
+    assert format_map_value(1234.56, "per_1000", "es") == "1,234.6"
+    assert format_map_value(1234.56, "per_1000", "en") == "1,234.6"

@@ -333,7 +333,10 @@ def test_planner_texts_labels_and_axis():
     ys = [a.y for a in fig.layout.annotations]
     assert ys == sorted(ys)  # first row on top (the y axis is reversed)
     assert list(fig.layout.yaxis.range) == [2.5, -0.5]
-    assert list(fig.layout.xaxis.range) == [0, 1] and fig.layout.xaxis.tickformat == ".0%"
+    assert list(fig.layout.xaxis.range) == [0, 1]
+    assert list(fig.layout.xaxis.ticktext) == ["0%", "25%", "50%", "75%", "100%"]
+    spanish = planner_figure(planner_rows(), lang="es").layout.xaxis.ticktext
+    assert spanish[1] == "25\u00a0%"  # the Spanish spaced percent, which plotly's ".0%" cannot write
     assert fig.layout.legend.orientation == "h"
     assert fig.layout.uniformtext.mode == "hide"
 
