@@ -6,8 +6,12 @@ Decisions recorded here (see DESIGN.md "In the browser" and "Known pitfalls"):
   look beside this module). Bootstrap's CSS and plotly.js's *basic* bundle are
   vendored there: nothing is fetched from a CDN at run time.
 * Dash registers plotly.js's full bundle (1.47 MB gzip) as a script of dcc;
-  ``create_app`` removes it. The basic bundle in ``assets/vendor`` defines
-  ``window.Plotly`` first, and ``dcc.Graph`` uses that when present.
+  ``create_app`` removes it. plotly.js is not a page script at all: ``dcc.Graph``
+  loads it on demand, from the address dash-renderer gives it
+  (``_dash-component-suites/plotly/package_data/plotly.min.js``), and that address
+  serves the *basic* bundle vendored in ``assets/vendor``. So a page's text renders
+  without waiting for 350 KB of plotly.js (the phone's first view: Lighthouse LCP
+  5.9 s -> see benchmarks/RESULTS.md), and pages without charts never load it.
 * Creating the app reads configuration only. The data store opens on the first
   request that needs it (per gunicorn worker, after the fork), and ``server`` is
   built on first attribute access, so ``import dashboard.app`` costs nothing.
@@ -28,6 +32,7 @@ import functools
 from pathlib import Path
 
 import dash
+import flask
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
 
 from dashboard import ids
@@ -41,6 +46,9 @@ from dashboard.settings import REPO_ROOT, Settings
 ASSETS_DIR = REPO_ROOT / "assets"
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 BOOTSTRAP_CSS = "vendor/bootstrap.min.css"
+PLOTLY_BUNDLE = ASSETS_DIR / "vendor" / "plotly-basic.min.js"
+#: Where dash-renderer tells dcc.Graph to fetch plotly.js from when serving locally.
+DCC_PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
 BOOTSTRAP_VERSION = "5.3.9"
 
 
@@ -84,6 +92,21 @@ def _drop_unused_dash_table() -> None:
     "Lighthouse"). A page that needs DataTable must remove this (a unit test checks).
     """
     dash.dash_table._js_dist[:] = []  # noqa: SLF001 - Dash offers no public switch for this
+
+
+def _serve_plotly_on_demand(app: dash.Dash) -> None:
+    """Serve the basic bundle where ``dcc.Graph`` looks for plotly.js (see module doc).
+
+    A day of caching with an ETag: the address carries no version, so a new bundle is
+    picked up within a day (``security`` compresses it with brotli like any script).
+    """
+
+    def plotly_basic() -> flask.Response:
+        return flask.send_file(PLOTLY_BUNDLE, mimetype="text/javascript", max_age=86400)
+
+    app.server.add_url_rule(
+        app.config.routes_pathname_prefix + DCC_PLOTLY_PATH, endpoint="plotly_basic", view_func=plotly_basic
+    )
 
 
 def _nav_name(page: dict, lang: str) -> str:
@@ -208,7 +231,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         use_pages=True,
         pages_folder=str(PAGES_DIR),
         assets_folder=str(ASSETS_DIR),
-        assets_ignore=r"^bootstrap\.min\.css$",  # linked first by the index page instead
+        # Bootstrap is linked first by the index page; plotly.js is loaded on demand.
+        assets_ignore=r"^(bootstrap\.min\.css|plotly-basic\.min\.js)$",
         serve_locally=True,
         compress=True,
         title=t("app.name", lang),
@@ -216,13 +240,14 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,  # page callbacks name ids of pages not shown
     )
     _drop_full_plotly_bundle()
+    _serve_plotly_on_demand(app)
     _drop_unused_dash_table()
     app.server.config[SETTINGS_KEY] = settings
     app.index_string = _index_string(app.config.requests_pathname_prefix, lang)  # checked by Dash
     app.layout = _shell_for_request
     install_security(app)
     register_api(app.server, settings)
-    warm(app)
+    warm(app, extra=[app.config.requests_pathname_prefix + DCC_PLOTLY_PATH])
     return app
 
 

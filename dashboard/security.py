@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 
 import brotli
 import dash
@@ -63,7 +64,7 @@ def content_security_policy(app: dash.Dash) -> str:
 IMMUTABLE = "public, max-age=31536000, immutable"
 _STATIC_MIMETYPES = frozenset({"text/javascript", "application/javascript", "text/css"})
 _BROTLI_QUALITY = 9  # 11 saves ~8% more but takes ~9 s for plotly.js on this machine
-_compressed: dict[tuple[str, str], bytes] = {}  # (path with query, validator) -> brotli bytes
+_compressed: dict[tuple[str, str], bytes] = {}  # (path, validator) -> brotli bytes: one per file
 
 
 def _is_fingerprinted(prefix: str) -> bool:
@@ -86,7 +87,7 @@ def _static_response(response: Response, prefix: str) -> Response:
     if response.mimetype not in _STATIC_MIMETYPES or not accepts_br or "Content-Encoding" in response.headers:
         return response
     etag, weak = response.get_etag()
-    key = (request.full_path, etag or "")
+    key = (request.path, etag or "")  # the query (?m=, ?v=) never changes the body
     body = _compressed.get(key)
     if body is None:
         response.direct_passthrough = False  # send_file's file wrapper: read it here
@@ -136,7 +137,7 @@ _SCRIPT_SRC = re.compile(r'<script[^>]+src="([^"]+)"')
 _LINK_HREF = re.compile(r'<link[^>]+href="([^"]+)"')
 
 
-def warm(app: dash.Dash) -> list[tuple[str, int]]:
+def warm(app: dash.Dash, extra: Sequence[str] = ()) -> list[tuple[str, int]]:
     """Request the index, the layout, the callback list and every script once.
 
     Runs Dash's first-request setup (``_setup_server``, page routing registration)
@@ -151,6 +152,7 @@ def warm(app: dash.Dash) -> list[tuple[str, int]]:
     html = index.get_data(as_text=True)
     urls = [prefix + "_dash-layout", prefix + "_dash-dependencies"]
     urls += [u for u in _SCRIPT_SRC.findall(html) + _LINK_HREF.findall(html) if u.startswith(prefix)]
+    urls += list(extra)  # scripts loaded later by the page (plotly.js, on demand)
     for url in urls:
         # Accept-Encoding: br fills this worker's cache of compressed scripts and styles.
         response = client.get(url, headers={"Accept-Encoding": "br"})

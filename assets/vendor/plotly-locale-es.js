@@ -2,9 +2,10 @@
    Derived from plotly.js-locales 3.7.0 `es.js` (MIT, (c) Plotly, Inc.): the same
    dictionary entries this dashboard shows (the PNG button) and date names, with the
    number separators of US Spanish (1,234.5), which the dashboard's own text uses
-   (dashboard/i18n fmt_int/fmt_pct). Loaded after plotly-basic.min.js (assets load in
-   name order). The page's <html lang> (set by the server from ?lang=) picks the locale:
-   switching language reloads the page, so this runs once per language. */
+   (dashboard/i18n fmt_int/fmt_pct). plotly.js loads later, on demand (dashboard/app.py),
+   and registers every locale queued in window.PlotlyLocales when it starts; a chart
+   on a Spanish page asks for it with config.locale = "es"
+   (dashboard/components/chart_table.py graph_config). */
 (function () {
   var locale = {
     moduleType: "locale",
@@ -20,17 +21,15 @@
       months: ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
                "septiembre", "octubre", "noviembre", "diciembre"],
       shortMonths: ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"],
-      // %p in the district heatmap's hour ticks: "3 p. m.", as the catalog's hours read.
       periods: ["a. m.", "p. m."],
       date: "%d/%m/%Y",
       decimal: ".",
       thousands: ","
     }
   };
-  if (typeof window.Plotly === "undefined") {
-    return;
+  if (window.Plotly && window.Plotly.register) {
+    window.Plotly.register(locale);
+  } else {
+    window.PlotlyLocales = (window.PlotlyLocales || []).concat([locale]);
   }
-  window.Plotly.register(locale);
-  var lang = (document.documentElement.getAttribute("lang") || "en").slice(0, 2);
-  window.Plotly.setPlotConfig({ locale: lang === "es" ? "es" : "en-US" });
 })();

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from dash import dcc, html
 
-from dashboard.i18n import t
+from dashboard.i18n import DEFAULT_LANGUAGE, t
 
 #: The role of the box around every plotly graph (see the module doc).
 CHART_ROLE = "figure"
@@ -40,13 +40,15 @@ GRAPH_CONFIG: dict = {
 }
 
 
-def graph_config(png_name: str | None = None) -> dict:
+def graph_config(png_name: str | None = None, lang: str = DEFAULT_LANGUAGE) -> dict:
     """``GRAPH_CONFIG`` with the PNG download named ``png_name`` (plotly adds ``.png``),
-    e.g. ``trend_denver_2024-01-01_2024-12-31_release-...`` like the chart's CSV."""
+    e.g. ``trend_denver_2024-01-01_2024-12-31_release-...`` like the chart's CSV, and
+    plotly's locale for ``lang`` (Spanish month names: ``assets/vendor/plotly-locale-es.js``)."""
     options = dict(GRAPH_CONFIG["toImageButtonOptions"])
     if png_name:
         options["filename"] = png_name
-    return {**GRAPH_CONFIG, "toImageButtonOptions": options}
+    locale = {} if lang == DEFAULT_LANGUAGE else {"locale": lang}
+    return {**GRAPH_CONFIG, "toImageButtonOptions": options, **locale}
 
 
 def data_table(
@@ -151,7 +153,7 @@ def chart_card(
                     dcc.Graph(
                         id=graph_id,
                         figure=figure,
-                        config=graph_config(png_name),
+                        config=graph_config(png_name, lang),
                         responsive=True,
                         className=f"chart {graph_class}".strip(),
                     ),

@@ -67,11 +67,12 @@ def what_is_this(city: City, lang: str, measures: Sequence[str] = (), *, page: s
     ]
     body.append(program_definitions(city, lang))
     if measures:
+        alternative = program_label(city.alternative_program, lang, city.label_map)
         body.append(html.H2(t("explain.measures", lang), className="h6"))
         items: list = []
         for name in measures:
             items.append(html.Dt(t(f"explain.measure.{name}.term", lang)))
-            items.append(html.Dd(t(f"explain.measure.{name}", lang)))
+            items.append(html.Dd(t(f"explain.measure.{name}", lang, program=alternative)))
         body.append(html.Dl(items, className="explainer__list"))
     body.append(
         html.P(

@@ -27,8 +27,9 @@ threats than another), which the page says in plain words.
 Definitions:
 * outcome share: calls of a program ending in an outcome / the program's calls counted.
 * police backup share: the program's calls with ``police_backup`` / its calls. The
-  contract records backup as "the alternative team asked for police", so it applies to
-  teams with a clinician (``BACKUP_PROGRAMS``); police programs have no value (None).
+  contract records backup as "the alternative team asked for police" (ingest and the
+  sample set it only on the city's alternative program), so it applies to that program
+  alone; the others have no value (NaN), not a made-up 0%.
 * repeat contact share: the program's calls with ``repeat_contact_90d`` / its calls.
 
 Pure data: no Dash, no Flask (import-linter contract).
@@ -51,9 +52,6 @@ Comparison = Literal["eligible", "shared", "all"]
 COMPARISONS: tuple[Comparison, ...] = ("eligible", "shared", "all")
 DEFAULT_COMPARISON: Comparison = "eligible"
 
-#: Programs whose rows can carry ``police_backup`` (a team with a clinician that may ask for
-#: police); for police programs "asked for police backup" has no meaning.
-BACKUP_PROGRAMS: frozenset[ResponseType] = frozenset({ResponseType.STAR, ResponseType.CO_RESPONDER})
 
 #: Outcomes in display order, from "handled without custody" to "custody", then "no contact".
 OUTCOME_ORDER: tuple[Outcome, ...] = (
@@ -181,11 +179,12 @@ def outcome_table(scope: Scope) -> pd.DataFrame:
     return out
 
 
-def program_flags(scope: Scope) -> pd.DataFrame:
+def program_flags(scope: Scope, alternative: ResponseType) -> pd.DataFrame:
     """Per program: calls, backups, backup_share, repeats, repeat_share.
 
-    ``backup_share`` is NaN for programs outside ``BACKUP_PROGRAMS`` (not recorded for
-    police) and for programs with no call; ``repeat_share`` is NaN without calls.
+    ``backup_share`` is NaN for every program but ``alternative`` (the city's
+    alternative program: the only one backup is recorded for) and for programs with no
+    call; ``repeat_share`` is NaN without calls.
     """
     rows = []
     counts = scope.counts
@@ -194,7 +193,7 @@ def program_flags(scope: Scope) -> pd.DataFrame:
         calls = int(part["calls"].sum())
         backups = int(part.loc[part["backup"].astype(bool), "calls"].sum())
         repeats = int(part.loc[part["repeat"].astype(bool), "calls"].sum())
-        applies = ResponseType(program) in BACKUP_PROGRAMS
+        applies = ResponseType(program) is alternative
         rows.append(
             {
                 "response_type": program,

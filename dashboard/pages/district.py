@@ -34,6 +34,7 @@ from dashboard.components.links import (
     district_href,
     district_query,
     district_slug,
+    page_href,
     parse_district_slug,
 )
 from dashboard.components.page import safe_layout
@@ -670,7 +671,7 @@ def _planner_result(view: DistrictView, city: City, c: district_data.PlanCompari
             dcc.Graph(
                 id=PLANNER_GRAPH,
                 figure=figure,
-                config=graph_config(_png_name(view, "planner")),
+                config=graph_config(_png_name(view, "planner"), view.lang),
                 responsive=True,
                 className="chart chart--planner",
             ),
@@ -682,7 +683,7 @@ def _planner_result(view: DistrictView, city: City, c: district_data.PlanCompari
             [
                 t("planner.model", lang) + " ",
                 dcc.Link(
-                    t("planner.method_link", lang), href=dash.get_relative_path("/methodology") + "#planner"
+                    t("planner.method_link", lang), href=page_href("/methodology", lang) + "#planner"
                 ),
             ],
             className="map-note small",

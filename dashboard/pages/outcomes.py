@@ -40,7 +40,7 @@ from dashboard.components.alert import notice
 from dashboard.components.chart_table import chart_card, data_table
 from dashboard.components.collapse import collapsible_panel
 from dashboard.components.downloads import download_link, rows_href
-from dashboard.components.explainer import program_definitions
+from dashboard.components.explainer import what_is_this
 from dashboard.components.filter_bar import (
     category_label,
     city_options,
@@ -49,7 +49,7 @@ from dashboard.components.filter_bar import (
     month_options,
     select_field,
 )
-from dashboard.components.links import PARAM_LANG, page_href
+from dashboard.components.links import PARAM_LANG
 from dashboard.components.page import safe_layout
 from dashboard.components.release import release_line, synthetic_banner
 from dashboard.data import outcomes as data
@@ -117,16 +117,6 @@ def parse_view(query: Mapping[str, object], store: Store) -> tuple[Filters, data
     return result.filters, compare, lang, errors
 
 
-def view_query(f: Filters, compare: data.Comparison, lang: str) -> list[tuple[str, str]]:
-    """The canonical query of a view (default comparison and language left out)."""
-    params = f.to_params()
-    if compare != data.DEFAULT_COMPARISON:
-        params.append((PARAM_COMPARE, compare))
-    if lang != DEFAULT_LANGUAGE:
-        params.append((PARAM_LANG, lang))
-    return params
-
-
 def _period(f: Filters, lang: str) -> str:
     return t("overview.period", lang, start=month_label(f.start, lang), end=month_label(f.end, lang))
 
@@ -163,30 +153,6 @@ def _scope_text(scope: data.Scope, city: City, lang: str) -> str:
         names = ", ".join(category_label(c, lang) for c in scope.categories)
         return t("outcomes.scope.shared", lang, categories=names, calls=calls)
     return t("outcomes.scope.all", lang, calls=calls)
-
-
-def _intro(city: City, lang: str) -> html.Section:
-    """What the page is and who the teams are (the same definitions as every page's
-    "What is this?", from ``components.explainer``)."""
-    method = page_href("/methodology", lang)
-    return html.Section(
-        html.Div(
-            [
-                html.H2(t("outcomes.intro.heading", lang), className="h5 card-title"),
-                html.P(t("outcomes.intro.body", lang, city=city.name)),
-                program_definitions(city, lang),
-                html.P(
-                    [
-                        t("outcomes.intro.method", lang) + " ",
-                        dcc.Link(t("outcomes.intro.method_link", lang), href=method + "#method-outcomes"),
-                    ],
-                    className="small mb-0",
-                ),
-            ],
-            className="card-body",
-        ),
-        className="card mb-3",
-    )
 
 
 def _district_options(store: Store, city: City, f: Filters, lang: str) -> tuple[list[dict[str, str]], str]:
@@ -417,7 +383,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
     if fell_back is not None:
         advice.append(t(f"outcomes.fallback.to_{scope.comparison}", lang, k=k))
     table = data.outcome_table(scope)
-    flags = data.program_flags(scope)
+    flags = data.program_flags(scope, city.alternative_program)
     flow = data.flow_table(scope)
     programs = list(scope.programs)
     alert = (
@@ -452,7 +418,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
                 className="page-header mb-3",
             ),
             alert,
-            _intro(city, lang),
+            what_is_this(city, lang, ("eligible", "outcome", "backup", "repeat"), page="outcomes"),
             _controls(store, city, f, scope.comparison if fell_back is None else wanted, lang),
             caveat,
             chart_card(
@@ -474,7 +440,9 @@ def _page(query: Mapping[str, object]) -> html.Div:
                         html.H2(t("outcomes.flags.heading", lang), className="h5 card-title"),
                         html.P(t("outcomes.flags.lead", lang), className="small"),
                         html.Div(_flags_table(flags, city, lang), id=ids.OUTCOMES_FLAGS_TABLE),
-                        html.P(t("outcomes.flags.note", lang), className="map-note small mt-2 mb-0"),
+                        html.P(
+                            t("outcomes.flags.note", lang, program=alt), className="map-note small mt-2 mb-0"
+                        ),
                     ],
                     className="card-body",
                 ),

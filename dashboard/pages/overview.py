@@ -935,14 +935,14 @@ def on_controls_change(map_key: object, lang: object, **values: object) -> dict[
     release_id = store.release_info(view.filters.city).release_id
     png_names = view.png_names(release_id)  # the PNG pictures are named after the view, like the CSVs
     if not map_only:
-        out["trend_config"] = graph_config(png_names["trend"])
+        out["trend_config"] = graph_config(png_names["trend"], view.lang)
     out.update(view.download_hrefs())
     out.update(
         download_note=t("download.note", lang, release_id=release_id),
         search=view.query_string(),
         notice=_notice(errors, advice + notes, lang),
         map_figure=map_figure_out,
-        map_config=graph_config(png_names["map"]),
+        map_config=graph_config(png_names["map"], view.lang),
         map_hidden=map_parts.hidden,
         map_download_hidden=map_parts.hidden,  # no boundaries: the API has no map to give
         map_controls_hidden=map_parts.hidden,

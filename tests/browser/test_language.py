@@ -201,6 +201,12 @@ def test_no_english_on_a_spanish_page(page, live_server, path):
     assert found == [], f"English on {path}: {found[:10]}"
     words = english_words(page.evaluate(_PAGE_WORDS_JS))
     assert words == [], f"English words on {path}: {words[:10]}"
+    # Every link to another page of the app keeps the reader in Spanish.
+    hrefs = page.eval_on_selector_all(
+        "a[href^='/']:not(#lang-switch)", "els => els.map(e => e.getAttribute('href'))"
+    )
+    pages = [h for h in hrefs if not h.startswith(("/api/", "/assets/", "/_dash"))]
+    assert pages and [h for h in pages if "lang=es" not in h] == [], f"links without lang on {path}"
     if path == "/?lang=es":
         ticks = page.locator(".xtick text").all_text_contents()
         assert any(re.match(r"(ene|feb|mar|abr|may|jun|jul|ago|sept|oct|nov|dic)\b", t) for t in ticks), ticks
