@@ -77,6 +77,38 @@ def shipped_settings() -> Settings:
     return Settings()
 
 
+def select_rows(df: pd.DataFrame, f: object) -> pd.DataFrame:
+    """The rows of a downloaded ``calls.csv`` a view (``Filters``) counts, done the way a
+    journalist would in pandas: months by the week's Monday, then each filter."""
+    month = pd.to_datetime(df["week"]).dt.to_period("M").dt.start_time
+    keep = (month >= pd.Timestamp(f.start)) & (month <= pd.Timestamp(f.end))
+    if f.programs:
+        keep &= df["response_type"].isin([p.value for p in f.programs])
+    if f.districts:
+        keep &= df["district"].isin(f.districts)
+    if f.categories:
+        keep &= df["call_category"].isin([c.value for c in f.categories])
+    return df[keep]
+
+
+def route_page(client: object, pathname: str, search: str) -> object:
+    """What the browser asks when it opens ``pathname?search``: Dash's page-routing callback."""
+    body = {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
 def release_calls(settings: Settings, city: str) -> pd.DataFrame:
     """The public rows of a city's current release, as a journalist would download them."""
     from dashboard.data.release import current_release_dir

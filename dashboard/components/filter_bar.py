@@ -22,8 +22,8 @@ from dashboard import ids
 from dashboard.components.collapse import collapsible_panel
 from dashboard.data.cities import City
 from dashboard.data.filters import Catalog, Filters
-from dashboard.data.schema import CITYWIDE, CallCategory, ResponseType
-from dashboard.figures import month_label, program_label
+from dashboard.data.schema import CITYWIDE, ResponseType
+from dashboard.figures import category_label, month_label, program_label
 from dashboard.i18n import t
 
 
@@ -69,10 +69,6 @@ def district_label(district: str, city: City, lang: str, *, short: bool = False)
 
 def district_options(catalog: Catalog, city: City, lang: str) -> list[dict[str, str]]:
     return [{"label": district_label(d, city, lang, short=True), "value": d} for d in catalog.districts]
-
-
-def category_label(category: CallCategory | str, lang: str) -> str:
-    return t(f"category.{CallCategory(category).value}", lang)
 
 
 def category_options(catalog: Catalog, lang: str) -> list[dict[str, str]]:

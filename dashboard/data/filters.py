@@ -17,6 +17,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from dashboard.data.schema import CallCategory, ResponseType
+from dashboard.i18n import t
 
 #: URL parameter names. The API takes the same names.
 PARAM_CITY = "city"
@@ -91,8 +92,19 @@ class Filters:
 
 @dataclass(frozen=True)
 class ParseResult:
+    """The filters, and what had to be dropped: ``problems`` are message keys with their
+    values (catalog ``filters.problem.<key>``), so a page says them in its reader's
+    language (``messages``); ``errors`` is the same in English (logs, tests)."""
+
     filters: Filters
-    errors: tuple[str, ...] = field(default=())
+    problems: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = field(default=())
+
+    def messages(self, lang: str) -> list[str]:
+        return [t(f"filters.problem.{key}", lang, **dict(values)) for key, values in self.problems]
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return tuple(self.messages("en"))
 
 
 def add_months(d: date, n: int) -> date:
@@ -159,7 +171,10 @@ def parse_filters(
     Unknown parameters are ignored (pages carry their own, e.g. ``metric``). A bad value
     never raises: it is dropped (or the default kept) and a message names it.
     """
-    errors: list[str] = []
+    problems: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+
+    def problem(key: str, **values: object) -> None:
+        problems.append((key, tuple((k, str(v)) for k, v in values.items())))
 
     city_values = _as_list(query.get(PARAM_CITY))
     city = default_city
@@ -167,7 +182,7 @@ def parse_filters(
         if city_values[0] in catalogs:
             city = city_values[0]
         else:
-            errors.append(f"Unknown city “{_shorten(city_values[0])}”; showing {default_city}.")
+            problem("unknown_city", value=_shorten(city_values[0]), city=default_city)
     catalog = catalogs[city]
     default = default_filters(catalog)
 
@@ -177,13 +192,13 @@ def parse_filters(
             return fallback
         parsed = parse_month(values[0])
         if parsed is None:
-            errors.append(f"“{_shorten(values[0])}” is not a date for “{name}” (use YYYY-MM-DD).")
+            problem("bad_date", value=_shorten(values[0]), name=name)
             return fallback
         if parsed < catalog.first_month or parsed > catalog.last_month:
             clamped = min(max(parsed, catalog.first_month), catalog.last_month)
-            errors.append(
-                f"“{name}” {values[0]} is outside the data ({catalog.first_month:%Y-%m} to "
-                f"{catalog.last_month:%Y-%m}); using {clamped:%Y-%m}."
+            problem(
+                "outside", name=name, value=values[0], first=f"{catalog.first_month:%Y-%m}",
+                last=f"{catalog.last_month:%Y-%m}", used=f"{clamped:%Y-%m}",
             )
             return clamped
         return parsed
@@ -191,14 +206,14 @@ def parse_filters(
     start = month_param(PARAM_START, default.start)
     end = month_param(PARAM_END, default.end)
     if start > end:
-        errors.append("The start date is after the end date; the two were swapped.")
+        problem("swapped")
         start, end = end, start
 
     def multi(name: str, allowed: Iterable[str]) -> tuple[str, ...]:
         allowed_set = list(allowed)
         values = _as_list(query.get(name))
         if len(values) > _MAX_VALUES:
-            errors.append(f"Too many values for “{name}”; ignored.")
+            problem("too_many", name=name)
             return ()
         good = []
         for v in values:
@@ -206,7 +221,7 @@ def parse_filters(
                 if v not in good:
                     good.append(v)
             else:
-                errors.append(f"Unknown {name} “{_shorten(v)}”; ignored.")
+                problem("unknown_value", name=name, value=_shorten(v))
         return tuple(sorted(good, key=allowed_set.index))
 
     programs = tuple(ResponseType(p) for p in multi(PARAM_PROGRAM, [p.value for p in catalog.programs]))
@@ -216,4 +231,4 @@ def parse_filters(
     filters = Filters(
         city=city, start=start, end=end, programs=programs, districts=districts, categories=categories
     )
-    return ParseResult(filters, tuple(errors))
+    return ParseResult(filters, tuple(problems))

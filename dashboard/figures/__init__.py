@@ -30,8 +30,10 @@ from dashboard.figures.base import (
     PROGRAM_DASHES,
     TEXT_DARK,
     TEXT_LIGHT,
+    category_label,
     empty_figure,
     month_label,
+    period_label,
     program_label,
 )
 from dashboard.figures.coverage import (
@@ -103,4 +105,6 @@ __all__ = [
     "planner_figure",
     "planner_parts",
     "program_label",
+    "category_label",
+    "period_label",
 ]

@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.data.schema import ResponseType
+from dashboard.data.schema import CallCategory, ResponseType
 from dashboard.i18n import t
 
 #: One colour per program, fixed across every chart and city (Okabe-Ito).
@@ -47,9 +47,19 @@ def program_label(program: ResponseType | str, lang: str, labels: Mapping[str, s
     return t(f"program.{value}", lang)
 
 
+def category_label(category: CallCategory | str, lang: str) -> str:
+    """The plain-words name of a call category ("Welfare check")."""
+    return t(f"category.{CallCategory(category).value}", lang)
+
+
 def month_label(month: date | pd.Timestamp, lang: str) -> str:
     """ "Jan 2024": month names come from the language catalog, not the OS locale."""
     return t("month.short", lang, month=t(f"month.{month.month}", lang), year=month.year)
+
+
+def period_label(start: date | pd.Timestamp, end: date | pd.Timestamp, lang: str) -> str:
+    """ "Jan 2024 to Dec 2024": the period a view covers, as every page words it."""
+    return t("overview.period", lang, start=month_label(start, lang), end=month_label(end, lang))
 
 
 def make_figure(traces: list[dict], layout: dict) -> go.Figure:

@@ -37,11 +37,12 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.data.schema import CallCategory, Outcome, ResponseType
+from dashboard.data.schema import Outcome, ResponseType
 from dashboard.figures.base import (
     PROGRAM_COLORS,
     TEXT_DARK,
     base_layout,
+    category_label,
     empty_figure,
     make_figure,
     program_label,
@@ -115,7 +116,7 @@ def _nodes(
     if SMALL in categories.index:
         cat_order.append(SMALL)
     left = [
-        Node(c, small_label if c == SMALL else t(f"category.{CallCategory(c).value}", lang),
+        Node(c, small_label if c == SMALL else category_label(c, lang),
              int(categories[c]), _SMALL_COLOR, 0)
         for c in cat_order
     ]

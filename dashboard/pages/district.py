@@ -55,6 +55,7 @@ from dashboard.figures import (
     map_metric_values,
     month_label,
     monthly_figure,
+    period_label,
     program_label,
 )
 from dashboard.figures.coverage import coverage_figure, coverage_legend, planner_figure
@@ -201,7 +202,7 @@ def parse_view(
         default_city = next(iter(catalogs))
     period_query = {k: query.get(k) for k in (PARAM_CITY, PARAM_START, PARAM_END) if k in query}
     result = parse_filters(period_query, catalogs, default_city)
-    errors: list = list(result.errors)
+    errors: list = result.messages(lang)
     plan, plan_errors = parse_plan(query, lang)
     errors += plan_errors
     parsed = parse_district_slug(district_id)
@@ -215,10 +216,6 @@ def parse_view(
 # ------------------------------------------------------------------------------ sections
 
 
-def _period_text(f: Filters, lang: str) -> str:
-    return t("overview.period", lang, start=month_label(f.start, lang), end=month_label(f.end, lang))
-
-
 def _summary(
     view: DistrictView, name: str, area: profile.AreaFigures, city_fig: profile.AreaFigures, city: City
 ) -> str:
@@ -229,7 +226,7 @@ def _summary(
         key,
         lang,
         area=name,
-        period=_period_text(view.filters, lang),
+        period=period_label(view.filters.start, view.filters.end, lang),
         calls=fmt_int(area.calls, lang),
         eligible=fmt_int(area.eligible, lang),
         program=alt,
@@ -328,7 +325,7 @@ def _coverage_section(
             out_of_hours=fmt_int(area.out_of_hours, lang),
             eligible=fmt_int(area.eligible, lang),
             share=fmt_pct(None if math.isnan(area.out_of_hours_share) else area.out_of_hours_share, lang),
-            period=_period_text(f, lang),
+            period=period_label(f.start, f.end, lang),
         ),
         className="key-figure",
     )
@@ -775,7 +772,7 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
         store, f, city, view.kind, council if view.kind == "council" else police, populations
     )
     monthly, trend_hidden = _trend(view, city, store)
-    scope = t("district.scope", lang, period=_period_text(f, lang))
+    scope = t("district.scope", lang, period=period_label(f.start, f.end, lang))
     if view.kind == "council":
         first, last = district_data.years(f)
         scope += " · " + t("district.scope_council", lang, first=first, last=last)
@@ -815,7 +812,7 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
                     html.Dl(
                         [
                             html.Dt(t("district.print.period", lang)),
-                            html.Dd(_period_text(f, lang)),
+                            html.Dd(period_label(f.start, f.end, lang)),
                             html.Dt(t("district.print.filters", lang)),
                             html.Dd(t("district.print.all", lang)),
                             html.Dt(t("district.print.release", lang)),

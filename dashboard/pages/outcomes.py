@@ -66,7 +66,7 @@ from dashboard.data.filters import (
     parse_filters,
 )
 from dashboard.data.store import Store
-from dashboard.figures import month_label, program_label
+from dashboard.figures import period_label, program_label
 from dashboard.figures.flow import flow_figure
 from dashboard.figures.outcomes import outcome_figure, outcome_label
 from dashboard.i18n import DEFAULT_LANGUAGE, fmt_int, fmt_pct, normalize_language, t
@@ -106,7 +106,7 @@ def parse_view(query: Mapping[str, object], store: Store) -> tuple[Filters, data
     if default_city not in catalogs:
         default_city = next(iter(catalogs))
     result = parse_filters(query, catalogs, default_city)
-    errors = list(result.errors)
+    errors = result.messages(lang)
     compare: data.Comparison = data.DEFAULT_COMPARISON
     raw = first_value(query.get(PARAM_COMPARE))
     if raw:
@@ -115,10 +115,6 @@ def parse_view(query: Mapping[str, object], store: Store) -> tuple[Filters, data
         else:
             errors.append(t("outcomes.bad_compare", lang, value=raw[:40]))
     return result.filters, compare, lang, errors
-
-
-def _period(f: Filters, lang: str) -> str:
-    return t("overview.period", lang, start=month_label(f.start, lang), end=month_label(f.end, lang))
 
 
 # ------------------------------------------------------------------------------ sections
@@ -132,11 +128,11 @@ def _headline(f: Filters, city: City, table: pd.DataFrame, scope: data.Scope, la
     h = data.headline(table, program)
     name = program_label(program, lang, city.label_map)
     if not h.calls:
-        return t("outcomes.headline_none", lang, period=_period(f, lang), program=name)
+        return t("outcomes.headline_none", lang, period=period_label(f.start, f.end, lang), program=name)
     return t(
         "outcomes.headline",
         lang,
-        period=_period(f, lang),
+        period=period_label(f.start, f.end, lang),
         program=name,
         calls=fmt_int(h.calls, lang),
         resolved=pct(h.resolved_or_referred, lang),
@@ -190,7 +186,7 @@ def _controls(store: Store, city: City, f: Filters, compare: data.Comparison, la
     else:  # keep the callback's input present; nothing to choose
         fields.append(html.Div(dcc.Input(id=ids.OUTCOMES_DISTRICT, type="hidden", value=ALL_DISTRICTS),
                                hidden=True))
-    summary = " · ".join([city.name, _period(f, lang)])
+    summary = " · ".join([city.name, period_label(f.start, f.end, lang)])
     return collapsible_panel(
         "outcomes-controls",
         title=t("outcomes.controls", lang),

@@ -76,6 +76,7 @@ from dashboard.figures import (
     mapview,
     month_label,
     monthly_figure,
+    period_label,
     program_label,
 )
 from dashboard.geo.web import WebArea
@@ -159,7 +160,7 @@ def parse_view(query: Mapping[str, object], store: Store, default_city: str) -> 
     if default_city not in catalogs:
         default_city = next(iter(catalogs))
     result = parse_filters(query, catalogs, default_city)
-    errors = list(result.errors)
+    errors = result.messages(lang)
 
     metric: MapMetric = DEFAULT_METRIC
     raw_metric = first_value(query.get(PARAM_METRIC))
@@ -237,16 +238,10 @@ class MapParts:
     zoom: tuple[str, ...] = ()  # the area ids the map frames (the selected districts')
 
 
-def _period(filters: Filters, lang: str) -> str:
-    return t(
-        "overview.period", lang, start=month_label(filters.start, lang), end=month_label(filters.end, lang)
-    )
-
-
 def _scope(view: View, city: City, catalog: Catalog) -> str:
     """ "Jan 2024 to Dec 2024 · all police districts · all call categories · all programs"."""
     f, lang = view.filters, view.lang
-    parts = [_period(f, lang)]
+    parts = [period_label(f.start, f.end, lang)]
     if has_district_choice(catalog):
         if f.districts:
             names = ", ".join(district_label(d, city, lang) for d in f.districts)
@@ -272,7 +267,7 @@ def _summary(view: View, city: City, kpis: pd.DataFrame, synthetic: bool) -> str
     """The one-sentence answer at the top of the page (read out again after each change)."""
     lang, row = view.lang, kpis.iloc[0]
     values = {
-        "period": _period(view.filters, lang),
+        "period": period_label(view.filters.start, view.filters.end, lang),
         "program": program_label(city.alternative_program, lang, city.label_map),
         "calls": fmt_int(row["calls"], lang),
         "eligible": fmt_int(row["eligible"], lang),

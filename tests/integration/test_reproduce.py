@@ -16,6 +16,7 @@ from dashboard.data.schema import CallCategory, ResponseType
 from dashboard.data.store import Store
 
 from ..conftest import release_calls
+from ..conftest import select_rows as select
 
 VIEWS = [
     Filters("denver", date(2023, 1, 1), date(2023, 12, 1)),
@@ -35,18 +36,6 @@ def store(shipped_settings):
 @pytest.fixture(scope="module")
 def csv_rows(shipped_settings):
     return {city: release_calls(shipped_settings, city) for city in ("denver", "grand_junction")}
-
-
-def select(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    month = pd.to_datetime(df["week"]).dt.to_period("M").dt.start_time
-    keep = (month >= pd.Timestamp(f.start)) & (month <= pd.Timestamp(f.end))
-    if f.programs:
-        keep &= df["response_type"].isin([p.value for p in f.programs])
-    if f.districts:
-        keep &= df["district"].isin(f.districts)
-    if f.categories:
-        keep &= df["call_category"].isin([c.value for c in f.categories])
-    return df[keep]
 
 
 @pytest.mark.parametrize("f", VIEWS, ids=lambda f: f.to_query_string())

@@ -10,6 +10,8 @@ import pytest
 from dashboard import ids
 from dashboard.settings import Settings
 
+from ..conftest import route_page
+
 CDN_HOSTS = ("cdn.plot.ly", "unpkg.com", "cdn.jsdelivr.net", "cdnjs.cloudflare.com", "fonts.googleapis.com")
 
 
@@ -33,20 +35,7 @@ def client(app):
 
 def route(client, search: str):
     """What the browser asks when it opens ``/<search>``: Dash's page-routing callback."""
-    body = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": "/"},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
-    return client.post("/_dash-update-component", json=body)
+    return route_page(client, "/", search)
 
 
 def controls_callback(client, **values):
@@ -423,3 +412,12 @@ def test_no_page_uses_dash_table_whose_bundle_is_dropped(client):
     users = [p for p in modules if "dash_table" in p.read_text(encoding="utf-8")]
     assert [p.name for p in users] == ["app.py"], "a page uses dash_table: remove _drop_unused_dash_table"
     assert "dash_table/bundle" not in client.get("/").get_data(as_text=True)
+
+
+def test_url_problems_are_told_in_the_readers_language(client):
+    """parse_filters records problems as message keys; each page says them in Spanish."""
+    for path in ("/", "/outcomes", "/district/3"):
+        body = json.dumps(route_page(client, path, "?city=nowhere&start=banana&lang=es").get_json(),
+                          ensure_ascii=False)
+        assert "Ciudad desconocida “nowhere”" in body and "no es una fecha" in body, path
+        assert "Unknown city" not in body and "is not a date" not in body, path

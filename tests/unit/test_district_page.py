@@ -11,6 +11,8 @@ import pytest
 from dashboard.components.links import parse_district_slug
 from dashboard.settings import Settings
 
+from ..conftest import route_page
+
 
 @pytest.fixture(scope="module")
 def app():
@@ -22,23 +24,6 @@ def app():
 @pytest.fixture(scope="module")
 def client(app):
     return app.server.test_client()
-
-
-def route(client, pathname: str, search: str):
-    body = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": pathname},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
-    return client.post("/_dash-update-component", json=body)
 
 
 def navigate(client, trigger: str = "district-area.value", **values):
@@ -125,7 +110,7 @@ def test_plan_from_the_address(app, query, vans, problem):
     ],
 )
 def test_any_address_gives_a_page_with_a_message(client, pathname, search, expected):
-    response = route(client, pathname, search)
+    response = route_page(client, pathname, search)
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert expected in text

@@ -22,7 +22,8 @@ from dashboard.figures.flow import SMALL, flow_figure, merge_small
 from dashboard.figures.outcomes import outcome_figure
 from dashboard.settings import Settings
 
-from ..conftest import release_calls
+from ..conftest import release_calls, route_page
+from ..conftest import select_rows as select
 
 K = 11
 VIEWS = [
@@ -41,14 +42,6 @@ def store(shipped_settings):
 @pytest.fixture(scope="module")
 def csv_rows(shipped_settings):
     return {city: release_calls(shipped_settings, city) for city in ("denver", "grand_junction")}
-
-
-def select(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    month = pd.to_datetime(df["week"]).dt.to_period("M").dt.start_time
-    keep = (month >= pd.Timestamp(f.start)) & (month <= pd.Timestamp(f.end))
-    if f.districts:
-        keep &= df["district"].isin(f.districts)
-    return df[keep]
 
 
 def truthy(series: pd.Series) -> pd.Series:
@@ -222,20 +215,8 @@ def client():
 
 
 def route(client, search: str) -> str:
-    body = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": "/outcomes"},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
-    response = client.post("/_dash-update-component", json=body)
+    """The Outcomes page for ``search``, as JSON text."""
+    response = route_page(client, "/outcomes", search)
     assert response.status_code == 200
     return json.dumps(response.get_json(), ensure_ascii=False)  # "atendió", not "atendi\u00f3"
 
