@@ -13,12 +13,15 @@ from dashboard.settings import REPO_ROOT, Settings
 
 
 def tiny_internal_frame() -> pd.DataFrame:
-    """48 Denver calls in two months, built so class sizes and counts are easy to state.
+    """70 Denver calls in two months, built so class sizes and counts are easy to state.
 
-    January 2023 (weeks of Mon 2 and Mon 9), district 1 and 2, two categories:
-      - 12 welfare checks in district 1, week of Jan 2: 8 STAR (eligible), 4 PATROL (not)
-      - 12 welfare checks in district 2, week of Jan 9: 6 STAR, 6 CIT_OFFICER (eligible,
-        unanswered: no_team_available), 2 of the CIT calls ended in arrest
+    A row's class is its week, district, call category, program and police backup
+    (``schema.QUASI_IDENTIFIERS``), so each program below is a class of its own:
+
+    January 2023 (weeks of Mon 2 and Mon 9), district 1 and 2, welfare checks:
+      - district 1, week of Jan 2: 12 STAR (eligible, 10 min), 11 PATROL (not eligible, 10 min)
+      - district 2, week of Jan 9: 11 STAR (eligible, 20 min), 12 CIT_OFFICER (eligible,
+        unanswered: no_team_available, 10 min), 2 of the CIT calls ended in arrest
     February 2023:
       - 12 mental-health calls in district 1, week of Feb 6: all CO_RESPONDER, not eligible
       - 12 disturbance calls in district 2: 6 in week of Feb 6 and 6 in week of Feb 13,
@@ -37,10 +40,10 @@ def tiny_internal_frame() -> pd.DataFrame:
                 police_backup=backup, unanswered_reason=reason, repeat_contact_90d=False, person_key=None,
             ))
 
-    add(8, "2023-01-03 11:00", "1", "111", "welfare_check", "STAR", True, 10, backup=False)
-    add(4, "2023-01-04 02:00", "1", "111", "welfare_check", "PATROL", False, 10)
-    add(6, "2023-01-10 12:00", "2", "211", "welfare_check", "STAR", True, 20)
-    add(4, "2023-01-11 23:00", "2", "212", "welfare_check", "CIT_OFFICER", True, 10,
+    add(12, "2023-01-03 11:00", "1", "111", "welfare_check", "STAR", True, 10, backup=False)
+    add(11, "2023-01-04 02:00", "1", "111", "welfare_check", "PATROL", False, 10)
+    add(11, "2023-01-10 12:00", "2", "211", "welfare_check", "STAR", True, 20)
+    add(10, "2023-01-11 23:00", "2", "212", "welfare_check", "CIT_OFFICER", True, 10,
         reason="no_team_available")
     add(2, "2023-01-11 23:00", "2", "212", "welfare_check", "CIT_OFFICER", True, 10, outcome="arrest",
         reason="no_team_available")

@@ -31,8 +31,8 @@ ROW_STEPS: tuple[str, ...] = (
     "rejected",
     "published",
     "generalized_time",
-    "generalized_place",
     "generalized_category",
+    "generalized_place",
     "withheld",
 )
 

@@ -1,45 +1,78 @@
-"""Privacy rules, applied once at release time and re-checked on a finished release.
+"""Privacy rules for the rows, applied once at release time and re-checked on a finished release.
 
 Rules (DESIGN.md "Privacy rules"): no direct identifiers; time at most to the hour and
 hour only inside suppressed cubes; place at most to the precinct and precinct only inside
 suppressed cubes; the row-level file is k-anonymous on its quasi-identifiers; every cube
-cell with 1..k-1 calls is suppressed, with complementary suppression.
+cell with 1..k-1 calls is suppressed, with complements that leave every hidden cell
+unrecoverable (``dashboard.data.disclosure``).
 
-Generalization ladder for rows in classes smaller than k (each step only merges rows
-into coarser classes, so class sizes never shrink):
+The rows' quasi-identifiers (``schema.QUASI_IDENTIFIERS``) are what someone who knows of
+a call could know: when (week), where (police district), what kind of call, which team
+came and whether police came as backup. Knowing those, an attacker finds the call's
+class of rows; two rules bound what the class tells them:
+
+* k-anonymity: every class has at least k rows;
+* alpha-diversity (Wong et al. 2006, "(alpha, k)-anonymity"): no sensitive value
+  (``schema.SENSITIVE_VALUES``: arrest, hold, hospital...) holds more than ``ALPHA`` of
+  a class's rows, so the attacker's confidence in such an outcome stays at or below it.
+
+Generalization ladder for rows in a class that breaks either rule (each step only merges
+rows into coarser classes; the rule is checked again after each):
 
 1. week -> month (``time_grain`` = ``month``, ``week`` = first day of that month);
-2. district -> ``citywide``;
-3. call category -> ``other``;
-4. still too small: the row is withheld from the row-level file and counted in the
-   manifest (its call still counts in the suppressed cubes).
+2. call category -> ``other`` (before place: a call's district is what residents and
+   council members ask about most, and the category mix is also published by month);
+3. district -> ``citywide``;
+4. still breaking a rule: the row is withheld from every public table and counted in
+   the manifest.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard.data.schema import CITYWIDE, QUASI_IDENTIFIERS, CallCategory, TimeGrain
+from dashboard.data.schema import CITYWIDE, QUASI_IDENTIFIERS, SENSITIVE_VALUES, CallCategory, TimeGrain
 
 DEFAULT_K = 11
+
+#: Largest share of a class's rows any sensitive value may hold. One half: an attacker
+#: who knows which class a person's call is in is never more likely right than wrong in
+#: guessing that it ended in arrest, a hold or any other sensitive outcome.
+ALPHA = Fraction(1, 2)
 
 
 @dataclass(frozen=True)
 class AnonymizationStats:
     generalized_time: int
-    generalized_place: int
     generalized_category: int
+    generalized_place: int
     withheld: int
 
 
-def _class_sizes(rows: pd.DataFrame) -> pd.Series:
-    return rows.groupby(list(QUASI_IDENTIFIERS), dropna=False, observed=True)[
-        QUASI_IDENTIFIERS[0]
-    ].transform("size")
+def _sensitive_flags(rows: pd.DataFrame) -> pd.DataFrame:
+    """One boolean column per sensitive value (``s0``, ``s1``...), in ``SENSITIVE_VALUES`` order."""
+    flags = {}
+    i = 0
+    for column, values in SENSITIVE_VALUES.items():
+        text = rows[column].astype("string").str.lower()
+        for value in values:
+            flags[f"s{i}"] = (text == value).fillna(False).to_numpy()
+            i += 1
+    return pd.DataFrame(flags, index=rows.index)
+
+
+def _breaks_rules(rows: pd.DataFrame, flags: pd.DataFrame, k: int, alpha: Fraction = ALPHA) -> pd.Series:
+    """Rows whose quasi-identifier class is under k rows or too dominated by a sensitive value."""
+    keys = [rows[c] for c in QUASI_IDENTIFIERS]
+    size = rows.groupby(keys, dropna=False, observed=True)[QUASI_IDENTIFIERS[0]].transform("size")
+    worst = flags.groupby(keys, dropna=False, observed=True).transform("sum").max(axis=1) if len(
+        flags.columns) else pd.Series(0, index=rows.index)
+    return (size < k) | (worst * alpha.denominator > size * alpha.numerator)
 
 
 def month_start(weeks: pd.Series) -> pd.Series:
@@ -48,97 +81,41 @@ def month_start(weeks: pd.Series) -> pd.Series:
 
 
 def k_anonymize(rows: pd.DataFrame, k: int = DEFAULT_K) -> tuple[pd.DataFrame, AnonymizationStats]:
-    """Generalize (then withhold) rows until every quasi-identifier class has >= k rows."""
+    """Generalize (then withhold) rows until every class has >= k rows and is alpha-diverse.
+
+    The pandas reference of ``k_anonymize_classes``; tests check both give the same rows.
+    """
     rows = rows.copy()
-    small = _class_sizes(rows) < k
+    flags = _sensitive_flags(rows)
+    small = _breaks_rules(rows, flags, k)
     generalized_time = int(small.sum())
     if generalized_time:
         rows.loc[small, "week"] = month_start(rows.loc[small, "week"])
         rows.loc[small, "time_grain"] = TimeGrain.MONTH.value
 
-    small = (_class_sizes(rows) < k) & (rows["district"] != CITYWIDE)
-    generalized_place = int(small.sum())
-    if generalized_place:
-        rows.loc[small, "district"] = CITYWIDE
-
-    small = (_class_sizes(rows) < k) & (rows["call_category"] != CallCategory.OTHER.value)
+    small = _breaks_rules(rows, flags, k) & (rows["call_category"] != CallCategory.OTHER.value)
     generalized_category = int(small.sum())
     if generalized_category:
         rows.loc[small, "call_category"] = CallCategory.OTHER.value
 
-    small = _class_sizes(rows) < k
+    small = _breaks_rules(rows, flags, k) & (rows["district"] != CITYWIDE)
+    generalized_place = int(small.sum())
+    if generalized_place:
+        rows.loc[small, "district"] = CITYWIDE
+
+    small = _breaks_rules(rows, flags, k)
     withheld = int(small.sum())
     if withheld:
         rows = rows.loc[~small]
-    stats = AnonymizationStats(generalized_time, generalized_place, generalized_category, withheld)
+    stats = AnonymizationStats(generalized_time, generalized_category, generalized_place, withheld)
     return rows.reset_index(drop=True), stats
 
 
-def suppress_cells(cube: pd.DataFrame, k: int, margin_keys: list[str]) -> pd.DataFrame:
-    """Hide counts 1..k-1 (primary), then protect one published margin (complementary).
-
-    ``cube`` has a count column ``n``; it may hold explicit zero cells (zero is not a
-    small count, but a zero cell may be hidden as a complement). ``margin_keys`` are the
-    columns of a margin that is public elsewhere (e.g. year x district x program,
-    derivable from the row-level file): within each margin group a lone suppressed cell
-    could be recovered by subtraction, so the smallest published cell of that group is
-    suppressed too, until every group has zero or at least two suppressed cells. A group
-    with a single cell cannot be protected that way: give it zero cells first (see
-    ``release.precinct_cube``). Returns ``n`` as nullable Int64 (NA where suppressed) and
-    a boolean ``suppressed``.
-    """
-    return suppress_cells_margins(cube, k, [margin_keys])
-
-
-def suppress_cells_margins(cube: pd.DataFrame, k: int, margins: list[list[str]]) -> pd.DataFrame:
-    """``suppress_cells`` for a cube with several public margins (a two-way table).
-
-    A cell of a district x weekday-hour table sits in two groups whose totals are public
-    (the district's total, and the city's cell for that weekday-hour): hiding a
-    complement in one group can leave a lone hidden cell in the other, so the passes
-    repeat over every margin until no group of any margin has exactly one hidden cell.
-    Each pass only adds hidden cells, so it ends. Ties are broken by the cube's sorted
-    order, so the result depends on the data only, never on the order of input rows.
-    """
-    first = margins[0] if margins else []
-    cube = cube.sort_values([*first, *[c for c in cube.columns if c not in first and c != "n"], "n"],
-                            kind="stable").reset_index(drop=True)
-    counts = cube["n"].to_numpy()
-    suppressed = ((counts >= 1) & (counts < k)).copy()
-    groupings = [
-        cube.groupby(keys, dropna=False, observed=True, sort=False).ngroup().to_numpy() for keys in margins
-    ]
-    position = np.arange(len(cube))
-    changed = True
-    while changed:
-        changed = False
-        for group_ids in groupings:
-            n_groups = int(group_ids.max()) + 1 if len(group_ids) else 0
-            hidden = np.bincount(group_ids, weights=suppressed, minlength=n_groups)
-            size = np.bincount(group_ids, minlength=n_groups)
-            lone = (hidden == 1) & (size > 1)
-            if not lone.any():
-                continue
-            # The smallest published cell of each lone group (first in cube order on ties).
-            candidates = lone[group_ids] & ~suppressed
-            idx = position[candidates]
-            order = np.lexsort((idx, counts[idx], group_ids[idx]))
-            picked = idx[order]
-            first_of_group = np.ones(len(picked), bool)
-            first_of_group[1:] = group_ids[picked][1:] != group_ids[picked][:-1]
-            suppressed[picked[first_of_group]] = True
-            changed = True
-    out = cube.copy()
-    out["suppressed"] = suppressed
-    out["n"] = out["n"].astype("Int64").mask(out["suppressed"])
-    return out
-
-
 def class_size_violations(rows: pd.DataFrame, k: int) -> int:
-    """Rows of a row-level table that sit in a quasi-identifier class smaller than k."""
+    """Rows of a row-level table whose class is under k rows or not alpha-diverse."""
     if rows.empty:
         return 0
-    return int((_class_sizes(rows) < k).sum())
+    return int(_breaks_rules(rows, _sensitive_flags(rows), k).sum())
 
 
 # -- the same ladder in DuckDB ---------------------------------------------------------
@@ -164,45 +141,70 @@ _SQL_STEPS: tuple[tuple[str, str, dict[str, str]], ...] = (
         "TRUE",
         {"week": "date_trunc('month', week)::DATE", "time_grain": f"'{TimeGrain.MONTH.value}'"},
     ),
-    ("generalized_place", f"district <> '{CITYWIDE}'", {"district": f"'{CITYWIDE}'"}),
     (
         "generalized_category",
         f"call_category <> '{CallCategory.OTHER.value}'",
         {"call_category": f"'{CallCategory.OTHER.value}'"},
     ),
+    ("generalized_place", f"district <> '{CITYWIDE}'", {"district": f"'{CITYWIDE}'"}),
+)
+
+#: (count column of ``qi_map``, SQL condition on a row) for each sensitive value.
+_SENSITIVE_SQL: tuple[tuple[str, str], ...] = tuple(
+    (f"s{i}", f"lower({column}::VARCHAR) = '{value}'")
+    for i, (column, value) in enumerate(
+        (column, value) for column, values in SENSITIVE_VALUES.items() for value in values
+    )
 )
 
 
-def k_anonymize_classes(con: duckdb.DuckDBPyConnection, rows: str, k: int = DEFAULT_K) -> AnonymizationStats:
+def _breaks_sql(k: int, alpha: Fraction) -> tuple[str, str]:
+    """(window sums to add, condition true for a class that breaks k or alpha) over ``qi_map``."""
+    window = f"OVER (PARTITION BY {_QI_SQL})"
+    sums = ", ".join([f"sum(n) {window} AS class_n",
+                      *(f"sum({col}) {window} AS class_{col}" for col, _ in _SENSITIVE_SQL)])
+    worst = (f"greatest({', '.join(f'class_{col}' for col, _ in _SENSITIVE_SQL)})"
+             if len(_SENSITIVE_SQL) > 1 else f"class_{_SENSITIVE_SQL[0][0]}")
+    breaks = (f"(class_n < {int(k)} OR {worst} * {int(alpha.denominator)} "
+              f"> class_n * {int(alpha.numerator)})")
+    return sums, breaks
+
+
+def k_anonymize_classes(con: duckdb.DuckDBPyConnection, rows: str, k: int = DEFAULT_K,
+                        alpha: Fraction = ALPHA) -> AnonymizationStats:
     """Run the generalization ladder in DuckDB on the classes of relation ``rows``.
 
-    ``rows`` names a table or view with the quasi-identifier columns (``week`` a DATE).
-    Creates the temporary table ``qi_map``: one row per input class with its input values
-    (``<column>_in``), its published values, its size ``n`` and ``withheld``. Quasi-
-    identifiers must not be NULL (the release builder refuses such input first).
+    ``rows`` names a table or view with the quasi-identifier columns (``week`` a DATE)
+    and the sensitive ones. Creates the temporary table ``qi_map``: one row per input
+    class with its input values (``<column>_in``), its published values, its size ``n``,
+    its count of each sensitive value and ``withheld``. Quasi-identifiers must not be
+    NULL (the release builder refuses such input first).
     """
     k = int(k)  # formatted into SQL: make sure it is a number
     inputs = ", ".join(f"{c} AS {c}_in" for c in QUASI_IDENTIFIERS)
+    counts_sql = ", ".join(f"count(*) FILTER (WHERE {cond})::BIGINT AS {col}" for col, cond in _SENSITIVE_SQL)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {QI_MAP_TABLE} AS "
-        f"SELECT {inputs}, {_QI_SQL}, count(*)::BIGINT AS n FROM {rows} GROUP BY ALL"
+        f"SELECT {inputs}, {_QI_SQL}, count(*)::BIGINT AS n, {counts_sql} FROM {rows} GROUP BY ALL"
     )
+    sums, breaks = _breaks_sql(k, alpha)
+    drop = ", ".join(["class_n", *(f"class_{col}" for col, _ in _SENSITIVE_SQL)])
     for flag, condition, replacements in _SQL_STEPS:
-        small = f"(class_n < {k} AND {condition})"
+        small = f"({breaks} AND {condition})"
         replace = ", ".join(f"CASE WHEN {small} THEN {expr} ELSE {col} END AS {col}"
                             for col, expr in replacements.items())
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {QI_MAP_TABLE} AS "
-            f"SELECT * EXCLUDE (class_n) REPLACE ({replace}), {small} AS {flag} "
-            f"FROM (SELECT *, sum(n) OVER (PARTITION BY {_QI_SQL}) AS class_n FROM {QI_MAP_TABLE})"
+            f"SELECT * EXCLUDE ({drop}) REPLACE ({replace}), {small} AS {flag} "
+            f"FROM (SELECT *, {sums} FROM {QI_MAP_TABLE})"
         )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {QI_MAP_TABLE} AS "
-        f"SELECT *, sum(n) OVER (PARTITION BY {_QI_SQL}) < {k} AS withheld FROM {QI_MAP_TABLE}"
+        f"SELECT * EXCLUDE ({drop}), {breaks} AS withheld FROM (SELECT *, {sums} FROM {QI_MAP_TABLE})"
     )
     flags = [flag for flag, _, _ in _SQL_STEPS] + ["withheld"]
-    sums = ", ".join(f"coalesce(sum(n) FILTER (WHERE {f}), 0)::BIGINT" for f in flags)
-    counts = con.execute(f"SELECT {sums} FROM {QI_MAP_TABLE}").fetchall()[0]
+    totals = ", ".join(f"coalesce(sum(n) FILTER (WHERE {f}), 0)::BIGINT" for f in flags)
+    counts = con.execute(f"SELECT {totals} FROM {QI_MAP_TABLE}").fetchall()[0]
     return AnonymizationStats(*(int(c) for c in counts))
 
 

@@ -6,9 +6,10 @@ Layout::
         calls.parquet  calls.csv          the public rows (schema.CALLS_COLUMNS)
         rollup_overview.parquet           exact GROUP BYs of the rows (schema.ROLLUPS)
         rollup_counts.parquet  rollup_minutes.parquet
-        cube_precinct.parquet             finer than the rows, suppressed (schema.CUBES):
-        cube_coverage.parquet             precinct; weekday x hour coverage; council districts;
-        cube_council.parquet  cube_service.parquet   time on task (dashboard.data.cubes)
+        cube_precinct.parquet             finer than the rows, suppressed (schema.CUBES,
+        cube_coverage.parquet             dashboard.data.cubes): precinct; weekday x hour
+        cube_council.parquet              coverage; council districts; time on task
+        cube_service.parquet
         data_dictionary.json  .md         generated from dashboard.data.schema
         datapackage.json                  Frictionless Data Package (dashboard.data.datapackage)
         manifest.json                     counts, privacy parameters, sha256 of every file
@@ -17,8 +18,10 @@ Layout::
 How a release is built (``build_release``): the internal rows (a DataFrame, or a
 Parquet file for inputs too large for memory) are projected, generalized and written by
 DuckDB, which streams and spills, so memory stays flat at 10M rows; pandas holds only
-the small precinct cube. pandas versions of each step (``reference_rows``,
-``precinct_cube``) are kept as the reference the tests compare the DuckDB path with.
+the cubes (thousands of cells). The cubes count exactly the calls the rows publish
+(the view ``published``), so their totals are the rows' totals and the disclosure audit
+knows every relation between them. A pandas version of the rows (``reference_rows``) is
+kept as the reference the tests compare the DuckDB path with.
 
 A release is written to a hidden temporary folder (``.building-<pid>-<token>``),
 re-checked there by ``dashboard.data.validate`` and renamed into place only when
@@ -49,11 +52,11 @@ from dashboard.data import cubes, privacy
 from dashboard.data.schema import (
     CALLS_COLUMN_NAMES,
     CALLS_COLUMNS,
-    CUBE_PRECINCT,
     CUBES,
     QUASI_IDENTIFIERS,
     ROLLUP_MINUTES,
     ROLLUPS,
+    SENSITIVE_VALUES,
     Column,
     Table,
     TimeGrain,
@@ -95,6 +98,7 @@ INTERNAL_REQUIRED: tuple[str, ...] = (
     *(c for c in CALLS_COLUMN_NAMES if c not in {"call_id", "week", "time_grain"}),
     "received_hour",
     "precinct",
+    "response_minutes",
 )
 
 #: Internal columns read when present (NULL when an export has no such field): the
@@ -111,11 +115,10 @@ ROW_ORDER: tuple[str, ...] = (
     "district",
     "call_category",
     "time_grain",
-    "star_eligible",
     "response_type",
-    "response_minutes",
-    "outcome",
     "police_backup",
+    "star_eligible",
+    "outcome",
     "unanswered_reason",
     "repeat_contact_90d",
 )
@@ -150,7 +153,6 @@ def public_rows(internal: pd.DataFrame) -> pd.DataFrame:
             "call_category": internal["call_category"].astype("string").to_numpy(),
             "star_eligible": internal["star_eligible"].astype(bool).to_numpy(),
             "response_type": internal["response_type"].astype("string").to_numpy(),
-            "response_minutes": internal["response_minutes"].astype("Int32").to_numpy(),
             "outcome": internal["outcome"].astype("string").to_numpy(),
             "police_backup": internal["police_backup"].astype(bool).to_numpy(),
             "unanswered_reason": internal["unanswered_reason"].astype("string").to_numpy(),
@@ -307,17 +309,28 @@ def rollup_sql(table: Table) -> str:
     """The GROUP BY that makes ``table`` from a relation named ``calls`` (validate reuses it)."""
     dims = [("date_trunc('month', week)::DATE AS month" if d == "month" else d) for d in table.dims]
     measures = [f"{MEASURE_SQL[m]} AS {m}" for m in table.measures]
-    where = " WHERE response_minutes IS NOT NULL" if table is ROLLUP_MINUTES else ""
     # Sorted by city and month so DuckDB's zone maps skip row groups outside a date range.
-    return f"SELECT {', '.join(dims + measures)} FROM calls{where} GROUP BY ALL ORDER BY ALL"
+    return f"SELECT {', '.join(dims + measures)} FROM calls GROUP BY ALL ORDER BY ALL"
+
+
+#: ``rollup_minutes`` from the view ``published`` (minutes are not in the rows).
+MINUTES_SQL = (
+    "SELECT jurisdiction, date_trunc('month', week)::DATE AS month, district, call_category, "
+    "response_type, response_minutes, count(*)::BIGINT AS n FROM published "
+    "WHERE response_minutes IS NOT NULL GROUP BY ALL ORDER BY ALL"
+)
 
 
 def _write_rollups(con: duckdb.DuckDBPyConnection, out: Path) -> None:
-    """Rollups (exact GROUP BYs) and ``calls.csv``, both from the written ``calls.parquet``."""
+    """Rollups and ``calls.csv``: GROUP BYs of the written ``calls.parquet``, and the
+    response minutes of the same calls from ``published``. Leaves the views ``calls``
+    and ``rollup_minutes`` on the written files (the cubes' totals come from them)."""
     calls = con.read_parquet(str(out / "calls.parquet"))
     for table in ROLLUPS:
-        rel = calls.query("calls", rollup_sql(table))
+        rel = calls.query("calls", rollup_sql(table)) if table.from_rows else con.sql(MINUTES_SQL)
         rel.write_parquet(str(out / f"{table.name}.parquet"), compression="zstd")
+    calls.create_view("calls")
+    con.read_parquet(str(out / f"{ROLLUP_MINUTES.name}.parquet")).create_view(ROLLUP_MINUTES.name)
     # One thread: the CSV writer keeps rows in order by buffering what parallel threads
     # produce ahead, which needs more memory than BUILD_MEMORY_LIMIT at millions of rows.
     threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
@@ -326,71 +339,6 @@ def _write_rollups(con: duckdb.DuckDBPyConnection, out: Path) -> None:
         calls.write_csv(str(out / "calls.csv"), header=True)
     finally:
         con.execute(f"SET threads = {int(threads)}")
-
-
-#: Margin of the precinct cube that is public elsewhere (derivable from the rows).
-CUBE_MARGIN: tuple[str, ...] = CUBE_PRECINCT.margins[0]
-
-
-def precinct_counts(internal: pd.DataFrame) -> pd.DataFrame:
-    """pandas reference of the precinct cube's GROUP BY (``build_release`` runs it in DuckDB)."""
-    received = pd.to_datetime(internal["received_hour"])
-    day = received.dt.normalize()
-    monday = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
-    frame = pd.DataFrame(
-        {
-            "jurisdiction": internal["jurisdiction"].astype("string"),
-            "year": monday.dt.year.astype("int32"),
-            "district": internal["district"].astype("string"),
-            "precinct": internal["precinct"].astype("string"),
-            "response_type": internal["response_type"].astype("string"),
-            "star_eligible": internal["star_eligible"].astype(bool),
-        }
-    )
-    frame = frame[frame["precinct"].notna()]
-    return frame.groupby(list(CUBE_PRECINCT.dims), observed=True).size().rename("n").reset_index()
-
-
-def suppressed_precinct_cube(counts: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Complete the precinct counts with zero cells, then suppress small cells.
-
-    Each margin group gets an explicit zero cell for every precinct seen in its district:
-    a group whose only non-zero cell is small could otherwise be read off the public
-    district total, and zero cells are what complementary suppression hides first.
-    Precincts are taken in sorted order, so which of two equal cells is hidden as a
-    complement depends on the data only, never on the order of the input rows.
-    """
-    dims = list(CUBE_PRECINCT.dims)
-    margin = list(CUBE_MARGIN)
-    precincts = (
-        counts[["jurisdiction", "district", "precinct"]]
-        .drop_duplicates()
-        .sort_values(["jurisdiction", "district", "precinct"])
-    )
-    groups = counts[margin].drop_duplicates()
-    grid = groups.merge(precincts, on=["jurisdiction", "district"])
-    cube = grid.merge(counts, on=dims, how="left")
-    cube["n"] = cube["n"].fillna(0).astype("int64")
-    return privacy.suppress_cells(cube[[*dims, "n"]], k, margin)
-
-
-def precinct_cube(internal: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Calls by year x district x precinct x program x eligibility, small cells suppressed.
-
-    The pandas reference of the cube ``build_release`` writes (its GROUP BY runs in DuckDB).
-    """
-    return suppressed_precinct_cube(precinct_counts(internal), k)
-
-
-def _precinct_counts_sql(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The precinct cube's GROUP BY over the staged rows, typed like ``precinct_counts``."""
-    dims = ", ".join(CUBE_PRECINCT.dims)
-    counts = con.execute(
-        f"SELECT {dims}, count(*)::BIGINT AS n FROM (SELECT *, year(week)::INTEGER AS year FROM staged) "
-        f"WHERE precinct IS NOT NULL GROUP BY ALL ORDER BY ALL"
-    ).df()
-    types = {"year": "int32", "star_eligible": bool, "n": "int64"}
-    return counts.astype({d: types.get(d, "string") for d in counts.columns})
 
 
 # -- staging the internal table in DuckDB ------------------------------------------------
@@ -454,6 +402,7 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             sql_type = {"string": "VARCHAR", "bool": "BOOLEAN", "int": "INTEGER"}[column.dtype]
             select.append(f"{name}::{sql_type} AS {name}")
     select.append("precinct::VARCHAR AS precinct")
+    select.append("response_minutes::INTEGER AS response_minutes")
     # For the suppressed cubes only (dashboard.data.cubes): never in a public row.
     select.append("(isodow(received_hour::TIMESTAMP) - 1)::INTEGER AS weekday")
     select.append("hour(received_hour::TIMESTAMP)::INTEGER AS hour")
@@ -503,15 +452,17 @@ def _write_public_rows(con: duckdb.DuckDBPyConnection, path: Path, k: int, seed:
     """
     stats = privacy.k_anonymize_classes(con, "staged", k)
     accepted = con.execute(f"SELECT coalesce(sum(n), 0)::BIGINT FROM {privacy.QI_MAP_TABLE}").fetchall()[0][0]
-    published = ", ".join(
-        (f"m.{c}" if c in QUASI_IDENTIFIERS else f"s.{c}") for c in CALLS_COLUMN_NAMES if c != "call_id"
-    )
+    # ``published``: the internal rows of the calls the public rows hold, with the rows'
+    # (generalized) values. Every other public table is counted from it.
+    replaced = ", ".join(f"m.{c} AS {c}" for c in QUASI_IDENTIFIERS)
     join = " AND ".join(f"s.{c} = m.{c}_in" for c in QUASI_IDENTIFIERS)
-    order = ", ".join(f"{c} NULLS LAST" for c in ROW_ORDER)
-    rel = con.sql(
-        f"SELECT * FROM (SELECT {published} FROM staged s JOIN {privacy.QI_MAP_TABLE} m ON {join} "
-        f"WHERE NOT m.withheld) ORDER BY {order}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW published AS SELECT s.* REPLACE ({replaced}) FROM staged s "
+        f"JOIN {privacy.QI_MAP_TABLE} m ON {join} WHERE NOT m.withheld"
     )
+    columns = ", ".join(c for c in CALLS_COLUMN_NAMES if c != "call_id")
+    order = ", ".join(f"{c} NULLS LAST" for c in ROW_ORDER)
+    rel = con.sql(f"SELECT {columns} FROM published ORDER BY {order}")
     reader = rel.to_arrow_reader(batch_size=ROW_GROUP_ROWS)
     written = _write_calls_parquet(reader, path, np.random.default_rng(seed))
     return int(accepted), stats, written
@@ -644,11 +595,9 @@ def build_release(
             tmp.mkdir()
             accepted, stats, published = _write_public_rows(con, tmp / "calls.parquet", k, seed)
             _write_rollups(con, tmp)
-            cube = suppressed_precinct_cube(_precinct_counts_sql(con), k)
-            cubes.write_cubes(con, str(tmp), k)
+            cubes.write_cubes(con, str(tmp), k, seed)
         finally:
             con.close()
-        cube.to_parquet(tmp / f"{CUBE_PRECINCT.name}.parquet", index=False, compression="zstd")
         (tmp / "data_dictionary.json").write_text(json.dumps(data_dictionary(), indent=2) + "\n")
         (tmp / "data_dictionary.md").write_text(data_dictionary_markdown(synthetic))
 
@@ -673,9 +622,18 @@ def build_release(
             },
             "privacy": {
                 "k": k,
-                "quasi_identifiers": ["week", "district", "call_category"],
-                "row_grain": "ISO week x police district x call category",
-                "cube_suppression": f"cells of 1..{k - 1} calls hidden, with complementary suppression",
+                "alpha": str(privacy.ALPHA),
+                "quasi_identifiers": [c for c in QUASI_IDENTIFIERS
+                                      if c not in ("jurisdiction", "time_grain")],
+                "sensitive_values": {c: list(v) for c, v in SENSITIVE_VALUES.items()},
+                "row_grain": "ISO week (or month) x police district x call category x program x "
+                             "police backup",
+                "cube_suppression": {
+                    "method": cubes.SUPPRESSION_METHOD,
+                    "rule": f"cells of 1..{k - 1} calls hidden; complements taken in a keyed pseudo-random "
+                            f"order until no hidden cell that could be small is narrowed below [0, {k - 1}] "
+                            "by any published relation (LP audit)",
+                },
             },
             "files": files,
             **(extra_manifest or {}),

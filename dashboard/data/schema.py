@@ -13,13 +13,16 @@ here and the test names the catalog entries (and their translations) to update.
 
 A release has three kinds of table (see docs in README "Data model"):
 
-* ``calls``: the public row-level file, one row per in-scope call at a coarse,
-  k-anonymous grain (ISO week x police district x call category).
+* ``calls``: the public row-level file, one row per in-scope call at a coarse grain
+  (ISO week or month x police district x call category x program x police backup),
+  k-anonymous on those columns and with no sensitive outcome dominating any class.
 * rollups: exact GROUP BYs of the ``calls`` rows, built once at release time so
   pages read a few thousand rows instead of millions. They hold nothing the rows
-  do not, so every number they feed is reproducible from the CSV download.
-* cubes: aggregates at grains finer than the rows (precinct, hour of day), built
-  from the internal data with small-cell and complementary suppression.
+  do not, so every number they feed is reproducible from the CSV download; the one
+  exception is ``rollup_minutes``, response minutes for the same rows (not in them).
+* cubes: aggregates at grains finer than the rows (precinct, hour of day, council
+  district), built from the same calls as the rows with small-cell suppression and
+  complements chosen so that no hidden cell can be narrowed (``disclosure``).
 """
 
 from __future__ import annotations
@@ -131,12 +134,6 @@ CALLS_COLUMNS: tuple[Column, ...] = (
         "the city's alternative program operates).",
     ),
     Column("response_type", "string", "Who answered the call.", values=tuple(ResponseType)),
-    Column(
-        "response_minutes",
-        "int",
-        "Whole minutes from call received to first unit on scene; empty when no unit arrived.",
-        nullable=True,
-    ),
     Column("outcome", "string", "What happened after the response.", values=tuple(Outcome)),
     Column("police_backup", "bool", "The alternative team asked for police."),
     Column(
@@ -156,8 +153,32 @@ CALLS_COLUMNS: tuple[Column, ...] = (
 
 CALLS_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in CALLS_COLUMNS)
 
-#: Quasi-identifiers of the row-level file: k-anonymity is measured on these.
-QUASI_IDENTIFIERS: tuple[str, ...] = ("jurisdiction", "week", "time_grain", "district", "call_category")
+#: Quasi-identifiers of the row-level file: k-anonymity is measured on these. Besides
+#: when, where and what kind of call, they include what a neighbour or relative could see
+#: of it: which team came (``response_type``) and whether police came to back it up
+#: (``police_backup``). How many minutes the team took is seen too, and is so fine that
+#: it would single out most calls: it is not in the rows at all (``rollup_minutes``).
+QUASI_IDENTIFIERS: tuple[str, ...] = (
+    "jurisdiction", "week", "time_grain", "district", "call_category", "response_type", "police_backup",
+)
+
+#: Values of the rows' other columns that say something sensitive about a person (they
+#: were arrested, held, taken to hospital or detox, cited, a repeat caller, screened out
+#: as a safety risk). In every quasi-identifier class of the rows, each of these values
+#: may hold at most ``privacy.ALPHA`` of the rows, so knowing which class a person's
+#: call is in never tells an attacker such an outcome with more than that confidence.
+SENSITIVE_VALUES: dict[str, tuple[str, ...]] = {
+    "outcome": (
+        "arrest", "citation", "mental_health_hold", "transported_hospital", "transported_detox",
+    ),
+    "repeat_contact_90d": ("true",),
+    "unanswered_reason": ("safety_screen",),
+}
+
+#: Area, precinct and council-district value of the cubes for calls with no such place
+#: (no precinct recorded, outside every council district): present so that a cube's
+#: cells add up exactly to the totals the rows publish.
+UNKNOWN_AREA = "unknown"
 
 #: Columns of the internal (never published) frame that the release builder takes in,
 #: beyond the public ones: the exact hour, finer places and the person key.
@@ -168,6 +189,13 @@ INTERNAL_EXTRA_COLUMNS: tuple[Column, ...] = (
     Column("council_district", "string", "City council district.", True),
     Column("person_key", "string", "Salted key of the person; used for repeat contacts only.", True),
     Column("busy_minutes", "int", "Whole minutes from the unit's dispatch to it clearing the call.", True),
+    Column(
+        "response_minutes",
+        "int",
+        "Whole minutes from call received to first unit on scene; empty when no unit arrived. "
+        "Published only as counts per minute (`rollup_minutes`), never in a row.",
+        nullable=True,
+    ),
 )
 
 
@@ -180,6 +208,9 @@ class Table:
     description: str
     suppressed: bool  # True for cubes finer than the rows (small cells hidden)
     measures: tuple[str, ...] = ("n",)  # counts; see release.MEASURE_SQL
+    #: A rollup that is an exact GROUP BY of the public rows (validate recomputes it);
+    #: False for ``rollup_minutes``, built from the minutes the rows do not carry.
+    from_rows: bool = True
     #: Groups of cells whose totals are public elsewhere (the rows, another cube, the
     #: cube's own coarser cells): complementary suppression keeps every such group at
     #: zero or at least two hidden cells, so no hidden cell is recovered by subtraction.
@@ -217,8 +248,13 @@ ROLLUP_COUNTS = Table(
 ROLLUP_MINUTES = Table(
     "rollup_minutes",
     ("jurisdiction", "month", "district", "call_category", "response_type", "response_minutes"),
-    "Number of published rows (`n`) at each whole response minute: medians and percentiles.",
+    "Calls of the published rows (`n`) at each whole response minute, by month, district, call "
+    "category and program as the rows publish them: medians and percentiles. Minutes are not in "
+    "the rows (to the minute they would single out most calls and, with them, their outcome), so "
+    "this is the one table not computed from `calls`; its counts add up to at most the rows' "
+    "(calls where no unit arrived have no minute).",
     suppressed=False,
+    from_rows=False,
 )
 #: Cube finer than the rows: precinct (by the year of the week's Monday).
 #: Cells with 1..k-1 calls have ``n`` empty and

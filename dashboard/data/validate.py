@@ -20,10 +20,17 @@ What is checked (DESIGN.md "Privacy rules" 1-5 and "Bad input"):
   (``time_grain`` = week) or a 1st of the month (= month); precinct only in a
   suppressed cube;
 * rule 4: every quasi-identifier class of the rows has at least k rows (k from the
-  manifest, or ``--k``);
-* rule 5: every published cube count is 0 or >= k, suppressed cells show no count, no
-  margin group of several cells has exactly one suppressed cell;
-* rollups equal the GROUP BYs of the rows (recomputed in DuckDB);
+  manifest, or ``--k``) and no sensitive value holds more than alpha of a class;
+* rule 5: every published cube count is 0 or >= k and suppressed cells show no count;
+  then the attacks, on every relation between the published files (the cubes, the
+  totals the rows and ``rollup_minutes`` give, the suppression rule the manifest names):
+  margin differencing (a relation with one hidden cell, or hidden cells adding up to
+  fewer than k-1), cross-measure differencing (a council group's total known from one
+  measure narrows another's hidden cells) and the LP audit of
+  ``dashboard.data.disclosure`` (no hidden cell that could be small has a feasible
+  interval narrower than [0, k-1]);
+* rollups equal the GROUP BYs of the rows (recomputed in DuckDB); ``rollup_minutes``
+  counts no more calls per class than the rows hold;
 * ``datapackage.json`` (Frictionless) is exactly the one the contract and the manifest
   generate: same resources, hashes, sizes and Table Schemas;
 * the manifest's counts add up (read = accepted + rejected; published + withheld =
@@ -45,6 +52,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dashboard.data import cubes, disclosure, privacy
 from dashboard.data.datapackage import DATAPACKAGE, build_datapackage, resource_by_path
 from dashboard.data.release import (
     CURRENT_POINTER,
@@ -59,7 +67,9 @@ from dashboard.data.schema import (
     CALLS_COLUMNS,
     CUBES,
     QUASI_IDENTIFIERS,
+    ROLLUP_MINUTES,
     ROLLUPS,
+    SENSITIVE_VALUES,
     Table,
     TimeGrain,
 )
@@ -73,10 +83,6 @@ EXPECTED_FILES: tuple[str, ...] = (
     "data_dictionary.json",
     "data_dictionary.md",
 )
-
-#: Margin groups of each suppressed cube (public elsewhere, so a lone hidden cell in
-#: one of them could be recovered by subtraction): the contract's ``Table.margins``.
-CUBE_MARGINS: dict[str, tuple[tuple[str, ...], ...]] = {t.name: t.margins for t in CUBES}
 
 #: DuckDB's working memory while checking; beyond it, sorts and hashes spill to disk.
 MEMORY_LIMIT = "1GB"
@@ -583,6 +589,22 @@ class _Check:
             shown = "; ".join(" ".join(str(v) for v in r[:-1]) + f": {r[-1]} rows" for r in small[:EXAMPLES])
             self.fail(f"calls.parquet: not k-anonymous: {rows:,} rows in {len(small):,} "
                       f"quasi-identifier classes smaller than k={self.k} ({shown})")
+        alpha = privacy.ALPHA
+        for column, values in SENSITIVE_VALUES.items():
+            if not self.has("calls", column):
+                continue
+            for value in values:
+                found = self.con.execute(
+                    f"SELECT {qi}, count(*) AS n, count(*) FILTER (WHERE lower({column}::VARCHAR) = ?) AS s "
+                    f"FROM calls GROUP BY ALL HAVING s * {alpha.denominator} > n * {alpha.numerator} "
+                    f"ORDER BY n, {qi}", [value],
+                ).fetchall()
+                if found:
+                    shown = "; ".join(" ".join(str(v) for v in r[:-2]) + f": {r[-1]} of {r[-2]}"
+                                      for r in found[:EXAMPLES])
+                    self.fail(f"calls.parquet: {len(found):,} quasi-identifier classes where more than "
+                              f"{alpha} of the rows have {column} = {value} (anyone who knows a call is in "
+                              f"the class learns it is likely): {shown}")
 
     # -- rollups ------------------------------------------------------------------------
     def check_rollups(self) -> None:
@@ -590,6 +612,9 @@ class _Check:
             return
         for table in ROLLUPS:
             if table.name not in self.tables:
+                continue
+            if not table.from_rows:
+                self.check_minutes(table)
                 continue
             expected = f"expected_{table.name}"
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {expected} AS {rollup_sql(table)}")
@@ -606,6 +631,26 @@ class _Check:
                 self.fail(f"{table.name}.parquet is not the GROUP BY of calls.parquet: {extra:,} rows "
                           f"not in the recomputed rollup, {lacking:,} recomputed rows missing")
 
+    def check_minutes(self, table: Table) -> None:
+        """``rollup_minutes`` holds the rows' classes (by month) and never more calls than they do."""
+        columns = [c for c, _ in self.tables[table.name]]
+        if columns != [*table.dims, *table.measures]:
+            return  # reported by check_identifiers
+        keys = ", ".join(d for d in table.dims if d != "response_minutes")
+        over, examples = self.one(
+            f"SELECT count(*), list(concat_ws(' ', {keys}) || ': ' || m.n || ' > ' || coalesce(r.n, 0)) "
+            f"FROM (SELECT {keys}, sum(n) AS n FROM {table.name} GROUP BY ALL) m "
+            f"LEFT JOIN (SELECT jurisdiction, date_trunc('month', week)::DATE AS month, district, "
+            f"call_category, response_type, count(*) AS n FROM calls GROUP BY ALL) r USING ({keys}) "
+            f"WHERE m.n > coalesce(r.n, 0)"
+        )
+        if over:
+            self.fail(f"{table.name}.parquet: {over:,} classes count more timed calls than the rows hold: "
+                      + "; ".join(examples[:EXAMPLES]))
+        negative = self.one(f"SELECT count(*) FROM {table.name} WHERE n <= 0 OR response_minutes < 0")[0]
+        if negative:
+            self.fail(f"{table.name}.parquet: {negative:,} rows with a count or minute below zero")
+
     # -- rule 5 -------------------------------------------------------------------------
     def check_cubes(self) -> None:
         for table in CUBES:
@@ -614,6 +659,7 @@ class _Check:
             if not self.has(table.name, *table.dims, *table.measures, "suppressed"):
                 continue
             self.check_cube(table, self.k)
+        self.check_disclosure()
 
     def check_cube(self, table: Table, k: int) -> None:
         label = f"{table.name}.parquet"
@@ -635,20 +681,32 @@ class _Check:
             if n:
                 shown = "; ".join(examples[:EXAMPLES])
                 self.fail(f"{label}: {n:,} {problem} (k={k}): {shown}")
-        # A lone hidden cell is recoverable by subtracting the group's published cells
-        # from its public total. A group of a single cell (a district with one precinct)
-        # has no published cell to subtract: its hidden cell is the margin itself, which
-        # the cube does not reveal and suppression elsewhere could not protect.
-        for margin in CUBE_MARGINS.get(table.name, ()):
-            cols = ", ".join(margin)
-            lone = self.con.execute(
-                f"SELECT concat_ws(' ', {cols}) FROM {table.name} GROUP BY {cols} "
-                f"HAVING count(*) FILTER (WHERE suppressed) = 1 AND count(*) > 1 ORDER BY ALL"
-            ).fetchall()
-            if lone:
-                shown = "; ".join(r[0] for r in lone[:EXAMPLES])
-                self.fail(f"{label}: {len(lone):,} margin groups ({cols}) with exactly one suppressed "
-                          f"cell, recoverable from the group's public total: {shown}")
+
+    def check_disclosure(self) -> None:
+        """The attacks, on every relation between the published files (module doc, rule 5)."""
+        if (self.k is None or not self.has("calls", *CALLS_COLUMN_NAMES)
+                or ROLLUP_MINUTES.name not in self.tables):
+            return
+        frames = {}
+        for table in cubes.AUDITED:
+            if not self.has(table.name, *table.dims, "n", "suppressed"):
+                return
+            frames[table.name] = self.con.execute(f"SELECT * FROM {table.name}").df()
+        margins = cubes.public_margins(self.con)
+        system, _ = cubes.release_system(frames, margins)
+        for problem in disclosure.margin_differencing(system, self.k):
+            self.fail(f"margin differencing: {problem}")
+        for problem in cubes.cross_measure_differencing(frames.get(cubes.CUBE_COUNCIL.name), margins, self.k):
+            self.fail(f"cross-measure differencing: {problem}")
+        method = _suppression_method(self.manifest)
+        upper = None if method == cubes.SUPPRESSION_METHOD else disclosure.rule_bounds(system, self.k)
+        findings = disclosure.audit(system, self.k, upper)
+        if findings:
+            rule = ("the public suppression rule" if upper is None
+                    else f"the suppression rule {method!r} (complements never larger than the smallest "
+                         "published cell of their group)")
+            self.fail(f"linear programming over every published relation and {rule}: "
+                      + disclosure.summarize(findings, EXAMPLES))
 
     # -- manifest counts ----------------------------------------------------------------
     def check_counts(self) -> None:
@@ -673,6 +731,15 @@ class _Check:
             n = self.row_counts.get(view)
             if n is not None and n != rows["published"]:
                 self.fail(f"{label} holds {n:,} rows, the manifest says {rows['published']:,} published")
+
+
+def _suppression_method(manifest: dict) -> str:
+    """The cube suppression rule a release names (releases before the audited rule named none)."""
+    privacy = manifest.get("privacy")
+    rule = privacy.get("cube_suppression") if isinstance(privacy, dict) else None
+    if isinstance(rule, dict) and isinstance(rule.get("method"), str):
+        return rule["method"]
+    return "smallest-published"
 
 
 #: ``created`` of a Data Package (RFC 3339 date-time, as the Frictionless spec requires).
