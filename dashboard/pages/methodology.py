@@ -191,7 +191,8 @@ def _planner(k: int, lang: str) -> html.Section:
 
 
 def _privacy(k: int, lang: str) -> html.Section:
-    rules = ["method.privacy.time", "method.privacy.place", "method.privacy.rows", "method.privacy.cubes"]
+    rules = ["method.privacy.time", "method.privacy.minutes", "method.privacy.place", "method.privacy.rows",
+             "method.privacy.cubes"]
     return _section(
         t("method.privacy.heading", lang),
         [

@@ -80,17 +80,26 @@ def test_no_key_is_written_twice(lang: str):
 
 
 def _schema_texts() -> dict[str, str]:
-    """Every description of the data contract, by the catalog key the pages read it from."""
+    """Every description of the data contract, by the catalog key the pages read it from.
+
+    Columns are the rows' and, under the same ``schema.column.`` keys, the internal columns
+    a rollup publishes as a dim: ``response_minutes`` left the rows (issue 12) but is still
+    published, per minute, in ``rollup_minutes``, and its description with it.
+    """
     from dashboard.data.schema import (
         CALLS_COLUMNS,
         CUBE_SUPPRESSED,
         CUBES,
         DERIVED_COLUMNS,
+        INTERNAL_EXTRA_COLUMNS,
         ROLLUPS,
         SUPPRESSED_MEASURE_NOTE,
     )
 
     texts = {f"schema.column.{c.name}": c.description for c in CALLS_COLUMNS}
+    rollup_dims = {d for table in ROLLUPS for d in table.dims}
+    texts |= {f"schema.column.{c.name}": c.description
+              for c in INTERNAL_EXTRA_COLUMNS if c.name in rollup_dims}
     texts |= {f"schema.table.{table.name}": table.description for table in (*ROLLUPS, *CUBES)}
     texts |= {f"schema.derived.{name}": c.description for name, c in DERIVED_COLUMNS.items()}
     texts[f"schema.derived.{CUBE_SUPPRESSED.name}"] = CUBE_SUPPRESSED.description

@@ -154,6 +154,20 @@ def test_methodology_defines_every_outcome_and_states_k(app, pages, tiny_setting
     assert "synthetic sample" in words
 
 
+def test_methodology_states_the_row_rules_the_builder_applies(app, pages, tiny_settings):
+    """The privacy section names the rows' ladder in the order the builder climbs it
+    (``docs.ROW_STEPS``, the manifest's order), the alpha rule, and that response minutes
+    are not in the rows: a reader must not be told an older rule than the one applied."""
+    privacy = text(by_id(render(app, pages[1]), pages[1].METHOD_PRIVACY))
+    step_words = {"generalized_time": "week becomes the month",
+                  "generalized_category": "category becomes “other”",
+                  "generalized_place": "district becomes “citywide”"}
+    positions = [privacy.index(step_words[step]) for step in docs.ROW_STEPS if step in step_words]
+    assert len(positions) == 3 and positions == sorted(positions)
+    assert f"at least {tiny_settings.privacy_k} calls" in privacy and "more than half of a group" in privacy
+    assert "Response time: rows do not carry it" in privacy
+
+
 def test_methodology_has_the_sections_the_district_page_links_to(app, pages, tiny_settings):
     method = pages[1]
     layout = render(app, method)
