@@ -662,8 +662,10 @@ def group_ids(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
 
 def summarize(findings: list[Finding], limit: int = 3) -> str:
     """A few findings in words, and how many there are."""
-    shown = "; ".join(f.describe() for f in findings[:limit])
-    return f"{len(findings):,} hidden cells narrowed: {shown}"
+    pinned = [f for f in findings if abs(f.hi - f.lo) < EPS]
+    first = (pinned + [f for f in findings if f not in pinned])[:limit]
+    shown = "; ".join(f.describe() for f in first)
+    return f"{len(findings):,} hidden cells narrowed, {len(pinned):,} of them pinned exactly: {shown}"
 
 
 def by_table(findings: list[Finding]) -> dict[str, list[Finding]]:

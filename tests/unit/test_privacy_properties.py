@@ -11,7 +11,7 @@ the contract does not know) and for each:
 * no output holds the hidden identifier, its column name or the person key.
 
 The DuckDB ladder is also checked against the pandas reference on its own, and cube
-suppression on random cubes. Runtime is kept to a few seconds per property.
+suppression on random two-way tables against scipy's LP. Runtime is kept to a few seconds per property.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linprog
 
-from dashboard.data import privacy
+from dashboard.data import disclosure, privacy
 from dashboard.data.release import build_release
 from dashboard.data.schema import CITYWIDE, CallCategory, Outcome, ResponseType, UnansweredReason
 from dashboard.data.validate import validate_release
@@ -47,25 +48,34 @@ PERSON = "person-QZXJ-0001"
 
 @st.composite
 def quasi_identifier_rows(draw: st.DrawFn) -> tuple[pd.DataFrame, int]:
-    """Rows of a few weeks (month boundaries included), districts and categories, in
-    clumps of 1..15 identical classes: many of them just under or over k."""
+    """Rows of a few weeks (month boundaries included), districts, categories and programs,
+    in clumps of 1..15 identical classes (many just under or over k), each clump with its
+    own mix of outcomes (some dominated by arrests or holds)."""
     first = date(2023, 1, 2) + timedelta(weeks=draw(st.integers(0, 60)))
     weeks = [first + timedelta(weeks=i) for i in range(draw(st.integers(1, 9)))]
     districts = draw(st.lists(st.sampled_from(["1", "2", "3", "4", "5", CITYWIDE]), min_size=1, max_size=5,
                               unique=True))
     categories = draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=9, unique=True))
+    programs = draw(st.lists(st.sampled_from([r.value for r in ResponseType]), min_size=1, max_size=4,
+                             unique=True))
+    outcomes = st.sampled_from(["resolved_on_scene", "arrest", "mental_health_hold", "referred_to_services"])
     clumps = draw(st.lists(
         st.tuples(st.sampled_from(weeks), st.sampled_from(districts), st.sampled_from(categories),
-                  st.integers(1, 15)),
+                  st.sampled_from(programs), st.booleans(), st.integers(1, 15),
+                  st.lists(outcomes, min_size=1, max_size=3), st.booleans()),
         min_size=1, max_size=30,
     ))
     rows = [
         {"call_id": f"{i}-{j}", "jurisdiction": "denver", "week": pd.Timestamp(week), "time_grain": "week",
-         "district": district, "call_category": category}
-        for i, (week, district, category, count) in enumerate(clumps) for j in range(count)
+         "district": district, "call_category": category, "response_type": program,
+         "police_backup": backup and program == "STAR", "outcome": mix[j % len(mix)],
+         "repeat_contact_90d": repeat and j % 2 == 0, "unanswered_reason": None}
+        for i, (week, district, category, program, backup, count, mix, repeat) in enumerate(clumps)
+        for j in range(count)
     ]
     frame = pd.DataFrame(rows)
     frame["week"] = frame["week"].astype("datetime64[s]")
+    frame["unanswered_reason"] = frame["unanswered_reason"].astype("string")
     return frame, draw(st.integers(2, 12))
 
 
@@ -81,28 +91,51 @@ def test_the_sql_ladder_equals_the_pandas_reference(case):
     assert len(got) + stats.withheld == len(rows)
 
 
-# -- cube suppression -------------------------------------------------------------------
+# -- cube suppression: protect, then attack with an independent LP -----------------------
 
 
 @FAST
 @given(
-    st.lists(st.lists(st.sampled_from([0, 0, 1, 2, 3, 5, 9, 10, 11, 12, 40, 300]), min_size=1, max_size=7),
-             min_size=1, max_size=8),
-    st.integers(2, 12),
+    st.lists(st.lists(st.sampled_from([0, 0, 1, 2, 3, 5, 9, 10, 11, 12, 40, 300]), min_size=2, max_size=6),
+             min_size=2, max_size=6).filter(lambda g: len({len(r) for r in g}) == 1),
+    st.integers(3, 12),
 )
-def test_suppression_leaves_no_small_or_recoverable_cell(groups, k):
-    cells = [(str(g), f"{g}-{p}", n) for g, counts in enumerate(groups) for p, n in enumerate(counts)]
-    cube = pd.DataFrame(cells, columns=["district", "precinct", "n"])
-    out = privacy.suppress_cells(cube, k, ["district"])
-    published = out[~out["suppressed"]]
-    assert ((published["n"] == 0) | (published["n"] >= k)).all()
-    assert out.loc[out["suppressed"], "n"].isna().all()
-    truth = cube.set_index("precinct")["n"]
-    small = truth[(truth >= 1) & (truth < k)].index
-    assert set(small) <= set(out.loc[out["suppressed"], "precinct"])
-    for _, group in out.groupby("district"):
-        hidden = int(group["suppressed"].sum())
-        assert hidden != 1 or len(group) == 1, "a lone hidden cell equals the total minus the rest"
+def test_protected_two_way_tables_resist_an_independent_lp_attack(table, k):
+    """A table with both margins public (a district's hours and the city's hour, say):
+    after ``protect``, scipy's own LP finds every hidden cell able to reach 0 and k-1 (or
+    its margin), whatever the counts."""
+    values = np.array(table, dtype=float)
+    rows_n, cols_n = values.shape
+    b = disclosure.SystemBuilder()
+    cells = b.add_cells([f"t r{r} c{c}" for r in range(rows_n) for c in range(cols_n)], values.ravel(),
+                        np.zeros(values.size, bool))
+    b.add_relations(np.repeat(np.arange(rows_n), cols_n), cells, 1.0, values.sum(1), constant=True)
+    b.add_relations(np.tile(np.arange(cols_n), rows_n), cells, 1.0, values.sum(0), constant=True)
+    system = b.build()
+    hidden = disclosure.protect(system, k, b"test-key")
+    assert hidden[disclosure.primary(values.ravel(), k)].all()
+    h = np.flatnonzero(hidden)
+    if not len(h):
+        return
+
+    def interval(columns: np.ndarray, j: int, published: np.ndarray) -> tuple[float, float]:
+        rhs = system.rhs - system.matrix @ published
+        cost = np.zeros(len(columns))
+        cost[j] = 1.0
+        a = system.matrix[:, columns]
+        lo = linprog(cost, A_eq=a, b_eq=rhs, bounds=(0, None), method="highs").fun
+        hi = -linprog(-cost, A_eq=a, b_eq=rhs, bounds=(0, None), method="highs").fun
+        return lo, hi
+
+    everything = np.arange(values.size)
+    for j, cell in enumerate(h):
+        lo, hi = interval(h, j, np.where(hidden, 0.0, values.ravel()))
+        if lo >= k - 1e-6:
+            continue  # provably not a small count
+        # What the margins alone (no cell published) already tell about the cell.
+        base_lo, base_hi = interval(everything, int(cell), np.zeros(values.size))
+        assert lo <= max(0.0, base_lo) + 1e-6, (system.labels[cell], lo)
+        assert hi >= min(k - 1, base_hi) - 1e-6, (system.labels[cell], hi)
 
 
 # -- whole releases from adversarial internal frames ------------------------------------
