@@ -29,7 +29,14 @@ from dashboard.data import planner
 from dashboard.data.cities import City
 from dashboard.data.filters import Filters
 from dashboard.data.queries import view_where
-from dashboard.data.schema import AREA_CITY, AREA_COUNCIL, AREA_DISTRICT, CITYWIDE, UnansweredReason
+from dashboard.data.schema import (
+    AREA_CITY,
+    AREA_COUNCIL,
+    AREA_DISTRICT,
+    CITYWIDE,
+    UNKNOWN_AREA,
+    UnansweredReason,
+)
 from dashboard.data.store import Store
 
 AREA_TYPES_QUERYABLE = (AREA_CITY, AREA_DISTRICT, AREA_COUNCIL)
@@ -68,8 +75,17 @@ def coverage(store: Store, f: Filters, area_type: str, area: str) -> pd.DataFram
     return out.astype({"weekday": "int64", "hour": "int64", "calls": "int64", "hidden": "int64"})
 
 
+#: Areas of the cubes that are no district: calls whose row was generalized to city level
+#: (``citywide``) and calls with no council district (``unknown``). The cubes carry them
+#: so that their cells add up to the totals the rows publish; a list of districts, a
+#: ranking or a map must not show them as if they were places.
+NOT_A_DISTRICT: tuple[str, ...] = (CITYWIDE, UNKNOWN_AREA)
+
+
 def coverage_areas(store: Store, f: Filters, area_type: str) -> pd.DataFrame:
-    """Eligible calls per area of a type over the period's years (published sum, hidden cells)."""
+    """Eligible calls per district of a type over the period's years (published sum, hidden
+    cells). ``citywide`` and ``unknown`` are left out (``NOT_A_DISTRICT``): a share per
+    district then spreads the calls of no known district over the known ones."""
     first, last = years(f)
 
     def compute() -> pd.DataFrame:
@@ -78,8 +94,9 @@ def coverage_areas(store: Store, f: Filters, area_type: str) -> pd.DataFrame:
                       count(*) FILTER (WHERE suppressed)::BIGINT AS hidden
                FROM cube_coverage
                WHERE jurisdiction = ? AND year BETWEEN ? AND ? AND area_type = ?
+                 AND NOT list_contains(?, area)
                GROUP BY ALL ORDER BY ALL""",
-            [f.city, first, last, area_type],
+            [f.city, first, last, area_type, list(NOT_A_DISTRICT)],
         )
 
     return store.cached(("coverage_areas", f.city, first, last, area_type), compute)
@@ -178,11 +195,18 @@ def council_measure(store: Store, f: Filters, council_district: str | None, meas
 
 
 def council_districts(store: Store, city: str) -> tuple[str, ...]:
-    """Council districts the city's release has cells for, in numeric order."""
+    """Council districts the city's release has cells for, in numeric order.
+
+    The cube's ``unknown`` council district (calls outside every council district, kept so
+    that the cube adds up to the rows' city totals) is not one: it is left out, so no page
+    lists, ranks or links to it.
+    """
 
     def compute() -> pd.DataFrame:
         return store.frame(
-            "SELECT DISTINCT council_district FROM cube_council WHERE jurisdiction = ?", [city]
+            "SELECT DISTINCT council_district FROM cube_council WHERE jurisdiction = ? "
+            "AND NOT list_contains(?, council_district)",
+            [city, list(NOT_A_DISTRICT)],
         )
 
     values = store.cached(("council_districts", city), compute)["council_district"].astype(str)

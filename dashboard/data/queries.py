@@ -1,8 +1,12 @@
 """The questions pages ask, as functions of (store, Filters) returning small DataFrames.
 
-Every figure on the Overview comes from the rollups, which are exact GROUP BYs of the
-published rows: a journalist recomputes any number here from ``calls.csv`` by the
-same definitions (see README "Methodology"). SQL is built only from contract column
+Every figure on the Overview comes from the rollups. Counts come from ``rollup_overview``,
+an exact GROUP BY of the published rows: a journalist recomputes them from ``calls.csv``
+by the same definitions (see README "Methodology"). Response minutes are not in the rows
+(to the minute they would single out most calls): they come from ``rollup_minutes``,
+counts per whole minute of the same calls by month, district, category and program, which
+is published too, so medians and percentiles are recomputed from that file (or from the
+API's chart CSVs) instead. SQL is built only from contract column
 names; every value arrives as a bound parameter, so the same text runs on other SQL
 engines behind this interface.
 
@@ -31,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.data.filters import Filters
-from dashboard.data.schema import CITYWIDE, ResponseType
+from dashboard.data.schema import CITYWIDE, UNKNOWN_AREA, ResponseType
 from dashboard.data.store import Store
 
 MapLevel = Literal["district", "precinct"]
@@ -236,7 +240,9 @@ def map_values(store: Store, f: Filters, level: MapLevel) -> pd.DataFrame:
     come from the rollups and are exact (rows generalized to ``citywide`` are left out).
     Precinct figures come from the suppressed precinct cube, which is by whole calendar
     year (the years of ``f.start`` to ``f.end``) and has no call-category dimension (a
-    category filter does not apply); ``suppressed_cells`` > 0 means lower bounds.
+    category filter does not apply); ``suppressed_cells`` > 0 means lower bounds. The
+    cube's ``unknown`` precinct (a district's calls with no precinct recorded, there so the
+    cells add up to the rows' district totals) is no place on the map and is left out.
     """
     alt = store.alternative_program(f.city).value
     selected = _selected(store, f)
@@ -269,8 +275,8 @@ def map_values(store: Store, f: Filters, level: MapLevel) -> pd.DataFrame:
                        AS eligible_answered,
                    count(*) FILTER (WHERE suppressed AND list_contains(?, response_type))::BIGINT
                        AS suppressed_cells
-                FROM cube_precinct WHERE {where} GROUP BY 1 ORDER BY 1""",
-            [selected, alt, selected, *params],
+                FROM cube_precinct WHERE {where} AND precinct <> ? GROUP BY 1 ORDER BY 1""",
+            [selected, alt, selected, *params, UNKNOWN_AREA],
         )
 
     return store.cached(("map_precinct", f), compute)

@@ -6,6 +6,8 @@ with a message (or no navigation), never a traceback.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dashboard.components.links import parse_district_slug
@@ -106,6 +108,9 @@ def test_plan_from_the_address(app, query, vans, problem):
         ("/district/7", "?city=denver", "not published separately"),
         ("/district/%00%ff", "", "There is no district"),
         ("/district/council-999", "?city=denver", "There is no district"),
+        # The cubes' areas for calls of no known district (issue 12) are no district page.
+        ("/district/council-unknown", "?city=denver", "There is no district"),
+        ("/district/citywide", "?city=denver", "There is no district"),
         ("/district/3", "?city=grand_junction", "no breakdown by district"),
     ],
 )
@@ -115,6 +120,14 @@ def test_any_address_gives_a_page_with_a_message(client, pathname, search, expec
     text = response.get_data(as_text=True)
     assert expected in text
     assert "Traceback" not in text and "Sorry, something went wrong" not in text
+
+
+def test_the_list_of_districts_links_no_area_that_is_not_one(client):
+    """The page for a missing district links every district with a profile: the cubes'
+    ``council-unknown`` and ``citywide`` areas must not be among them (issue 12)."""
+    text = json.dumps(route_page(client, "/district/council-999", "?city=denver").get_json())
+    assert "/district/council-11?" in text and "/district/6?" in text
+    assert "/district/council-unknown" not in text and "/district/citywide" not in text
 
 
 def test_controls_become_an_address_and_garbage_navigates_nowhere(client):

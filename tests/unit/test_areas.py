@@ -1,0 +1,83 @@
+"""Areas the cubes carry that are no district: ``citywide`` and ``unknown`` (issue 12).
+
+Since issue 12 the cubes count exactly the published calls, so their cells add up to the
+totals the rows publish: ``cube_coverage`` has the police "district" ``citywide`` (calls
+the rows place only at city level) and the council district ``unknown`` (calls outside
+every council district), ``cube_council`` has ``unknown`` too and ``cube_precinct`` has the
+precinct ``unknown`` (calls with no precinct on record). The data layer lists, ranks and
+maps districts; none of those may show as one.
+
+Each test first checks that the shipped Denver release really has such cells, so that it
+cannot pass for want of them, then that the data layer leaves out exactly those.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.data import district, queries
+from dashboard.data.filters import Filters, default_filters
+from dashboard.data.schema import CITYWIDE, UNKNOWN_AREA
+from dashboard.data.store import Store
+from dashboard.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def store(shipped_settings: Settings) -> Store:
+    return Store(shipped_settings)
+
+
+@pytest.fixture(scope="module")
+def view(store: Store) -> Filters:
+    return default_filters(store.catalogs()["denver"])
+
+
+def cube_values(store: Store, column: str, table: str, f: Filters, where: str = "TRUE",
+                params: tuple[object, ...] = ()) -> set[str]:
+    """Distinct values of one cube column for Denver over the years ``f`` touches."""
+    frame = store.frame(f"SELECT DISTINCT {column} AS v FROM {table} WHERE jurisdiction = 'denver' "
+                        f"AND year BETWEEN ? AND ? AND {where}", [f.start.year, f.end.year, *params])
+    return set(frame["v"].astype(str))
+
+
+@pytest.mark.parametrize(("area_type", "not_a_district"), [("district", CITYWIDE), ("council", UNKNOWN_AREA)])
+def test_coverage_areas_are_the_cubes_areas_but_citywide_and_unknown(store, view, area_type, not_a_district):
+    in_cube = cube_values(store, "area", "cube_coverage", view, "area_type = ?", (area_type,))
+    assert not_a_district in in_cube  # the release has such cells: the test can fail
+    areas = district.coverage_areas(store, view, area_type)
+    assert set(areas["area"]) == in_cube - {not_a_district}
+    assert len(areas) >= 6
+
+
+def test_the_planners_district_shares_spread_over_real_districts_only(store, view):
+    """The city's planner weighs the schedule's service areas by each police district's
+    share of eligible calls: a share for ``citywide`` would count as outside every area."""
+    city = store.cities["denver"]
+    inputs = district.planner_inputs(store, view, city, "city", CITYWIDE)
+    assert isinstance(inputs.area_share, dict)
+    assert CITYWIDE not in inputs.area_share
+    assert sum(inputs.area_share.values()) == pytest.approx(1.0)
+    assert set(inputs.area_share) == set(store.catalogs()["denver"].districts) - {CITYWIDE}
+
+
+def test_council_districts_leave_out_unknown(store):
+    every_year = Filters("denver", *(store.catalogs()["denver"].first_month,
+                                     store.catalogs()["denver"].last_month))
+    in_cube = cube_values(store, "council_district", "cube_council", every_year)
+    assert UNKNOWN_AREA in in_cube
+    listed = district.council_districts(store, "denver")
+    assert listed == tuple(str(n) for n in range(1, 12))  # Denver's eleven, in numeric order
+    assert set(listed) == in_cube - {UNKNOWN_AREA}
+
+
+def test_the_precinct_map_leaves_out_the_unknown_precinct(store, view):
+    in_cube = cube_values(store, "precinct", "cube_precinct", view)
+    assert UNKNOWN_AREA in in_cube
+    got = queries.map_values(store, view, "precinct")
+    assert set(got["area_id"]) == in_cube - {UNKNOWN_AREA}
+    # The known precincts' figures are untouched: each equals its cube cells' published sum.
+    cells = store.frame("SELECT precinct, n FROM cube_precinct WHERE jurisdiction = 'denver' "
+                        "AND year BETWEEN ? AND ?", [view.start.year, view.end.year])
+    sums = cells.groupby("precinct")["n"].sum().astype("int64")
+    assert got.set_index("area_id")["calls"].to_dict() == {
+        p: int(v) for p, v in sums.items() if p != UNKNOWN_AREA}
