@@ -38,7 +38,15 @@ def test_current_schedule_estimate_lands_near_the_observed_share(store, year):
     assert abs(inputs.observed_share - PUBLISHED[year]) < 0.01
     assert abs(estimate.share - inputs.observed_share) < TOLERANCE, (estimate.share, inputs.observed_share)
     assert inputs.minutes_per_call and inputs.minutes_per_call > 0
-    assert estimate.imputed_share < 0.02  # the city's grid is almost fully published
+    # What the model imputes is exactly what the city's grid hides: the rows' eligible calls
+    # less the published cells. Since issue 12 the cube also has the 'citywide' police area
+    # (calls the rows place only at city level), whose many small hidden cells need
+    # complements, some of them city cells: about a tenth of the city's calls are hidden
+    # (under 2% before). The model must still land within TOLERANCE with that much imputed.
+    cells = district.coverage_cells(store, f, "city", "citywide")
+    published = float(cells.loc[~cells["suppressed"], "n"].sum())
+    assert estimate.imputed == pytest.approx(inputs.eligible - published)
+    assert estimate.imputed_share < 0.15
 
 
 @pytest.mark.parametrize("district_id", ["3", "6"])
