@@ -45,6 +45,8 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import os
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -199,8 +201,26 @@ class SystemBuilder:
 # -- solving ---------------------------------------------------------------------------
 
 
+_QUIET = False
+
+
 def _highs() -> highspy.Highs:
-    h = highspy.Highs()
+    global _QUIET  # noqa: PLW0603 (once per process)
+    if not _QUIET:
+        # HiGHS prints a banner to the C-level stdout when the first solver is made, before
+        # any option can silence it; validate's report must not start with it.
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _QUIET = True
+    else:
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     # Thousands of solves of one model that differ only in the objective: each starts
@@ -286,61 +306,93 @@ class _Component:
         return float(x[i])
 
 
-def _certify_min(comp: _Component, idx: np.ndarray, focus: np.ndarray | None = None) -> np.ndarray:
+class _Seen:
+    """The lowest and highest value each column took in any solution found so far.
+
+    Every solve returns a whole vertex, in which many cells sit at their extremes: a cell
+    already seen at 0 (or at its need) is certified without a solve of its own.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.low = np.full(width, np.inf)
+        self.high = np.full(width, -np.inf)
+
+    def record(self, x: np.ndarray) -> np.ndarray:
+        np.minimum(self.low, x, out=self.low)
+        np.maximum(self.high, x, out=self.high)
+        return x
+
+
+def _solve(comp: _Component, seen: _Seen, cost: np.ndarray, maximize: bool) -> np.ndarray:
+    status, x = comp.optimize(cost, maximize)
+    if status != "optimal" or x is None:
+        raise RuntimeError("the published relations are inconsistent")
+    return seen.record(x)
+
+
+def _certify_min(comp: _Component, seen: _Seen, idx: np.ndarray,
+                 focus: np.ndarray | None = None) -> np.ndarray:
     """Lowest feasible value of each column in ``idx`` (0 for those that reach 0).
 
-    Cells are first certified in batches (minimize the sum of those not yet seen at 0: a
-    vertex sets many to 0 at once); only the rest are solved one by one.
+    Batches first (minimize the sum of the cells not yet seen at 0: a vertex sets many to
+    0 at once), while they pay; then one solve per cell still not seen at 0, each of
+    which may show others at 0 too.
     """
     lo = np.full(len(idx), np.nan)
-    todo = np.ones(len(idx), bool)
-    while todo.any():
+    while True:
+        todo = np.flatnonzero(seen.low[idx] > EPS)
+        if not len(todo):
+            break
         cost = np.zeros(comp.width)
         cost[idx[todo]] = 1.0
-        status, x = comp.optimize(cost, maximize=False)
-        if status != "optimal" or x is None:
-            raise RuntimeError("the published relations are inconsistent")
-        hit = todo & (x[idx] <= EPS)
-        if hit.sum() < max(1, todo.sum() // 20):
-            lo[hit] = 0.0
-            todo &= ~hit
-            break  # batches have stopped paying: the rest one by one
-        lo[hit] = 0.0
-        todo &= ~hit
-    for j in np.flatnonzero(todo):
-        if focus is not None and not focus[j]:
+        x = _solve(comp, seen, cost, maximize=False)
+        if (x[idx[todo]] <= EPS).sum() < max(1, len(todo) // 20):
+            break  # batches have stopped paying
+    lo[seen.low[idx] <= EPS] = 0.0
+    for j in np.flatnonzero(np.isnan(lo)):
+        if seen.low[idx[j]] <= EPS:
+            lo[j] = 0.0
+        elif focus is not None and not focus[j]:
             lo[j] = INF  # protect's shortcut: assumed large, proved by the final full audit
-            continue
-        lo[j] = max(0.0, comp.bound(int(idx[j]), maximize=False))
+        else:
+            cost = np.zeros(comp.width)
+            cost[idx[j]] = 1.0
+            lo[j] = max(0.0, float(_solve(comp, seen, cost, maximize=False)[idx[j]]))
     return lo
 
 
-def _certify_max(comp: _Component, which: np.ndarray, need: np.ndarray) -> np.ndarray:
+def _certify_max(comp: _Component, seen: _Seen, which: np.ndarray, need: np.ndarray) -> np.ndarray:
     """Highest feasible value of the capped cells ``comp.capped[which]``, or ``need`` where
     it reaches it.
 
     Batches maximize the sum of the helpers (each capped at its cell's need) of the cells
-    not yet certified, so one solve certifies many; the rest are solved one by one.
+    not yet seen at their need, while they pay; then one solve per cell still short.
     """
-    hi = np.full(len(which), np.nan)
-    todo = need > EPS
-    hi[~todo] = need[~todo]
+    cols = comp.capped[which]
     helper = comp.n + which
-    while todo.any():
+    while True:
+        todo = np.flatnonzero(seen.high[cols] < need - EPS)
+        if not len(todo):
+            break
         cost = np.zeros(comp.width)
         cost[helper[todo]] = 1.0
+        x = _solve(comp, seen, cost, maximize=True)
+        if (x[cols[todo]] >= need[todo] - EPS).sum() < max(1, len(todo) // 20):
+            break  # batches have stopped paying
+    hi = np.where(seen.high[cols] >= need - EPS, need, np.nan)
+    for j in np.flatnonzero(np.isnan(hi)):
+        if seen.high[cols[j]] >= need[j] - EPS:
+            hi[j] = need[j]
+            continue
+        cost = np.zeros(comp.width)
+        cost[cols[j]] = 1.0
         status, x = comp.optimize(cost, maximize=True)
+        if status == "unbounded":
+            hi[j] = INF
+            continue
         if status != "optimal" or x is None:
             raise RuntimeError("the published relations are inconsistent")
-        hit = todo & (x[comp.capped[which]] >= need - EPS)
-        if hit.sum() < max(1, todo.sum() // 20):
-            hi[hit] = need[hit]
-            todo &= ~hit
-            break  # batches have stopped paying: the rest one by one
-        hi[hit] = need[hit]
-        todo &= ~hit
-    for j in np.flatnonzero(todo):
-        hi[j] = comp.bound(int(comp.capped[which[j]]), maximize=True)
+        hi[j] = float(seen.record(x)[cols[j]])
     return hi
 
 
@@ -411,12 +463,13 @@ class Auditor:
         if not comp.feasible():
             return [Finding(f"{system.labels[block[0]]} and {len(block) - 1} linked cells: the published "
                             "relations are inconsistent", 0, 0, 0, 0)]
-        lo = _certify_min(comp, idx, None if focus is None else focus[idx])
+        seen = _Seen(comp.width)
+        lo = _certify_min(comp, seen, idx, None if focus is None else focus[idx])
         small = lo < k - EPS  # provably k or more: not a small count, nothing to protect
         self.exempt[block[idx[~small]]] = True
         hi = np.full(len(idx), np.nan)
         if small.any():
-            hi[small] = _certify_max(comp, np.flatnonzero(small), need_hi[small])
+            hi[small] = _certify_max(comp, seen, np.flatnonzero(small), need_hi[small])
         out = []
         for j in np.flatnonzero(small & ((lo > EPS) | (hi < need_hi - EPS))):
             # The rows alone may already bound the cell: compare with the rows-only LP.
