@@ -335,8 +335,10 @@ def _filters_refs(*extra: str) -> list[dict[str, str]]:
 _ROWS = (
     "The rows of the view: `jurisdiction` = city, the month of `week` (its first day) from "
     "`start` to `end`, and where given `response_type` in `program`, `district` in "
-    "`district`, `call_category` in `category`. These are the rows the Overview's figures "
-    "are computed from. Order: " + ", ".join(ROW_SORT) + "."
+    "`district`, `call_category` in `category`. These are the rows the Overview's counts "
+    "are computed from. Response minutes are not in the rows (to the minute they would single "
+    "out calls): the `programs` and `map` charts give the view's medians, and the release's "
+    "`rollup_minutes.parquet` the calls at each whole minute. Order: " + ", ".join(ROW_SORT) + "."
 )
 
 

@@ -34,7 +34,7 @@ from dashboard.data.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategor
 from dashboard.data.store import get_store
 from dashboard.settings import REPO_ROOT, Settings
 
-from ..conftest import tiny_internal_frame
+from ..conftest import minute_quantile, release_minutes, select_minutes, tiny_internal_frame
 from .test_export import (
     FORMULA,
     build_injection_release,
@@ -172,7 +172,7 @@ def test_calls_csv_streams_the_views_rows(tiny_api, tiny_settings):
     text = response.get_data(as_text=True)
     assert text.splitlines()[0] == ",".join(CALLS_COLUMN_NAMES)
     want = expected_rows(tiny_settings, f)
-    assert len(want) == 12  # conftest: 12 welfare checks in district 2 in January
+    assert len(want) == 23  # conftest: 11 STAR + 12 CIT welfare checks in district 2 in January
     pd.testing.assert_frame_equal(read_csv_text(text), want, check_dtype=False)
 
 
@@ -199,7 +199,7 @@ def test_formulas_are_neutralized_in_csv_and_filterable(tmp_path_factory):
     api = Api(create_app(settings))
     response = api.get("/api/v1/calls.csv?district=" + quote(FORMULA))
     rows = read_csv_text(response.get_data(as_text=True))
-    assert len(rows) == 24 and set(rows["district"]) == {"'" + FORMULA}
+    assert len(rows) == 35 and set(rows["district"]) == {"'" + FORMULA}  # conftest's district 1
     assert "_district-HYPERLINK-1" in attachment_name(response)
     page = api.get("/api/v1/calls.json?district=" + quote(FORMULA)).get_json()
     assert {r["district"] for r in page["rows"]} == {FORMULA}
@@ -226,7 +226,7 @@ def test_json_pages_cover_every_row_once(request, city, start, end, page_size):
     assert pages == -(-len(want) // page_size) and pages > 1
     got = pd.DataFrame(rows, columns=list(CALLS_COLUMN_NAMES))
     assert got["call_id"].tolist() == want["call_id"].tolist()
-    for column in ("response_minutes", "unanswered_reason"):
+    for column in ("unanswered_reason", "outcome", "district"):
         assert got[column].astype(object).fillna("-").tolist() == (
             want[column].astype(object).fillna("-").tolist())
     assert got["star_eligible"].tolist() == want["star_eligible"].tolist()
@@ -348,20 +348,20 @@ def test_map_csv_is_the_pages_map(shipped_api, shipped_settings, metric, level, 
         assert suppressed.empty
 
 
-def test_map_csv_median_minutes_recompute_from_the_rows(shipped_api, shipped_settings):
-    """Each district's median in map.csv is the inverted-CDF median of the downloaded rows'
-    response minutes; districts outside the selection and the unpublished one are empty."""
+def test_map_csv_median_minutes_recompute_from_the_published_minutes(shipped_api, shipped_settings):
+    """Each district's median in map.csv is the inverted-CDF median of the view's calls in the
+    release's rollup_minutes.parquet (minutes are not in the rows since issue 12); districts
+    outside the selection and the unpublished one are empty."""
     store = get_store(shipped_settings)
     f = default_filters(store.catalogs()["denver"]).with_(
         programs=(ResponseType.STAR, ResponseType.PATROL), districts=("1", "3", "4", "5", "6"))
     response = shipped_api.get("/api/v1/charts/map.csv" + query_of(f, ("metric", "median_minutes")))
     got = pd.read_csv(io.StringIO(response.get_data(as_text=True)), dtype={"area_id": str},
                       keep_default_na=False, na_values={"value": [""]}).set_index("area_id")
-    rows = expected_rows(shipped_settings, f).dropna(subset=["response_minutes"])
-    for district, part in rows[rows["district"] != "citywide"].groupby("district"):
-        minutes = np.sort(part["response_minutes"].to_numpy(float))
-        assert got.loc[district, "value"] == float(np.quantile(minutes, 0.5, method="inverted_cdf")), district
-    assert set(rows["district"]) - {"citywide"} == {"1", "3", "4", "5", "6"}
+    minutes = select_minutes(release_minutes(shipped_settings, "denver"), f)
+    for district, part in minutes[minutes["district"] != "citywide"].groupby("district"):
+        assert got.loc[district, "value"] == minute_quantile(part, 0.5), district
+    assert set(minutes["district"]) - {"citywide"} == {"1", "3", "4", "5", "6"}
     for district in ("2", "7"):
         assert got.loc[district, "reason"] == "not_selected" and np.isnan(got.loc[district, "value"])
     assert (got["metric"] == "median_minutes").all()

@@ -28,7 +28,7 @@ from dashboard.data.schema import CALLS_COLUMN_NAMES, CallCategory, ResponseType
 from dashboard.data.store import Store
 from dashboard.settings import REPO_ROOT, Settings
 
-from ..conftest import release_calls, tiny_internal_frame
+from ..conftest import minute_quantile, release_calls, release_minutes, select_minutes, tiny_internal_frame
 
 #: District values of the injection fixture: formulas, a negative-looking value, and
 #: values that need CSV quoting.
@@ -98,7 +98,7 @@ def build_injection_release(root: Path) -> Settings:
 def test_every_row_of_the_tiny_release_once_in_order(tiny_settings, tiny_store):
     f = catalog_filters(tiny_store, "denver")
     want = expected_rows(tiny_settings, f)
-    assert len(want) == 48  # conftest: 48 calls, none withheld
+    assert len(want) == 70  # conftest: 70 calls, none withheld
     assert_same_rows(read_csv_text(export_text(tiny_store, f)), want)
 
 
@@ -116,7 +116,7 @@ def test_every_row_of_the_tiny_release_once_in_order(tiny_settings, tiny_store):
 def test_filters_select_what_pandas_selects(tiny_settings, tiny_store, changes):
     f = catalog_filters(tiny_store, "denver", **changes)
     want = expected_rows(tiny_settings, f)
-    assert 0 < len(want) < 48
+    assert 0 < len(want) < 70
     assert_same_rows(read_csv_text(export_text(tiny_store, f)), want)
 
 
@@ -156,7 +156,7 @@ def test_chunks_are_batches_and_nothing_runs_before_streaming(tiny_store, monkey
     chunks = list(download.chunks())
     assert chunks[0] == export.csv_header()
     assert all(chunk.count("\n") <= 5 for chunk in chunks[1:])
-    assert sum(chunk.count("\n") for chunk in chunks[1:]) == 48
+    assert sum(chunk.count("\n") for chunk in chunks[1:]) == 70
 
 
 def test_pages_cover_every_row_exactly_once_in_csv_order(shipped_store):
@@ -186,7 +186,8 @@ def test_json_rows_are_typed_values(tiny_settings, tiny_store):
     first = rows[0]
     assert list(first) == list(CALLS_COLUMN_NAMES)
     assert isinstance(first["week"], str) and date.fromisoformat(first["week"])
-    assert isinstance(first["star_eligible"], bool) and isinstance(first["response_minutes"], int)
+    assert isinstance(first["star_eligible"], bool) and isinstance(first["repeat_contact_90d"], bool)
+    assert "response_minutes" not in first  # minutes are published per minute only (rollup_minutes)
     reasons = {r["unanswered_reason"] for r in rows}
     assert None in reasons and "no_team_available" in reasons
 
@@ -209,20 +210,20 @@ def test_downloads_neutralize_formulas_and_quote_like_the_release(injection_sett
     f = catalog_filters(store, "denver")
     text = export_text(store, f)
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == 48
+    assert len(rows) == 70
     districts = Counter(r["district"] for r in rows)
-    assert districts["'" + FORMULA] == 24 and districts[NEEDS_QUOTES] == 24
+    assert districts["'" + FORMULA] == 35 and districts[NEEDS_QUOTES] == 35  # districts 1 and 2
     assert not any(cell.startswith(export.INJECTION_PREFIXES) for r in rows for cell in r.values())
     # Quoting needs no guard: those lines are the release writer's own.
     release_csv = (current_release_dir(injection_settings.releases_dir, "denver") / "calls.csv").read_text()
     quoted = [line for line in text.splitlines() if '"a,""b"""' in line]
-    assert len(quoted) == 24 and set(quoted) <= set(release_csv.splitlines())
+    assert len(quoted) == 35 and set(quoted) <= set(release_csv.splitlines())
     # JSON is not a spreadsheet: the value is the data.
     json_districts = {r["district"] for r in export.calls_page(store, f, 1, 100).rows}
     assert json_districts == {FORMULA, NEEDS_QUOTES}
     # Filtering on such a value works like any other.
     only = export_text(store, f.with_(districts=(FORMULA,)))
-    assert len(read_csv_text(only)) == 24
+    assert len(read_csv_text(only)) == 35
 
 
 def test_chart_csv_cells(tmp_path):
@@ -355,20 +356,20 @@ def test_a_pages_canonical_query_is_valid_and_means_the_same_view(tiny_store, mo
 # ----------------------------------------------------------------------------- chart data
 
 
-def _quantile(values: pd.Series, q: float) -> float:
-    return float(np.quantile(values.to_numpy(), q, method="inverted_cdf")) if len(values) else float("nan")
-
-
 @pytest.mark.parametrize(
     "changes",
     [{}, {"districts": ("2", "5"), "programs": (ResponseType.STAR, ResponseType.CO_RESPONDER)},
      {"start": date(2024, 3, 1), "end": date(2024, 8, 1), "categories": (CallCategory.MENTAL_HEALTH,)}],
 )
 def test_chart_frames_are_the_pages_numbers_and_recompute_from_rows(shipped_settings, shipped_store, changes):
+    """Counts recompute from calls.csv; response minutes, which the rows do not carry, from
+    the release's rollup_minutes.parquet (the journalist's route since issue 12)."""
     catalog = shipped_store.catalogs()["denver"]
     f = default_filters(catalog).with_(**changes)
     rows = expected_rows(shipped_settings, f)
     all_programs = expected_rows(shipped_settings, f.with_(programs=()))
+    minutes = select_minutes(release_minutes(shipped_settings, "denver"), f)
+    assert 0 < minutes["n"].sum() <= len(rows)  # calls where no unit arrived have no minute
 
     kpis = export.kpis_frame(shipped_store, f)
     pd.testing.assert_frame_equal(kpis, queries.kpis(shipped_store, f)[list(export.KPIS_COLUMNS)])
@@ -378,17 +379,17 @@ def test_chart_frames_are_the_pages_numbers_and_recompute_from_rows(shipped_sett
     answered = all_programs["star_eligible"] & (all_programs["response_type"] == "STAR")
     assert k["eligible_answered"] == int(answered.sum())
     assert k["arrests"] == int((rows["outcome"] == "arrest").sum())
-    assert k["median_minutes"] == _quantile(rows["response_minutes"].dropna(), 0.5)
+    assert k["median_minutes"] == minute_quantile(minutes, 0.5)
 
     programs = export.programs_frame(shipped_store, f)
     assert list(programs.columns) == list(export.PROGRAMS_COLUMNS)
     counts = rows["response_type"].value_counts()
     for row in programs.itertuples(index=False):
-        mine = rows[rows["response_type"] == row.program]["response_minutes"].dropna()
+        mine = minutes[minutes["response_type"] == row.program]
         assert row.calls == counts.get(row.program, 0)
         assert row.share == pytest.approx(row.calls / len(rows))
-        assert row.median_minutes == _quantile(mine, 0.5) or (np.isnan(row.median_minutes) and mine.empty)
-        assert row.p90_minutes == _quantile(mine, 0.9) or (np.isnan(row.p90_minutes) and mine.empty)
+        want = (minute_quantile(mine, 0.5), minute_quantile(mine, 0.9))  # NaN for a program with no time
+        assert (row.median_minutes, row.p90_minutes) == pytest.approx(want, nan_ok=True, abs=0)
     selected = [p.value for p in f.programs] or [p.value for p in catalog.programs]
     assert programs["program"].tolist() == [p.value for p in catalog.programs if p.value in selected]
 
