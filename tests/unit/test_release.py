@@ -14,9 +14,18 @@ from dashboard.data.release import (
     build_release,
     current_release_dir,
     data_dictionary,
+    public_rows,
     read_release_info,
 )
-from dashboard.data.schema import CALLS_COLUMN_NAMES, CUBE_PRECINCT, CUBES, ROLLUP_COUNTS
+from dashboard.data.schema import (
+    CALLS_COLUMN_NAMES,
+    CITYWIDE,
+    CUBE_PRECINCT,
+    CUBES,
+    ROLLUP_COUNTS,
+    ROLLUP_MINUTES,
+    UNKNOWN_AREA,
+)
 
 from ..conftest import tiny_internal_frame
 
@@ -29,10 +38,15 @@ def test_release_files_and_manifest(tiny_settings):
     for name, meta in manifest["files"].items():
         assert hashlib.sha256((path / name).read_bytes()).hexdigest() == meta["sha256"], name
     rows = manifest["rows"]
-    assert rows["read"] == rows["accepted"] + rows["rejected"] == 48
+    assert rows["read"] == rows["accepted"] + rows["rejected"] == 70
     assert rows["published"] + rows["withheld"] == rows["accepted"]
     assert rows["generalized_time"] == 12  # the two 6-call disturbance weeks
+    # Every other class (week x district x category x program x backup) has 11 or 12 calls
+    # and at most 2 arrests in 12: nothing climbs further up the ladder.
+    assert rows["generalized_category"] == rows["generalized_place"] == rows["withheld"] == 0
     assert manifest["privacy"]["k"] == 11
+    assert {"week", "district", "call_category", "response_type", "police_backup"} <= set(
+        manifest["privacy"]["quasi_identifiers"])
     assert manifest["synthetic"] is True
     assert read_release_info(path).release_id == manifest["release_id"] == path.name
 
@@ -62,16 +76,27 @@ def test_rollups_are_exact_aggregates_of_the_rows(tiny_settings):
     assert by_type == calls["response_type"].value_counts().to_dict()
 
 
-def test_precinct_cube_hides_small_cells_and_their_complements(tiny_settings):
-    path = current_release_dir(tiny_settings.releases_dir, "denver")
-    cube = pd.read_parquet(path / f"{CUBE_PRECINCT.name}.parquet")
+def test_precinct_cube_hides_small_cells_and_their_complements(tmp_path):
+    """The tiny fixture's precinct cells all hold 11 or 12 calls, so 12 more STAR calls in
+    district 1 (a class of their own, week of 16 January) are added, 3 of them in precinct
+    112: district 1's eligible STAR calls are then 21 in 111 and 3 in 112. The 3 are hidden,
+    and 111 with them, or 24 (public: the rows' count) minus 21 would give them back."""
+    frame = tiny_internal_frame()
+    more = frame[(frame["district"] == "1") & (frame["response_type"] == "STAR")].assign(
+        received_hour=pd.Timestamp("2023-01-17 11:00"))
+    more["precinct"] = ["111"] * 9 + ["112"] * 3
+    info = build_release(pd.concat([frame, more], ignore_index=True), tmp_path, city="denver", source="x",
+                         synthetic=True, k=11, seed=7)
+    assert json.loads((info.path / "manifest.json").read_text())["rows"]["withheld"] == 0
+    cube = pd.read_parquet(info.path / f"{CUBE_PRECINCT.name}.parquet")
     published = cube[~cube["suppressed"]]
-    assert published["n"].dropna().between(0, 10).sum() == (published["n"] == 0).sum()
     assert ((published["n"] == 0) | (published["n"] >= 11)).all()
-    # district 1 STAR eligible: 8 calls all in 111 -> hidden, with 112's zero as complement
+    assert cube.loc[cube["suppressed"], "n"].isna().all()
     group = cube[(cube["district"] == "1") & (cube["response_type"] == "STAR")]
     assert set(group["precinct"]) == {"111", "112"}
     assert group["suppressed"].all()
+    # Cells no small count needs hidden stay published: district 2's are all 0 or 11-12.
+    assert not cube.loc[cube["district"] == "2", "suppressed"].any()
     margin = ["jurisdiction", "year", "district", "response_type", "star_eligible"]
     hidden_per_group = cube.groupby(margin)["suppressed"].sum()
     assert not (hidden_per_group == 1).any()
@@ -109,7 +134,8 @@ def test_data_dictionary_covers_every_column():
 
 def random_internal_frame(n: int, seed: int) -> pd.DataFrame:
     """Internal rows with every kind of value: small and big classes, NULL minutes and
-    reasons, calls without a precinct, a column that must never be published."""
+    reasons, calls without a precinct (in a district, or placed citywide), a column that must
+    never be published."""
     from dashboard.data.schema import CallCategory, Outcome, ResponseType, UnansweredReason
 
     rng = np.random.default_rng(seed)
@@ -121,7 +147,7 @@ def random_internal_frame(n: int, seed: int) -> pd.DataFrame:
     minutes[rng.random(n) < 0.1] = pd.NA
     reason = pd.array(rng.choice([r.value for r in UnansweredReason], n), dtype="string")
     reason[rng.random(n) < 0.7] = pd.NA
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "jurisdiction": "denver",
         "received_hour": hours,
         "district": district,
@@ -140,6 +166,8 @@ def random_internal_frame(n: int, seed: int) -> pd.DataFrame:
         "person_key": pd.array(np.char.mod("p%07d", rng.integers(0, 500, n)), dtype="string"),
         "caller_phone": "303-555-0100",
     })
+    frame.loc[rng.random(n) < 0.03, "precinct"] = pd.NA  # drawn last: earlier columns keep their draws
+    return frame
 
 
 def reference_calls_parquet(internal: pd.DataFrame, path, k: int, seed: int):
@@ -155,10 +183,40 @@ def reference_calls_parquet(internal: pd.DataFrame, path, k: int, seed: int):
     return rows, stats
 
 
+def published_internal(internal: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The internal rows of the calls the rows publish, with their published (generalized)
+    week, district and category, computed in pandas: the projection and ladder of the
+    reference rows (``privacy.k_anonymize``) with precinct and minutes carried along."""
+    rows = public_rows(internal)
+    rows["precinct"] = internal["precinct"].astype("string").to_numpy()
+    rows["response_minutes"] = internal["response_minutes"].astype("Int32").to_numpy()
+    published, _ = privacy.k_anonymize(rows, k)
+    return published
+
+
+def expected_precinct_counts(published: pd.DataFrame) -> pd.DataFrame:
+    """Calls per year x district x precinct x program x eligibility of the published calls
+    placed in a district; a call with no precinct counts under ``unknown``."""
+    placed = published[published["district"] != CITYWIDE]
+    keys = ["year", "district", "precinct", "response_type", "star_eligible"]
+    counts = placed.assign(year=pd.to_datetime(placed["week"]).dt.year.astype("int32"),
+                           precinct=placed["precinct"].fillna(UNKNOWN_AREA)).groupby(keys).size()
+    return counts.rename("true_n").reset_index().astype({"district": "string", "precinct": "string",
+                                                         "response_type": "string"})
+
+
+def expected_minutes(published: pd.DataFrame) -> pd.DataFrame:
+    """``rollup_minutes`` recomputed in pandas: the published calls with a time, by month and
+    the rows' (generalized) district, category and program, per whole minute."""
+    timed = published.dropna(subset=["response_minutes"])
+    month = pd.to_datetime(timed["week"]).dt.to_period("M").dt.start_time.dt.date
+    keys = ["jurisdiction", "month", "district", "call_category", "response_type", "response_minutes"]
+    counts = timed.assign(month=month).groupby(keys).size().rename("n").reset_index()
+    return counts.sort_values(keys).reset_index(drop=True)
+
+
 @pytest.mark.parametrize("k", [5, 11])
 def test_duckdb_build_equals_the_pandas_reference(tmp_path, k):
-    from dashboard.data.release import precinct_cube
-
     lone = tiny_internal_frame().head(1).assign(received_hour=pd.Timestamp("2031-05-07 03:00"))
     internal = pd.concat([tiny_internal_frame(), random_internal_frame(6000, seed=k), lone],
                          ignore_index=True)
@@ -173,9 +231,24 @@ def test_duckdb_build_equals_the_pandas_reference(tmp_path, k):
     assert {f: manifest["rows"][f] for f in ref_stats.__dataclass_fields__} == vars(ref_stats)
     assert manifest["rows"]["published"] == len(ref_rows) == len(calls)
     assert ref_stats.generalized_time > 0 and ref_stats.withheld > 0  # the ladder was exercised
+    # The other tables count exactly those calls (issue 12), recomputed here in pandas.
+    published = published_internal(internal, k)
+    assert len(published) == len(calls)
+    minutes = pd.read_parquet(info.path / f"{ROLLUP_MINUTES.name}.parquet")
+    keys = list(ROLLUP_MINUTES.dims)
+    pd.testing.assert_frame_equal(minutes.sort_values(keys).reset_index(drop=True),
+                                  expected_minutes(published), check_dtype=False)
     cube = pd.read_parquet(info.path / f"{CUBE_PRECINCT.name}.parquet")
-    pd.testing.assert_frame_equal(cube, precinct_cube(internal, k))
+    keys = ["year", "district", "precinct", "response_type", "star_eligible"]
+    both = cube.merge(expected_precinct_counts(published), on=keys, how="outer", indicator=True)
+    assert (both["_merge"] != "right_only").all()  # every call's cell is in the cube
+    both["true_n"] = both["true_n"].fillna(0)
+    shown = both[~both["suppressed"].astype(bool)]
+    assert (shown["n"] == shown["true_n"]).all()  # a published cell is its exact count
+    small = both["true_n"].between(1, k - 1)
+    assert both.loc[small, "suppressed"].all()  # a small cell is hidden
     assert cube["suppressed"].any() and (~cube["suppressed"]).any()
+    assert UNKNOWN_AREA in set(cube["precinct"])  # calls without a precinct are counted too
 
 
 def test_a_parquet_file_builds_the_same_release_as_a_frame(tmp_path):

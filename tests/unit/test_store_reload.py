@@ -20,6 +20,10 @@ from ..conftest import tiny_internal_frame
 
 TOTAL = "SELECT sum(n)::BIGINT AS n FROM rollup_overview"
 
+#: Calls of the tiny frame (conftest), all published at k = 11; ``later(copies=c)`` publishes
+#: c times as many (its classes are c times as big, so none is generalized further).
+TINY = 70
+
 
 def later(weeks: int, copies: int = 1) -> pd.DataFrame:
     """The tiny frame moved ``weeks`` later, repeated ``copies`` times: a different release."""
@@ -42,19 +46,19 @@ def test_a_new_current_release_is_served_without_a_restart(settings):
     a = build_release(tiny_internal_frame(), settings.releases_dir, city="denver", source="A", synthetic=True)
     store = Store(settings)
     assert store.release_info("denver").release_id == a.release_id
-    assert store.frame(TOTAL)["n"].iloc[0] == 48
-    assert store.cached(("total",), lambda: store.frame(TOTAL))["n"].iloc[0] == 48
+    assert store.frame(TOTAL)["n"].iloc[0] == TINY
+    assert store.cached(("total",), lambda: store.frame(TOTAL))["n"].iloc[0] == TINY
     assert store.catalogs()["denver"].last_month == date(2023, 2, 1)
 
     b = build_release(later(weeks=52, copies=2), settings.releases_dir, city="denver", source="B",
                       synthetic=True)
     wait_for_check()
     assert store.release_info("denver").release_id == b.release_id
-    assert store.frame(TOTAL)["n"].iloc[0] == 96
-    assert store.cached(("total",), lambda: store.frame(TOTAL))["n"].iloc[0] == 96  # cache cleared
+    assert store.frame(TOTAL)["n"].iloc[0] == 2 * TINY
+    assert store.cached(("total",), lambda: store.frame(TOTAL))["n"].iloc[0] == 2 * TINY  # cache cleared
     assert store.catalogs()["denver"].last_month == date(2024, 2, 1)
     assert store.release_path("denver") == b.path
-    assert store.frame("SELECT count(*) AS n FROM calls")["n"].iloc[0] == 96  # the row view too
+    assert store.frame("SELECT count(*) AS n FROM calls")["n"].iloc[0] == 2 * TINY  # the row view too
 
 
 def test_pointers_are_looked_at_at_most_once_a_second(settings, monkeypatch):
@@ -76,7 +80,7 @@ def test_a_release_that_fails_to_open_leaves_the_old_one_serving(settings, caplo
     wait_for_check()
     with caplog.at_level(logging.ERROR, logger="dashboard.data.store"):
         assert store.release_info("denver").release_id == b.release_id
-        assert store.frame(TOTAL)["n"].iloc[0] == 48
+        assert store.frame(TOTAL)["n"].iloc[0] == TINY
     assert "could not be opened" in caplog.text
 
     # A corrupt release (its rollups unreadable) is refused the same way.
@@ -85,7 +89,7 @@ def test_a_release_that_fails_to_open_leaves_the_old_one_serving(settings, caplo
     set_current(settings.releases_dir / "denver", c.release_id)
     wait_for_check()
     assert store.release_info("denver").release_id == b.release_id
-    assert store.frame(TOTAL)["n"].iloc[0] == 48
+    assert store.frame(TOTAL)["n"].iloc[0] == TINY
 
     # Once the pointer moves to a good release, it is served.
     (settings.releases_dir / "denver" / CURRENT_POINTER).unlink()
@@ -93,7 +97,7 @@ def test_a_release_that_fails_to_open_leaves_the_old_one_serving(settings, caplo
                       synthetic=True)
     wait_for_check()
     assert store.release_info("denver").release_id == d.release_id
-    assert store.frame(TOTAL)["n"].iloc[0] == 144
+    assert store.frame(TOTAL)["n"].iloc[0] == 3 * TINY
 
 
 def test_threads_see_the_old_or_the_new_release_never_an_error(settings):
@@ -119,11 +123,11 @@ def test_threads_see_the_old_or_the_new_release_never_an_error(settings):
         build_release(later(weeks=30, copies=2), settings.releases_dir, city="denver", source="B",
                       synthetic=True)
         deadline = time.monotonic() + 5
-        while (not seen or seen[-1] != 96) and time.monotonic() < deadline:
+        while (not seen or seen[-1] != 2 * TINY) and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         stop.set()
         for t in threads:
             t.join()
     assert not errors
-    assert set(seen) <= {48, 96} and seen[-1] == 96
+    assert set(seen) <= {TINY, 2 * TINY} and seen[-1] == 2 * TINY
