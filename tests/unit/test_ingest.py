@@ -12,6 +12,7 @@ import argparse
 import csv
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -82,7 +83,15 @@ class Row:
 
 
 def export_rows() -> list[Row]:
-    """40 good calls in two March 2023 weeks, 2 before the program started, then bad rows."""
+    """40 good calls in two March 2023 weeks, 2 before the program started, then bad rows.
+
+    Every good row is publishable at k = 2 (none withheld), so the tests below see each
+    mapped value in the rows. The rows' classes are week x district x category x program x
+    police backup (issue 12): each unit type gets one call type (patrol and CIT calls are
+    mental-health calls, the others welfare checks) and so three or more calls a week, the
+    two STAR backups share a class, and the only sensitive values (one arrest; persons 0-2
+    calling again in the second week, repeat contacts) are at most a third of their class.
+    """
     base = datetime(2023, 3, 6, 6, 0, 53)
     rows = []
     units = ["STAR", "PATROL", "STAR", "CIT PATROL", "STAR", "CIRU"]
@@ -90,12 +99,13 @@ def export_rows() -> list[Row]:
         unit = units[i % len(units)]
         rows.append(Row(
             base + timedelta(hours=8 * i),
-            call_type="SALUD MENTAL – CRISIS Ñ" if i % 4 == 1 else "WELFARE CHECK (CRISIS TEAM CRITERIA)",
+            call_type=("SALUD MENTAL – CRISIS Ñ" if unit in ("PATROL", "CIT PATROL")
+                       else "WELFARE CHECK (CRISIS TEAM CRITERIA)"),
             unit=unit,
             disposition="ARREST" if i == 7 else "RESOLVED-ON SCENE",
             minutes=10 + i,
-            person=f"PID-PLANT-{i % 9}",
-            backup="Y" if i in (0, 1) else "N",  # row 1 is PATROL: not an alternative-team backup
+            person=f"PID-PLANT-{i % 37}",
+            backup="Y" if i in (0, 1, 2) else "N",  # row 1 is PATROL: not an alternative-team backup
             reason={"PATROL": "OOH", "CIT PATROL": "NO UNIT AVAIL"}.get(unit, ""),
             narrative="SECRETNARRATIVE line one\nline two" if i == 3 else Row.narrative,
         ))
@@ -332,22 +342,30 @@ def test_bad_rows_are_rejected_with_line_numbers_reasons_and_fields(by_format):
 
 
 def test_absurd_durations_are_nulled_and_counted_not_rejected(by_format):
+    """Minutes are published per minute in rollup_minutes (not in the rows): the two nulled
+    calls are rows without a minute there, and every other call has its own minutes."""
     nulled = manifest(by_format["utf-8"])["ingest"]["response_minutes_nulled"]
     assert nulled == {"negative": 1, "over_24h": 1, "unparseable": 0}
-    calls = pd.read_csv(by_format["utf-8"].release.path / "calls.csv")
-    assert calls["response_minutes"].isna().sum() == 2
-    assert calls["response_minutes"].max() <= 24 * 60
+    path = by_format["utf-8"].release.path
+    calls = pd.read_csv(path / "calls.csv")
+    minutes = pd.read_parquet(path / "rollup_minutes.parquet")
+    assert len(calls) - minutes["n"].sum() == 2
+    timed = Counter(minutes.groupby("response_minutes")["n"].sum().to_dict())
+    good = [r.minutes for r in export_rows() if r.reject is None and r.minutes is not None
+            and 0 <= r.minutes <= 24 * 60]
+    assert timed == Counter(good)  # 10..49 for the 40 calls, 12 twice for the two December ones
 
 
 def test_mapped_values_eligibility_and_backup(by_format):
     calls = pd.read_csv(by_format["utf-8"].release.path / "calls.csv", dtype={"district": "string"})
+    assert manifest(by_format["utf-8"])["rows"]["withheld"] == 0  # see export_rows: every value is here
     before = calls[calls["week"] < "2023-01-01"]
     assert len(before) == 2 and not before["star_eligible"].any()  # program not yet operating
     assert before["unanswered_reason"].isna().all()
     march = calls[calls["week"] >= "2023-03-01"]
     assert march["star_eligible"].sum() == 42  # 40 + the two duration rows, all criteria calls
     assert (calls["outcome"] == "arrest").sum() == 1
-    assert calls["police_backup"].sum() == 1  # the PATROL row's "Y" is no alternative-team backup
+    assert calls["police_backup"].sum() == 2  # the PATROL row's "Y" is no alternative-team backup
     not_star = march[march["response_type"] != "STAR"]
     assert set(not_star["unanswered_reason"]) == {"out_of_hours", "no_team_available", "unknown"}
     assert set(calls["district"]) <= {"6", "citywide"}
