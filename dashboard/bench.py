@@ -56,7 +56,7 @@ from dashboard.data import queries
 from dashboard.data.cities import City, load_cities
 from dashboard.data.filters import Catalog, Filters
 from dashboard.data.release import ReleaseError, current_release_dir
-from dashboard.data.schema import CITYWIDE, Outcome
+from dashboard.data.schema import CITYWIDE, UNKNOWN_AREA, Outcome
 from dashboard.data.store import Store
 from dashboard.settings import REPO_ROOT, Settings
 
@@ -108,11 +108,13 @@ def _share(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole else float("nan")
 
 
-def _minute_quantiles(minutes: pd.Series) -> tuple[float, float, int]:
-    """(median, p90, n) by the queries' definition: the smallest whole minute m with at
-    least 50% / 90% of the recorded times <= m. Integer comparisons, exactly as DuckDB's
-    DECIMAL arithmetic does it (``0.9 * total`` in floating point would misplace ties)."""
-    counts = minutes.dropna().value_counts().sort_index()
+def _minute_quantiles(minutes: pd.DataFrame) -> tuple[float, float, int]:
+    """(median, p90, n) of ``rollup_minutes`` cells (``response_minutes``, ``n``) by the
+    queries' definition: the smallest whole minute m with at least 50% / 90% of the
+    recorded times <= m. Integer comparisons, exactly as DuckDB's DECIMAL arithmetic does
+    it (``0.9 * total`` in floating point would misplace ties)."""
+    counts = minutes.groupby("response_minutes")["n"].sum().sort_index()
+    counts = counts[counts > 0]
     if counts.empty:
         return float("nan"), float("nan"), 0
     cum = counts.cumsum().to_numpy()
@@ -127,12 +129,14 @@ class PandasBaseline:
     """The way a plain Dash app does it: every city's ``calls.parquet`` read into one
     DataFrame at start-up, then for each view: boolean-mask the rows by the filters and
     group by. Same definitions as ``dashboard.data.queries`` (the smoke test checks the
-    two agree on every number). The precinct map reads the suppressed precinct cube,
-    because the public rows carry no precinct (privacy rule 3)."""
+    two agree on every number). Response minutes are not in the rows (issue 12): they
+    come from ``rollup_minutes.parquet``, read into a second DataFrame and masked the same
+    way. The precinct map reads the suppressed precinct cube, because the public rows
+    carry no precinct (privacy rule 3), without its ``unknown`` precinct (no place)."""
 
     def __init__(self, settings: Settings) -> None:
         cities = load_cities(settings.cities_dir)
-        calls, cubes = [], []
+        calls, cubes, minutes = [], [], []
         self.cities: dict[str, City] = {}
         for city_id, city in cities.items():
             try:
@@ -142,14 +146,18 @@ class PandasBaseline:
             self.cities[city_id] = city
             calls.append(pd.read_parquet(path / "calls.parquet"))
             cubes.append(pd.read_parquet(path / "cube_precinct.parquet"))
+            minutes.append(pd.read_parquet(path / "rollup_minutes.parquet"))
         rows = pd.concat(calls, ignore_index=True)
         rows["week"] = pd.to_datetime(rows["week"])
         rows["month"] = rows["week"] - pd.to_timedelta(rows["week"].dt.day - 1, unit="D")
         self.calls = rows
         self.cube = pd.concat(cubes, ignore_index=True)
+        self.minutes = pd.concat(minutes, ignore_index=True)
+        self.minutes["month"] = pd.to_datetime(self.minutes["month"])
 
     def memory_bytes(self) -> int:
-        return int(self.calls.memory_usage(deep=True).sum() + self.cube.memory_usage(deep=True).sum())
+        frames = (self.calls, self.cube, self.minutes)
+        return int(sum(frame.memory_usage(deep=True).sum() for frame in frames))
 
     def _programs(self, f: Filters) -> list[str]:
         return [p.value for p in self.cities[f.city].programs if not f.programs or p in f.programs]
@@ -168,6 +176,20 @@ class PandasBaseline:
         if f.categories:
             mask &= calls["call_category"].isin([c.value for c in f.categories])
         return calls[mask]
+
+    def minute_cells(self, f: Filters) -> pd.DataFrame:
+        """The ``rollup_minutes`` cells of the view (programs not filtered, as in ``rows``)."""
+        cells = self.minutes
+        mask = (
+            (cells["jurisdiction"] == f.city)
+            & (cells["month"] >= pd.Timestamp(f.start))
+            & (cells["month"] <= pd.Timestamp(f.end))
+        )
+        if f.districts:
+            mask &= cells["district"].isin(list(f.districts))
+        if f.categories:
+            mask &= cells["call_category"].isin([c.value for c in f.categories])
+        return cells[mask]
 
     @staticmethod
     def _in_programs(frame: pd.DataFrame, f: Filters) -> pd.Series:
@@ -189,7 +211,8 @@ class PandasBaseline:
         arrests = int((chosen & (sub["outcome"] == Outcome.ARREST.value)).sum())
         alt_calls = int(is_alt.sum())
         backup = int((is_alt & sub["police_backup"]).sum())
-        median, _, _ = _minute_quantiles(sub.loc[chosen, "response_minutes"])
+        cells = self.minute_cells(f)
+        median, _, _ = _minute_quantiles(cells[self._in_programs(cells, f)])
         return pd.DataFrame(
             {
                 "calls": [calls],
@@ -222,10 +245,10 @@ class PandasBaseline:
         return out
 
     def minutes_by_program(self, f: Filters) -> pd.DataFrame:
-        sub = self.rows(f)
+        cells = self.minute_cells(f)
         rows = []
         for program in self._programs(f):
-            median, p90, n = _minute_quantiles(sub.loc[sub["response_type"] == program, "response_minutes"])
+            median, p90, n = _minute_quantiles(cells[cells["response_type"] == program])
             if n:
                 rows.append({"response_type": program, "median": median, "p90": p90, "n": n})
         return pd.DataFrame(rows, columns=["response_type", "median", "p90", "n"])
@@ -254,7 +277,7 @@ class PandasBaseline:
         )
         if f.districts:
             mask &= cube["district"].isin(list(f.districts))
-        sub = cube[mask]
+        sub = cube[mask & (cube["precinct"] != UNKNOWN_AREA)]
         chosen = self._in_programs(sub, f)
         alt = self.cities[f.city].alternative_program.value
         n = sub["n"].fillna(0).astype("int64")
