@@ -148,12 +148,12 @@ def select_minutes(minutes: pd.DataFrame, f: object) -> pd.DataFrame:
     the same selection ``select_rows`` makes of the rows."""
     keep = (minutes["jurisdiction"] == f.city) & (minutes["month"] >= pd.Timestamp(f.start)) & (
         minutes["month"] <= pd.Timestamp(f.end))
-    if f.programs:
-        keep &= minutes["response_type"].isin([p.value for p in f.programs])
+    if f.programs:  # enum members or their values (both are str)
+        keep &= minutes["response_type"].isin([str(p) for p in f.programs])
     if f.districts:
         keep &= minutes["district"].isin(f.districts)
     if f.categories:
-        keep &= minutes["call_category"].isin([c.value for c in f.categories])
+        keep &= minutes["call_category"].isin([str(c) for c in f.categories])
     return minutes[keep]
 
 

@@ -63,7 +63,7 @@ def download_rows(page) -> pd.DataFrame:
     with open(info.value.path(), "rb") as fh:  # noqa: PTH123
         body = fh.read()
     return pd.read_csv(io.BytesIO(body), dtype={"district": "string"}, keep_default_na=False,
-                       na_values={"response_minutes": [""], "unanswered_reason": [""]})
+                       na_values={"unanswered_reason": [""]})
 
 
 def truthy(series: pd.Series) -> pd.Series:
