@@ -10,9 +10,11 @@ Why each piece is the way it is:
   of its city whose month (the first day of the month of ``week``) lies between the
   view's start and end months, and, when the view names any, whose ``response_type``,
   ``district`` and ``call_category`` are among those named. That is exactly what the
-  rollups behind the Overview sum, so the downloaded rows recompute every number on
-  the page. The SQL says ``week >= start AND week < end_exclusive``, which is the same
-  set (``week`` and its month share the month) and lets DuckDB skip row groups.
+  rollups behind the Overview sum, so the downloaded rows recompute every count on
+  the page (response minutes are not in the rows: the chart CSVs and the release's
+  ``rollup_minutes`` give them, for the same selection). The SQL says
+  ``week >= start AND week < end_exclusive``, which is the same set (``week`` and its
+  month share the month) and lets DuckDB skip row groups.
 * **Streamed, in a fixed order, in flat memory.** ``calls_csv`` sorts by ``ROW_SORT``
   (week, district, call category, response type, call id): the same view of the same
   release always downloads byte for byte the same file. It sorts one month of the view
