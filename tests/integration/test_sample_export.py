@@ -11,7 +11,9 @@ import pytest
 from dashboard.data.cities import city_config_path, load_cities
 from dashboard.data.ingest import ingest
 from dashboard.data.raw_export import IDENTIFIER_COLUMNS, TIME_FORMAT, write_raw_export
+from dashboard.data.release import reference_rows
 from dashboard.data.sample import generate
+from dashboard.data.schema import CALLS_COLUMN_NAMES
 from dashboard.settings import REPO_ROOT, Settings
 
 
@@ -60,17 +62,27 @@ def test_no_identifier_survives_in_any_published_file(exported):
     assert not parquet_columns & {c.lower() for c in IDENTIFIER_COLUMNS}
 
 
-def test_the_export_round_trips_to_the_generators_values(exported):
-    """Program shares in the published rows match the export's unit types (withheld rows
-    for privacy are a handful, so shares agree within half a point)."""
-    raw, result = exported
-    calls = pd.read_parquet(result.release.path / "calls.parquet")
+def test_the_export_round_trips_to_the_generators_values(generated):
+    """Export then ingest gives back the generator's values: every exported unit type is the
+    program the generator chose, and the published rows are exactly (ids aside) the rows a
+    release built straight from the generator's frame publishes (the privacy ladder's pandas
+    reference). Shares are not compared: at this small scale, with program and police
+    backup among the quasi-identifiers (issue 12), the ladder withholds whole small
+    programs, so the row-for-row equality is the test."""
+    frame, raw, result = generated
     units = {"STAR": "STAR", "CIRU": "CO_RESPONDER", "CIT PATROL": "CIT_OFFICER", "PATROL": "PATROL"}
-    exported_share = raw["Unit Type"].map(units).value_counts(normalize=True)
-    published_share = calls["response_type"].value_counts(normalize=True)
-    for program, share in exported_share.items():
-        assert abs(published_share.get(program, 0) - share) < 0.005, program
-    assert len(calls) <= result.tally.accepted
+    assert (raw["Unit Type"].map(units).to_numpy() == frame["response_type"].astype(str).to_numpy()).all()
+    calls = pd.read_parquet(result.release.path / "calls.parquet")
+    reference, stats = reference_rows(frame, 11)
+    columns = [c for c in CALLS_COLUMN_NAMES if c != "call_id"]
+
+    def as_text(rows: pd.DataFrame) -> pd.Series:
+        rows = rows.assign(week=pd.to_datetime(rows["week"]).dt.strftime("%Y-%m-%d"))
+        return rows[columns].astype(str).value_counts().sort_index()
+
+    assert as_text(calls).equals(as_text(reference))
+    manifest = json.loads((result.release.path / "manifest.json").read_text())
+    assert manifest["rows"]["withheld"] == stats.withheld and len(calls) <= result.tally.accepted
 
 
 def test_the_export_writes_the_times_the_queue_used(generated):
