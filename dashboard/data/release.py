@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import shutil
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
@@ -45,7 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.data import cubes, privacy
+from dashboard.data import cubes, privacy, scratch
 from dashboard.data.schema import (
     CALLS_COLUMN_NAMES,
     CALLS_COLUMNS,
@@ -414,13 +413,13 @@ def _frame_to_parquet(internal: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
+def _connect(work: Path) -> duckdb.DuckDBPyConnection:
     """A private DuckDB with bounded memory that spills into the build's scratch folder
     (removed with it, or by the next build if this one is killed)."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
-    con.execute("SET temp_directory = ?", [str(scratch / "duckdb.tmp")])
+    con.execute("SET temp_directory = ?", [str(work / "duckdb.tmp")])
     con.execute("SET preserve_insertion_order = true")  # ORDER BY survives into the files
     return con
 
@@ -517,34 +516,13 @@ def _write_public_rows(con: duckdb.DuckDBPyConnection, path: Path, k: int, seed:
     return int(accepted), stats, written
 
 
-def _pid_alive(pid: int) -> bool:
-    """Whether a process exists (signal 0 checks without delivering anything)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_stale_builds(city_dir: Path) -> list[Path]:
     """Remove temporary folders and pointer files left by builds whose process is gone.
 
     A killed build leaves ``.building-<pid>-...`` behind; it was never published and
     the Store never reads it. Folders of live processes (a concurrent build) are kept.
     """
-    removed = []
-    for entry in city_dir.glob(f"{BUILDING_PREFIX}*"):
-        pid_text = entry.name[len(BUILDING_PREFIX):].split("-", 1)[0]
-        if pid_text.isdigit() and _pid_alive(int(pid_text)):
-            continue
-        if entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
-        removed.append(entry)
-    return removed
+    return scratch.clean_stale(city_dir, BUILDING_PREFIX)
 
 
 def _fsync(path: Path) -> None:
@@ -631,14 +609,16 @@ def build_release(
 
     city_dir = releases_dir / city
     city_dir.mkdir(parents=True, exist_ok=True)
-    token = f"{BUILDING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    token = scratch.scratch_name(BUILDING_PREFIX)
     tmp = city_dir / token
-    scratch = city_dir / f"{token}.scratch"
-    scratch.mkdir()
+    # The scratch folder holds the internal rows (and DuckDB's spill of them): owner only.
+    work = city_dir / f"{token}.scratch"
+    work.mkdir(mode=scratch.PRIVATE_MODE)
+    work.chmod(scratch.PRIVATE_MODE)
     try:
-        internal_path = (_frame_to_parquet(internal, scratch / "internal.parquet")
+        internal_path = (_frame_to_parquet(internal, work / "internal.parquet")
                          if isinstance(internal, pd.DataFrame) else Path(internal))
-        con = _connect(scratch)
+        con = _connect(work)
         try:
             _stage(con, internal_path)
             tmp.mkdir()
@@ -692,7 +672,7 @@ def build_release(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     set_current(city_dir, release_id)
     clean_stale_builds(city_dir)
     return read_release_info(city_dir / release_id)
@@ -700,7 +680,7 @@ def build_release(
 
 def set_current(city_dir: Path, release_id: str) -> None:
     """Point CURRENT at ``release_id`` with an atomic rename (readers see old or new, never half)."""
-    tmp = city_dir / f"{BUILDING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.{CURRENT_POINTER}"
+    tmp = city_dir / f"{scratch.scratch_name(BUILDING_PREFIX)}.{CURRENT_POINTER}"
     with tmp.open("w") as fh:
         fh.write(release_id + "\n")
         fh.flush()
