@@ -1067,11 +1067,14 @@ class Result:
 
 
 def ingest(input_path: Path, config_path: Path, releases_dir: Path, *, geo_dir: Path, k: int,
-           quiet: bool = True, synthetic: bool | None = None, salt: str | None = None) -> Result:
+           quiet: bool = True, synthetic: bool | None = None, salt: str | None = None,
+           switch_delay: float = 0.0) -> Result:
     """Run the whole ingest; raises IngestError/IngestConfigError before writing on bad input.
 
     ``synthetic`` overrides the config's ``synthetic`` flag (the sample generator's exports
     are synthetic whatever the city's config says); ``salt`` overrides CRISIS_PERSON_SALT.
+    Servers switch to the new release ``switch_delay`` seconds after it is published
+    (``release.set_current``; the command line uses ``Settings.switch_delay``).
     """
     cfg = load_ingest_config(config_path)
     if synthetic is not None:
@@ -1093,6 +1096,7 @@ def ingest(input_path: Path, config_path: Path, releases_dir: Path, *, geo_dir: 
             synthetic=cfg.synthetic,
             k=k, seed=_release_seed(key), rows_read=tally.read, rows_rejected=tally.rejected,
             extra_manifest=_manifest_extra(src, cfg, tally, rejects_name, salt_note),
+            switch_delay=switch_delay,
         )
         rejects_file = releases_dir / cfg.city.id / rejects_name
         private_dir(rejects_file.parent)  # internal: never published, owner only
@@ -1202,7 +1206,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     releases_dir = Path(args.out) if args.out else settings.releases_dir
     try:
         result = ingest(Path(args.input), Path(args.city), releases_dir, geo_dir=settings.geo_dir,
-                        k=settings.privacy_k, quiet=args.quiet)
+                        k=settings.privacy_k, quiet=args.quiet, switch_delay=settings.switch_delay)
     except (IngestError, IngestConfigError, ReleaseError) as exc:
         sys.stderr.write(f"ingest: error: {exc}\n")
         return 1

@@ -758,7 +758,7 @@ def write_sample(settings: Settings, *, seed: int, scale: float, out: Path | Non
     return [
         build_release(_without_attrs(frame), releases_dir, city=city_id,
                       source=SOURCE_NOTE.format(seed=seed, scale=scale), synthetic=True,
-                      k=settings.privacy_k, seed=seed)
+                      k=settings.privacy_k, seed=seed, switch_delay=settings.switch_delay)
         for city_id, frame in frames.items()
     ]
 
@@ -785,6 +785,7 @@ def _publish_via_export(settings: Settings, city_id: str, frame: pd.DataFrame, r
         # A fixed salt keeps the sample reproducible (same call ids, same release id);
         # the sample's people are made up, so this salt protects no one and is no secret.
         result = ingest(raw, config, releases_dir, geo_dir=settings.geo_dir, k=settings.privacy_k,
+                        switch_delay=settings.switch_delay,
                         synthetic=True, salt=f"synthetic-sample-{seed}")
     return result.release
 
