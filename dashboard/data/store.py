@@ -80,10 +80,6 @@ MAX_RETIRED = 4
 RETRY_SECONDS = 30.0
 
 
-class ReleaseUnavailable(ReleaseError):
-    """No release of the city can be served (none passed its checks)."""
-
-
 @dataclass(frozen=True)
 class _Snapshot:
     """Everything opened from one set of served releases; replaced whole, never mutated."""
