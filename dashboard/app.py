@@ -14,7 +14,9 @@ Decisions recorded here (see DESIGN.md "In the browser" and "Known pitfalls"):
   5.9 s -> see benchmarks/RESULTS.md), and pages without charts never load it.
 * Creating the app reads configuration only. The data store opens on the first
   request that needs it (per gunicorn worker, after the fork), and ``server`` is
-  built on first attribute access, so ``import dashboard.app`` costs nothing.
+  built on first attribute access, so ``import dashboard.app`` costs nothing. Every
+  request that reads data answers from one snapshot of the releases and names it in
+  ``X-Release`` (``release_scope``).
 * ``<html lang>`` is set by a custom index page (Dash's default has none), which
   also links Bootstrap before Dash's own CSS and adds a skip link.
 * Language lives in the URL (``?lang=es``). The index page, the shell (nav, language
@@ -40,6 +42,7 @@ from dashboard.api import register_api
 from dashboard.components.links import page_href
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from dashboard.pages import SETTINGS_KEY, request_language
+from dashboard.release_scope import install_release_scope
 from dashboard.security import install_security, warm
 from dashboard.settings import REPO_ROOT, Settings
 
@@ -246,6 +249,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.index_string = _index_string(app.config.requests_pathname_prefix, lang)  # checked by Dash
     app.layout = _shell_for_request
     install_security(app)
+    install_release_scope(app.server, settings, prefix=app.config.routes_pathname_prefix,
+                          stamp_id=ids.PAGE_RELEASE)
     register_api(app.server, settings)
     warm(app, extra=[app.config.requests_pathname_prefix + DCC_PLOTLY_PATH])
     return app

@@ -13,6 +13,11 @@ SHELL_MAIN = "main"  # target of the "Skip to main content" link
 SHELL_FOOTER = "shell-footer"
 LANG_SWITCH = "lang-switch"
 
+# --- any data page (dashboard/components/page.py, dashboard/release_scope.py) ----------
+PAGE_RELEASE = "page-release"  # the releases the page was rendered with (its callbacks' too)
+PAGE_RELOAD = "page-reload"  # set by a callback whose page's releases are gone: reload it
+RELEASE_NOTICE = "release-notice"  # "the newest release failed its check; showing the previous"
+
 # --- overview page (dashboard/pages/overview.py) -------------------------------------
 OVERVIEW_URL = "overview-url"
 OVERVIEW_LANG = "overview-lang"

@@ -44,6 +44,18 @@ class Settings:
         default=512,
         metadata={"env": "CRISIS_CACHE_ENTRIES", "help": "Query results kept per worker (LRU)."},
     )
+    switch_delay: float = field(
+        default=10.0,
+        metadata={"env": "CRISIS_SWITCH_DELAY",
+                  "help": "Seconds from a release change (a publish, a damaged or repaired file) to "
+                          "the instant every worker switches together; must exceed the time to verify "
+                          "a release."},
+    )
+    release_grace: float = field(
+        default=900.0,
+        metadata={"env": "CRISIS_RELEASE_GRACE",
+                  "help": "Seconds a replaced release stays open for pages rendered on it."},
+    )
     host: str = field(
         default="127.0.0.1",
         metadata={"env": "CRISIS_HOST", "help": "Address `crisis-dashboard serve` binds to."},
@@ -74,6 +86,8 @@ class Settings:
                 default = f.default
                 if isinstance(default, Path):
                     values[f.name] = Path(raw)
+                elif isinstance(default, float):
+                    values[f.name] = float(raw)
                 elif isinstance(default, int):
                     values[f.name] = int(raw)
                 else:

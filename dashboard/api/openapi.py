@@ -241,6 +241,21 @@ def _schemas() -> dict[str, Any]:
                 }
             ),
         },
+        "CityStatus": _obj(
+            {
+                "state": {
+                    "type": "string",
+                    "enum": ["ok", "previous", "unavailable"],
+                    "description": "`ok`: the release CURRENT names is served. `previous`: it failed its "
+                    "integrity check (a file no longer matches its sha256) and the last good release is "
+                    "served. `unavailable`: no release passed; the city's data answers 503.",
+                },
+                "serving": {**_STR_OR_NULL, "description": "The release id answers are read from."},
+                "named": {**_STR_OR_NULL, "description": "The release id CURRENT names."},
+                "problem": {**_STR_OR_NULL, "description": "Why `named` is not served, if it is not."},
+            },
+            "How this server serves the city's data.",
+        ),
         "Releases": _obj(
             {
                 "cities": {
@@ -249,6 +264,7 @@ def _schemas() -> dict[str, Any]:
                         {
                             "city": _STR,
                             "name": _STR,
+                            "status": _ref("CityStatus"),
                             "releases": {"type": "array", "items": _ref("ReleaseEntry")},
                         }
                     ),
@@ -304,6 +320,8 @@ def _parameters() -> dict[str, Any]:
 def _headers(*names: str) -> dict[str, Any]:
     described = {
         "X-Release-Id": "Release id(s) the answer was read from (`city/id, ...` where several cities).",
+        "X-Release": "The releases of every served city this answer was read from: `city/id, ...`.",
+        "Retry-After": "Seconds to wait before trying again.",
         "ETag": "Hash of the release id(s), path and canonical query (a release file: its sha256).",
         "Cache-Control": "`public, max-age=300` (release files: a year, immutable).",
         "Content-Disposition": "`attachment; filename=...`.",
@@ -311,12 +329,12 @@ def _headers(*names: str) -> dict[str, Any]:
     return {n: {"description": described[n], "required": True, "schema": {"type": "string"}} for n in names}
 
 
-_CACHE = ("X-Release-Id", "ETag", "Cache-Control")
+_CACHE = ("X-Release-Id", "X-Release", "ETag", "Cache-Control")
 
 
 def _error_responses(*codes: str) -> dict[str, Any]:
-    return {code: {"$ref": f"#/components/responses/{name}"} for code, name in
-            (("400", "BadRequest"), ("404", "NotFound"), ("500", "ServerError")) if code in codes}
+    names = (("400", "BadRequest"), ("404", "NotFound"), ("500", "ServerError"), ("503", "Unavailable"))
+    return {code: {"$ref": f"#/components/responses/{name}"} for code, name in names if code in codes}
 
 
 def _json_ok(schema: str, description: str) -> dict[str, Any]:
@@ -365,8 +383,10 @@ def build_openapi() -> dict[str, Any]:
                 "pages' URLs and are validated strictly: an unknown parameter, value or date "
                 "answers 400 naming it. String cells of CSV answers that start with "
                 f"{injection} are prefixed with an apostrophe (spreadsheet formula injection). "
-                "Every 200 carries `X-Release-Id`, `ETag` and `Cache-Control`; send "
-                "`If-None-Match` to get 304."
+                "Every 200 carries `X-Release-Id`, `X-Release`, `ETag` and `Cache-Control`; send "
+                "`If-None-Match` to get 304. A release file is sent only while its bytes match the "
+                "sha256 its manifest publishes; a city whose releases all fail their checks answers "
+                "503 while the other cities keep answering."
             ),
         },
         "servers": [{"url": API_PREFIX}],
@@ -390,7 +410,7 @@ def build_openapi() -> dict[str, Any]:
                                                      "x-columns": list(CALLS_COLUMN_NAMES)}},
                         },
                         "304": {"$ref": "#/components/responses/NotModified"},
-                        **_error_responses("400", "500"),
+                        **_error_responses("400", "500", "503"),
                     },
                 }
             },
@@ -400,7 +420,7 @@ def build_openapi() -> dict[str, Any]:
                     "summary": "One page of the view's rows as JSON.",
                     "description": _ROWS + " Walking `next` from page 1 gives every row once.",
                     "parameters": _filters_refs("page", "page_size"),
-                    "responses": {**_json_ok("CallsPage", "Rows."), **_error_responses("400", "500")},
+                    "responses": {**_json_ok("CallsPage", "Rows."), **_error_responses("400", "500", "503")},
                 }
             },
             "/summary": {
@@ -408,7 +428,8 @@ def build_openapi() -> dict[str, Any]:
                     "operationId": "summary",
                     "summary": "The Overview's figures for the view.",
                     "parameters": _filters_refs(),
-                    "responses": {**_json_ok("Summary", "Figures."), **_error_responses("400", "500")},
+                    "responses": {**_json_ok("Summary", "Figures."),
+                                  **_error_responses("400", "500", "503")},
                 }
             },
             "/charts/{chart}.csv": {
@@ -431,7 +452,7 @@ def build_openapi() -> dict[str, Any]:
                                                      "x-columns-by-chart": chart_columns}},
                         },
                         "304": {"$ref": "#/components/responses/NotModified"},
-                        **_error_responses("400", "404", "500"),
+                        **_error_responses("400", "404", "500", "503"),
                     },
                 }
             },
@@ -458,7 +479,7 @@ def build_openapi() -> dict[str, Any]:
                         },
                         "206": {"description": "A byte range.", "content": {"*/*": {"schema": {}}}},
                         "304": {"$ref": "#/components/responses/NotModified"},
-                        **_error_responses("400", "404", "500"),
+                        **_error_responses("400", "404", "500", "503"),
                     },
                 }
             },
@@ -484,6 +505,11 @@ def build_openapi() -> dict[str, Any]:
                 "NotFound": {"description": "No such path, chart or release file.",
                              "content": {"application/json": {"schema": _ref("Error")}}},
                 "ServerError": {"description": "Unexpected error (logged; no details).",
+                                "content": {"application/json": {"schema": _ref("Error")}}},
+                "Unavailable": {"description": "The city's data, or this file, cannot be served now: "
+                                "it failed its integrity check and no earlier good release is served in "
+                                "its place (other cities keep answering). Never a 200 with bad bytes.",
+                                "headers": _headers("Retry-After"),
                                 "content": {"application/json": {"schema": _ref("Error")}}},
                 "NotModified": {"description": "`If-None-Match` named the current ETag.",
                                 "headers": _headers(*_CACHE)},

@@ -13,20 +13,31 @@ Rules every route follows, and why:
 * **Caching.** A release never changes, so an answer is a function of the release id(s)
   it reads, its path and its canonical query: that hash is the ``ETag``, and
   ``If-None-Match`` answers 304 before any query runs. ``X-Release-Id`` names the
-  release(s) read. Answers may be cached for ``MAX_AGE`` seconds (a new release can be
-  switched in at any time); release files, which never change, for a year, immutable.
+  release(s) read (and ``X-Release``, on every answer, the releases of every served
+  city: ``dashboard.release_scope``). Answers may be cached for ``MAX_AGE`` seconds (a
+  new release can be switched in at any time); release files, which never change, for
+  a year, immutable.
+* **Only verified bytes.** A release file is sent only if it still has its manifest's
+  size and sha256 (checked by stat, hashed again if it changed), and it is hashed
+  again as it is sent, the last chunk held back until it matches
+  (``integrity.verified_chunks``). A file that fails answers 503, never 200 with wrong
+  or truncated bytes; so do the rows of a city whose ``calls.parquet`` fails, and any
+  data of a city that has no good release (the others keep answering).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 from collections.abc import Iterable, Sequence
 from http import HTTPStatus
+from pathlib import Path
 from typing import cast
 from urllib.parse import urlencode
 
+import duckdb
 from flask import Blueprint, Response, current_app, request, send_file, stream_with_context, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -43,7 +54,16 @@ from dashboard.data.export import (
     Problem,
 )
 from dashboard.data.filters import PARAM_CITY, Filters
-from dashboard.data.release import MANIFEST, ReleaseInfo, list_releases, read_manifest, sha256_file
+from dashboard.data.integrity import SEALS, IntegrityError, manifest_files, verified_chunks
+from dashboard.data.release import (
+    MANIFEST,
+    ReleaseError,
+    ReleaseInfo,
+    list_releases,
+    read_manifest,
+    sha256_file,
+)
+from dashboard.data.serving import CityStatus
 from dashboard.data.store import Store, get_store
 from dashboard.figures import MAP_METRICS, MapMetric
 from dashboard.settings import Settings
@@ -71,6 +91,9 @@ FILE_TYPES = {
 }
 
 INTERNAL_ERROR = "Something went wrong on our side; the problem has been logged."
+#: Seconds a client is asked to wait before trying a 503 again (a release can be repaired
+#: or switched in meanwhile).
+RETRY_AFTER = 30
 
 
 class ApiError(Exception):
@@ -113,6 +136,8 @@ def _error_response(status: int, message: str, problems: Sequence[Problem] = ())
     )
     # An error may stop being one (a new release adds a month): never cache it.
     response.headers["Cache-Control"] = "no-store"
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
 
 
@@ -121,9 +146,34 @@ def _bad_request(problems: Sequence[Problem]) -> ApiError:
     return ApiError(400, f"Invalid request parameters: {names}.", problems)
 
 
+def _unavailable(status: CityStatus) -> ApiError:
+    return ApiError(
+        503,
+        f"The data of {status.city} cannot be served right now: its data release failed an integrity "
+        "check and there is no earlier good release. Other cities are served; try again later.",
+        [Problem(PARAM_CITY, status.city, "No release of this city passed its integrity check.")],
+    )
+
+
+def _damaged(city: str, exc: Exception) -> ApiError:
+    log.error("refusing to read %s: %s", city, exc)
+    return ApiError(503, f"The rows of {city} cannot be read right now: a file of its data release no "
+                         "longer matches its checksum. The problem has been logged; try again later.")
+
+
 def _strict_filters(extra: Sequence[str] = ()) -> tuple[Filters | None, list[Problem]]:
+    """The query's Filters, or its problems; ApiError 503 for a city that cannot be served."""
     settings, store = _settings(), _store()
-    return export.parse_filters_strict(_query(), store.catalogs(), settings.default_city, extra)
+    query = _query()
+    unavailable = store.unavailable()
+    named = [c for c in query.get(PARAM_CITY, []) if c in unavailable]
+    if named:
+        raise _unavailable(unavailable[named[0]])
+    catalogs = store.catalogs()
+    if not catalogs:
+        raise ApiError(503, "No city's data can be served right now: every data release failed an "
+                            "integrity check. The problem has been logged; try again later.")
+    return export.parse_filters_strict(query, catalogs, settings.default_city, extra)
 
 
 def _etag(release_ids: Iterable[str], params: Sequence[tuple[str, str]]) -> str:
@@ -216,13 +266,22 @@ def calls_csv() -> Response:
     filters, problems = _strict_filters()
     if problems or filters is None:
         raise _bad_request(problems)
-    download = export.calls_csv(_store(), filters)
+    try:
+        download = export.calls_csv(_store(), filters)
+    except IntegrityError as exc:
+        raise _damaged(filters.city, exc) from exc
     release_id = download.release.release_id
     etag = _etag([release_id], filters.to_params())
     if _matches(etag):
         download.close()
         return _not_modified(etag, release_id)
-    response = Response(stream_with_context(download.chunks()), mimetype="text/csv")
+    chunks = download.chunks()
+    try:  # the header and the first rows before the 200: a file DuckDB cannot read is a 503
+        first = next(chunks)
+    except (duckdb.Error, OSError) as exc:
+        chunks.close()
+        raise _damaged(filters.city, exc) from exc
+    response = Response(stream_with_context(itertools.chain([first], chunks)), mimetype="text/csv")
     return _attachment(_with_cache_headers(response, etag, release_id), download.filename)
 
 
@@ -241,7 +300,10 @@ def calls_json() -> Response:
     etag = _etag([store.release_info(filters.city).release_id], params)
     if _matches(etag):
         return _not_modified(etag, store.release_info(filters.city).release_id)
-    result = export.calls_page(store, filters, page, page_size)
+    try:
+        result = export.calls_page(store, filters, page, page_size)
+    except (IntegrityError, duckdb.Error) as exc:
+        raise _damaged(filters.city, exc) from exc
     if page > result.last_page:
         raise _bad_request([Problem(PARAM_PAGE, str(page), f"Past the last page ({result.last_page}).")])
     next_url = None
@@ -332,17 +394,41 @@ def chart_csv(chart: str) -> Response:
     return _attachment(_with_cache_headers(response, etag, info.release_id), filename)
 
 
+def _city_status(status: CityStatus | None) -> dict[str, object]:
+    """How a city is served, for ``/releases``: ``ok``, ``previous`` (the release CURRENT
+    names failed its checks; the last good one is served) or ``unavailable``."""
+    if status is None:
+        return {"state": "unavailable", "serving": None, "named": None, "problem": None}
+    state = "unavailable" if status.unavailable else "previous" if status.fallback else "ok"
+    return {
+        "state": state,
+        "serving": status.serving.release_id if status.serving else None,
+        "named": status.named,
+        "problem": "The release CURRENT names failed its integrity check." if status.problem else None,
+    }
+
+
 @blueprint.get("/releases")
 def releases() -> Response:
-    """Every release of every city, with its accounting, privacy parameters and files."""
+    """Every release of every city, with its accounting, privacy parameters and files.
+
+    ``current`` marks the release this server answers from (not necessarily the one
+    CURRENT names: see each city's ``status``). Cities with no good release are listed
+    too, so a client can see why their data answers 503.
+    """
     if problems := export.unknown_parameters(_query(), ()):
         raise _bad_request(problems)
     store, settings = _store(), _settings()
+    statuses = store.statuses()
+    served = store.cities
+    configured = {c: city for c, city in store.configured.items() if c in served or c in statuses}
     cities = []
     keys = []
-    for city_id, city in store.cities.items():
+    for city_id, city in configured.items():
+        status = statuses.get(city_id)
+        serving = status.serving.release_id if status and status.serving else ""
         entries = []
-        for manifest in list_releases(settings.releases_dir, city_id):
+        for manifest in list_releases(settings.releases_dir, city_id, serving=serving):
             release_id = str(manifest["release_id"])
             keys.append(f"{city_id}/{release_id}/{manifest['current']}")
             files = [
@@ -370,7 +456,9 @@ def releases() -> Response:
                     "files": files,
                 }
             )
-        cities.append({"city": city_id, "name": city.name, "releases": entries})
+        city_status = _city_status(status)
+        keys.append(f"{city_id}:{city_status['state']}:{city_status['named']}")
+        cities.append({"city": city_id, "name": city.name, "status": city_status, "releases": entries})
     header = _all_releases_header(store)
     etag = _etag(keys, [])
     if _matches(etag):
@@ -378,11 +466,29 @@ def releases() -> Response:
     return _with_cache_headers(_json_response({"cities": cities}), etag, header)
 
 
+def _expected(store: Store, folder: Path, city: str, release_id: str, name: str) -> tuple[str, int]:
+    """(sha256, bytes) the file must have: from its manifest (for the manifest itself, as
+    verified when the release was opened, or as it is now for a release not served)."""
+    manifest = read_manifest(folder)
+    if manifest.get("release_id") != release_id or manifest.get("city") != city:
+        raise ApiError(404, "No such release file.")
+    if name != MANIFEST:
+        files = manifest_files(manifest)
+        if name not in files:
+            raise ApiError(404, "No such release file.")
+        return files[name]
+    served = store.served_release(city)
+    if served is not None and served.info.release_id == release_id:
+        return served.expected[MANIFEST]
+    return sha256_file(folder / MANIFEST), (folder / MANIFEST).stat().st_size
+
+
 @blueprint.get("/releases/<city>/<release_id>/files/<name>")
 def release_file(city: str, release_id: str, name: str) -> Response:
-    """A file of a release, only if its manifest lists it (or the manifest itself).
+    """A file of a release, only if its manifest lists it (or the manifest itself), and
+    only if its bytes are the ones the manifest describes (else 503).
 
-    Nothing from the URL reaches the file system unchecked: the city must be served,
+    Nothing from the URL reaches the file system unchecked: the city must be configured,
     the release id must be one ``list_releases`` returns and the name one its manifest
     lists, so ``..`` or any other path cannot name a file.
     """
@@ -390,29 +496,36 @@ def release_file(city: str, release_id: str, name: str) -> Response:
         raise _bad_request(problems)
     store, settings = _store(), _settings()
     not_found = ApiError(404, "No such release file.")
-    if city not in store.cities:
+    if city not in store.cities and city not in store.statuses():
         raise not_found
     if release_id not in {str(m["release_id"]) for m in list_releases(settings.releases_dir, city)}:
         raise not_found
     folder = settings.releases_dir / city / release_id
-    manifest = read_manifest(folder)
-    if manifest.get("release_id") != release_id:
-        raise not_found
-    files = manifest.get("files", {})
-    if name == MANIFEST:
-        sha256 = sha256_file(folder / MANIFEST)
-    elif name in files:
-        sha256 = str(files[name]["sha256"])
-    else:
-        raise not_found
+    try:
+        sha256, size = _expected(store, folder, city, release_id, name)
+    except ReleaseError as exc:
+        raise not_found from exc
     path = (folder / name).resolve()
     if path.parent != folder.resolve() or not path.is_file():
         raise not_found
+    try:
+        SEALS.check(path, sha256, size)  # a stat; hashed again only if the file changed
+    except IntegrityError as exc:
+        log.error("refusing to serve %s/%s/%s: %s", city, release_id, name, exc)
+        raise ApiError(503, "This file no longer matches the checksum its release publishes, so it is "
+                            "not served. The problem has been logged; try again later.") from exc
     if _matches(sha256):
         return _not_modified(sha256, release_id, immutable=True)
     mimetype = FILE_TYPES.get(path.suffix, "application/octet-stream")
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name,
-                         conditional=True, etag=sha256, max_age=IMMUTABLE_MAX_AGE)
+    if request.range is not None:  # a byte range cannot be checked whole: the check above guards it
+        response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name,
+                             conditional=True, etag=sha256, max_age=IMMUTABLE_MAX_AGE)
+    else:
+        response = Response(verified_chunks(path, sha256, size), mimetype=mimetype,
+                            direct_passthrough=True)
+        response.content_length = size
+        response.headers["Accept-Ranges"] = "bytes"
+        _attachment(response, name)
     return _with_cache_headers(response, sha256, release_id, immutable=True)
 
 

@@ -1,10 +1,16 @@
-"""What every page shares around its content: a layout that never raises, and the
-row of links that switches city.
+"""What every page shares around its content: a layout that never raises, the row of
+links that switches city, and the stamp of the releases the page was rendered with.
 
 A broken release or a bug in one section must still give the reader a page with a
 message (and the log the traceback), never a bare HTTP 500; ``safe_layout`` is that
 guard, written once. The city switcher is a row of plain links (no callback), so each
 city's view is a permalink and works without JavaScript.
+
+A page and its callbacks never mix releases (``dashboard.release_scope``): the page
+carries ``release_stamp``, a callback that reads data declares it as a ``State`` and is
+answered from that snapshot; when the snapshot is gone (``page_release_changed``) the
+callback sets ``ids.PAGE_RELOAD`` to the page's address and the browser loads it afresh
+(``assets/release.js``).
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
-from dash import dcc, html
+from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html
 
+from dashboard import ids
 from dashboard.components.alert import notice
 from dashboard.components.links import page_href
 from dashboard.i18n import t
@@ -55,3 +62,31 @@ def city_switcher(
         className="city-switcher small mb-3",
         **{"aria-label": t("data.city_nav", lang)},
     )
+
+
+def release_stamp(key: str) -> html.Div:
+    """The releases the page was rendered with (``city/release-id, ...``), for its callbacks."""
+    return html.Div(
+        [dcc.Store(id=ids.PAGE_RELEASE, data=key), dcc.Store(id=ids.PAGE_RELOAD)],
+        id=ids.PAGE_RELEASE + "-box",
+        hidden=True,
+    )
+
+
+def page_release_changed(answering_key: str, stamp: object) -> bool:
+    """Is a callback answered from other releases than its page was rendered with?
+
+    ``answering_key`` is the request's snapshot (``Store.release_key``), which is the
+    page's own while this process still has it open. A page without a stamp (rendered
+    before stamps existed) is never reloaded.
+    """
+    return isinstance(stamp, str) and stamp != answering_key
+
+
+# A callback whose page's releases are gone sets PAGE_RELOAD to an address: load it.
+clientside_callback(
+    ClientsideFunction(namespace="release", function_name="reload"),
+    Output(ids.PAGE_RELEASE + "-box", "title"),
+    Input(ids.PAGE_RELOAD, "data"),
+    prevent_initial_call=True,
+)

@@ -1,16 +1,56 @@
-"""What release the numbers come from: the synthetic-data banner and the release line.
+"""What release the numbers come from: the synthetic-data banner, the notice that an
+earlier release is shown, and the release line.
 
 A synthetic sample must never be mistaken for real calls, in a screenshot or a quote,
 so the banner is part of the page content (not a dismissible toast) whenever the
-release says ``synthetic``.
+release says ``synthetic``. For the same reason a page showing a city's previous release,
+because the newest failed its integrity check (``dashboard.data.serving``), says so at
+the top, naming both releases: a figure quoted from it must be attributed to the right one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dash import html
 
+from dashboard import ids
 from dashboard.data.release import ReleaseInfo
+from dashboard.data.serving import CityStatus
+from dashboard.data.store import Store
 from dashboard.i18n import t
+
+
+def release_notice(status: CityStatus | None, city_name: str, lang: str) -> html.Div | None:
+    """The "showing the previous release" notice, or None when the newest is served."""
+    if status is None or not status.fallback or status.serving is None:
+        return None
+    return html.Div(
+        [
+            html.Strong(t("release.fallback.title", lang)),
+            " ",
+            t("release.fallback.body", lang, city=city_name, named=status.named,
+              serving=status.serving.release_id, created=str(status.serving.created)[:10]),
+        ],
+        id=ids.RELEASE_NOTICE,
+        className="alert alert-warning notice release-notice",
+        role="status",
+    )
+
+
+def city_message(store: Store, asked: str, shown: str, lang: str) -> str:
+    """Why the page shows ``shown`` instead of the city ``asked`` for: unknown, or a city
+    whose data cannot be served right now."""
+    unavailable = unavailable_cities(store)
+    if asked in unavailable:
+        return t("data.unavailable_city", lang, value=unavailable[asked], city=shown)
+    return t("data.bad_city", lang, value=asked, city=shown)
+
+
+def unavailable_cities(store: Store) -> Mapping[str, str]:
+    """Cities that have releases but none that passed its checks: id -> name."""
+    configured = store.configured
+    return {c: configured[c].name for c in store.unavailable() if c in configured}
 
 
 def synthetic_banner(info: ReleaseInfo | None, city_name: str, lang: str) -> html.Div | None:

@@ -136,9 +136,10 @@ def release_entry(manifest: Mapping[str, object], *, current: bool = False,
     )
 
 
-def changelog(releases_dir: Path, city: str) -> list[ReleaseEntry]:
-    """Every complete release of ``city``, newest first, each compared with the one before."""
-    manifests = list_releases(releases_dir, city)
+def changelog(releases_dir: Path, city: str, serving: str | None = None) -> list[ReleaseEntry]:
+    """Every complete release of ``city``, newest first, each compared with the one before
+    (``current``: ``serving``, the one the pages show; see ``list_releases``)."""
+    manifests = list_releases(releases_dir, city, serving=serving)
     entries = []
     for i, manifest in enumerate(manifests):
         older = manifests[i + 1] if i + 1 < len(manifests) else None

@@ -536,10 +536,12 @@ class CallsCsv:
         self._cursor.close()
 
     def chunks(self) -> Iterator[str]:
-        """The header, then one chunk of CSV lines per Arrow batch of ``BATCH_ROWS`` rows."""
+        """One chunk of CSV lines per Arrow batch of ``BATCH_ROWS`` rows, the header with
+        the first: an error reading the rows surfaces before anything is sent (the API
+        takes the first chunk before it answers 200)."""
         line = _csv_line_sql()
+        header = csv_header()
         try:
-            yield csv_header()
             for month in _months(self.filters):
                 where, params = _where(self.filters, month)
                 sql = f"SELECT {line} AS line FROM calls WHERE {where} {_ORDER_BY}"
@@ -547,9 +549,12 @@ class CallsCsv:
                 try:
                     for batch in reader:
                         if batch.num_rows:
-                            yield "\n".join(batch.column(0).to_pylist()) + "\n"
+                            yield header + "\n".join(batch.column(0).to_pylist()) + "\n"
+                            header = ""
                 finally:
                     reader.close()
+            if header:
+                yield header  # a view with no rows: the header alone
         finally:
             self._cursor.close()
 

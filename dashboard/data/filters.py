@@ -164,12 +164,17 @@ def parse_month(raw: str) -> date | None:
 
 
 def parse_filters(
-    query: Mapping[str, object], catalogs: Mapping[str, Catalog], default_city: str
+    query: Mapping[str, object],
+    catalogs: Mapping[str, Catalog],
+    default_city: str,
+    unavailable: Mapping[str, str] | None = None,
 ) -> ParseResult:
     """Validate untrusted URL/callback values into ``Filters`` plus messages for bad ones.
 
     Unknown parameters are ignored (pages carry their own, e.g. ``metric``). A bad value
     never raises: it is dropped (or the default kept) and a message names it.
+    ``unavailable`` (id -> name) are cities that exist but cannot be served now (no
+    release passed its checks): asked for, they get their own message, not "unknown".
     """
     problems: list[tuple[str, tuple[tuple[str, str], ...]]] = []
 
@@ -181,6 +186,8 @@ def parse_filters(
     if city_values:
         if city_values[0] in catalogs:
             city = city_values[0]
+        elif unavailable and city_values[0] in unavailable:
+            problem("unavailable_city", value=unavailable[city_values[0]], city=default_city)
         else:
             problem("unknown_city", value=_shorten(city_values[0]), city=default_city)
     catalog = catalogs[city]

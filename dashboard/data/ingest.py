@@ -14,7 +14,10 @@ here knows a city. The steps, and why each is where it is:
    a row has the wrong number of fields) and mapped with vectorized operations (value
    maps look up each distinct label once per chunk), so memory stays flat however long
    the export is. Accepted rows go to a temporary Parquet file, rejected rows to a
-   temporary rejects file; nothing lands in the releases folder yet.
+   temporary rejects file, both in a private scratch folder
+   (``<releases>/.work/crisis-ingest-<pid>-<token>``, mode 0700, see
+   ``dashboard.data.scratch``; those left by killed ingests are removed when the next
+   one starts); nothing lands in a release folder yet.
 3. **Account for every row.** Each row is accepted or rejected with its line number,
    a reason and the name of the offending column, never the raw row: a raw row holds
    addresses, names and narratives, and the rejects file sits next to public releases.
@@ -29,7 +32,7 @@ here knows a city. The steps, and why each is where it is:
    never written.
 5. **Release**: ``build_release`` writes the k-anonymous rows, rollups, suppressed
    cubes and manifest atomically; only then is the rejects file moved into
-   ``<releases>/<city>/rejects/``.
+   ``<releases>/<city>/rejects/`` (owner-only: rejects are internal, never published).
 """
 
 from __future__ import annotations
@@ -46,7 +49,6 @@ import re
 import secrets
 import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -81,6 +83,7 @@ from dashboard.data.ingest_config import (
 )
 from dashboard.data.release import ReleaseError, ReleaseInfo, build_release, sha256_file
 from dashboard.data.schema import CITYWIDE, UnansweredReason
+from dashboard.data.scratch import private_dir, scratch_dir, work_dir
 
 if TYPE_CHECKING:
     from dashboard.geo.assign import Assigner
@@ -95,6 +98,8 @@ DUCKDB_MEMORY = "512MB"  # for the repeat-contact window; it spills to the temp 
 EARLIEST_CALL = pd.Timestamp("1990-01-01")  # before CAD exports existed: a parse error
 REJECTS_DIR = "rejects"
 REJECTS_HEADER = ("line", "reason", "field", "detail")
+#: Scratch folders ``<releases>/.work/crisis-ingest-<pid>-<token>`` (see ``scratch``).
+SCRATCH_PREFIX = "crisis-ingest-"
 
 
 class IngestError(RuntimeError):
@@ -1062,11 +1067,14 @@ class Result:
 
 
 def ingest(input_path: Path, config_path: Path, releases_dir: Path, *, geo_dir: Path, k: int,
-           quiet: bool = True, synthetic: bool | None = None, salt: str | None = None) -> Result:
+           quiet: bool = True, synthetic: bool | None = None, salt: str | None = None,
+           switch_delay: float = 0.0) -> Result:
     """Run the whole ingest; raises IngestError/IngestConfigError before writing on bad input.
 
     ``synthetic`` overrides the config's ``synthetic`` flag (the sample generator's exports
     are synthetic whatever the city's config says); ``salt`` overrides CRISIS_PERSON_SALT.
+    Servers switch to the new release ``switch_delay`` seconds after it is published
+    (``release.set_current``; the command line uses ``Settings.switch_delay``).
     """
     cfg = load_ingest_config(config_path)
     if synthetic is not None:
@@ -1075,8 +1083,7 @@ def ingest(input_path: Path, config_path: Path, releases_dir: Path, *, geo_dir: 
     assigner = _assigner(cfg, geo_dir)
     key, salt_note = _salt(salt)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    with tempfile.TemporaryDirectory(prefix="crisis-ingest-") as tmp:
-        work = Path(tmp)
+    with scratch_dir(work_dir(releases_dir), SCRATCH_PREFIX) as work:
         src, tally = _stream_all(src, Mapper(cfg, key, assigner), work, quiet)
         if tally.accepted == 0:
             raise IngestError(f"no row of {src.path.name} was accepted ({_reasons_text(tally)}); "
@@ -1089,10 +1096,12 @@ def ingest(input_path: Path, config_path: Path, releases_dir: Path, *, geo_dir: 
             synthetic=cfg.synthetic,
             k=k, seed=_release_seed(key), rows_read=tally.read, rows_rejected=tally.rejected,
             extra_manifest=_manifest_extra(src, cfg, tally, rejects_name, salt_note),
+            switch_delay=switch_delay,
         )
         rejects_file = releases_dir / cfg.city.id / rejects_name
-        rejects_file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(rejects_file.parent)  # internal: never published, owner only
         shutil.move(work / "rejects.csv", rejects_file)
+        rejects_file.chmod(0o600)
     return Result(info, tally, rejects_file, src)
 
 
@@ -1197,7 +1206,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     releases_dir = Path(args.out) if args.out else settings.releases_dir
     try:
         result = ingest(Path(args.input), Path(args.city), releases_dir, geo_dir=settings.geo_dir,
-                        k=settings.privacy_k, quiet=args.quiet)
+                        k=settings.privacy_k, quiet=args.quiet, switch_delay=settings.switch_delay)
     except (IngestError, IngestConfigError, ReleaseError) as exc:
         sys.stderr.write(f"ingest: error: {exc}\n")
         return 1

@@ -13,7 +13,8 @@ Layout::
         data_dictionary.json  .md         generated from dashboard.data.schema
         datapackage.json                  Frictionless Data Package (dashboard.data.datapackage)
         manifest.json                     counts, privacy parameters, sha256 of every file
-    <releases_dir>/<city>/CURRENT         the release id being served
+    <releases_dir>/<city>/CURRENT         the release id to serve, when servers switch to it
+                                          and the one before (``Pointer``)
 
 How a release is built (``build_release``): the internal rows (a DataFrame, or a
 Parquet file for inputs too large for memory) are projected, generalized and written by
@@ -27,16 +28,19 @@ A release is written to a hidden temporary folder (``.building-<pid>-<token>``),
 re-checked there by ``dashboard.data.validate`` and renamed into place only when
 complete and clean; CURRENT is switched with an atomic rename. A failed, refused or
 killed build therefore leaves the previous release serving and intact; the next
-successful build removes the leftovers of a killed one.
+successful build removes the leftovers of a killed one. How servers open, verify and
+switch to what CURRENT names is ``dashboard.data.store``'s business.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import secrets
+import re
 import shutil
+import time
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -48,7 +52,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.data import cubes, privacy
+from dashboard.data import cubes, privacy, scratch
 from dashboard.data.schema import (
     CALLS_COLUMN_NAMES,
     CALLS_COLUMNS,
@@ -362,13 +366,13 @@ def _frame_to_parquet(internal: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
+def _connect(work: Path) -> duckdb.DuckDBPyConnection:
     """A private DuckDB with bounded memory that spills into the build's scratch folder
     (removed with it, or by the next build if this one is killed)."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
-    con.execute("SET temp_directory = ?", [str(scratch / "duckdb.tmp")])
+    con.execute("SET temp_directory = ?", [str(work / "duckdb.tmp")])
     con.execute("SET preserve_insertion_order = true")  # ORDER BY survives into the files
     return con
 
@@ -468,34 +472,13 @@ def _write_public_rows(con: duckdb.DuckDBPyConnection, path: Path, k: int, seed:
     return int(accepted), stats, written
 
 
-def _pid_alive(pid: int) -> bool:
-    """Whether a process exists (signal 0 checks without delivering anything)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_stale_builds(city_dir: Path) -> list[Path]:
     """Remove temporary folders and pointer files left by builds whose process is gone.
 
     A killed build leaves ``.building-<pid>-...`` behind; it was never published and
     the Store never reads it. Folders of live processes (a concurrent build) are kept.
     """
-    removed = []
-    for entry in city_dir.glob(f"{BUILDING_PREFIX}*"):
-        pid_text = entry.name[len(BUILDING_PREFIX):].split("-", 1)[0]
-        if pid_text.isdigit() and _pid_alive(int(pid_text)):
-            continue
-        if entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
-        removed.append(entry)
-    return removed
+    return scratch.clean_stale(city_dir, BUILDING_PREFIX)
 
 
 def _fsync(path: Path) -> None:
@@ -558,6 +541,7 @@ def build_release(
     rows_read: int | None = None,
     rows_rejected: int = 0,
     extra_manifest: dict | None = None,
+    switch_delay: float = 0.0,
 ) -> ReleaseInfo:
     """Turn internal (never published) rows into a checked release folder and make it current.
 
@@ -568,7 +552,8 @@ def build_release(
 
     The release is written to ``<city>/.building-<pid>-<token>/``, checked by
     ``dashboard.data.validate`` (every privacy rule, every checksum), and only then
-    moved into place and pointed at by CURRENT. Any failure, a violation included
+    moved into place and pointed at by CURRENT, for servers to switch to
+    ``switch_delay`` seconds later (``set_current``). Any failure, a violation included
     (ReleaseError), leaves the previous release current and untouched.
     """
     from dashboard.data import validate  # here: validate imports this module
@@ -582,14 +567,16 @@ def build_release(
 
     city_dir = releases_dir / city
     city_dir.mkdir(parents=True, exist_ok=True)
-    token = f"{BUILDING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    token = scratch.scratch_name(BUILDING_PREFIX)
     tmp = city_dir / token
-    scratch = city_dir / f"{token}.scratch"
-    scratch.mkdir()
+    # The scratch folder holds the internal rows (and DuckDB's spill of them): owner only.
+    work = city_dir / f"{token}.scratch"
+    work.mkdir(mode=scratch.PRIVATE_MODE)
+    work.chmod(scratch.PRIVATE_MODE)
     try:
-        internal_path = (_frame_to_parquet(internal, scratch / "internal.parquet")
+        internal_path = (_frame_to_parquet(internal, work / "internal.parquet")
                          if isinstance(internal, pd.DataFrame) else Path(internal))
-        con = _connect(scratch)
+        con = _connect(work)
         try:
             _stage(con, internal_path)
             tmp.mkdir()
@@ -650,27 +637,91 @@ def build_release(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    set_current(city_dir, release_id)
+        shutil.rmtree(work, ignore_errors=True)
+    set_current(city_dir, release_id, switch_delay=switch_delay)
     clean_stale_builds(city_dir)
     return read_release_info(city_dir / release_id)
 
 
-def set_current(city_dir: Path, release_id: str) -> None:
-    """Point CURRENT at ``release_id`` with an atomic rename (readers see old or new, never half)."""
-    tmp = city_dir / f"{BUILDING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.{CURRENT_POINTER}"
-    with tmp.open("w") as fh:
-        fh.write(release_id + "\n")
+#: A release id as it may appear in CURRENT and as a folder name (no path separators).
+_RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """What a city's CURRENT file says: the release to serve, from when, and the one before.
+
+    ``switch_at`` (Unix seconds) is when every server process switches to ``release_id``
+    together; until then they keep serving ``previous`` (see ``dashboard.data.store``).
+    A pointer written by hand with only a release id has neither: servers then switch a
+    fixed delay after the file changed (``changed_ns``, its ctime), which every process
+    reads the same.
+    """
+
+    release_id: str
+    switch_at: float | None
+    previous: str | None
+    changed_ns: int
+
+
+def _pointer_text(release_id: str, switch_at: float, previous: str | None) -> str:
+    when = datetime.fromtimestamp(switch_at, UTC).isoformat(timespec="milliseconds")
+    lines = [release_id, f"switch-at: {when}"]
+    if previous and previous != release_id:
+        lines.append(f"previous: {previous}")
+    return "\n".join(lines) + "\n"
+
+
+def read_pointer(city_dir: Path) -> Pointer:
+    """The city's CURRENT pointer (ReleaseError if it is missing or names no valid id).
+
+    The first line is the release id (so a pointer written by older code, or by hand,
+    still reads); ``switch-at:`` and ``previous:`` lines follow.
+    """
+    path = city_dir / CURRENT_POINTER
+    try:
+        text = path.read_text(encoding="utf-8")
+        changed_ns = path.stat().st_ctime_ns
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReleaseError(f"no current release for {city_dir.name!r} ({path} missing)") from exc
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines or not _RELEASE_ID.match(lines[0]):
+        raise ReleaseError(f"{path} names no release id")
+    fields = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
+    switch_at = previous = None
+    with contextlib.suppress(ValueError):
+        switch_at = datetime.fromisoformat(fields.get("switch-at", "").strip()).timestamp()
+    candidate = fields.get("previous", "").strip()
+    if _RELEASE_ID.match(candidate):
+        previous = candidate
+    return Pointer(lines[0], switch_at, previous, changed_ns)
+
+
+def set_current(city_dir: Path, release_id: str, *, switch_delay: float = 0.0) -> None:
+    """Point CURRENT at ``release_id`` with an atomic rename (readers see old or new, never half).
+
+    Servers switch to it ``switch_delay`` seconds from now, all at the same instant, and
+    serve the release CURRENT named before (recorded as ``previous``) until then.
+    """
+    if not _RELEASE_ID.match(release_id):
+        raise ReleaseError(f"not a release id: {release_id!r}")
+    previous = None
+    with contextlib.suppress(ReleaseError):
+        old = read_pointer(city_dir)
+        complete = (city_dir / old.release_id / MANIFEST).is_file()
+        previous = old.release_id if old.release_id != release_id and complete else old.previous
+    tmp = city_dir / f"{scratch.scratch_name(BUILDING_PREFIX)}.{CURRENT_POINTER}"
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(_pointer_text(release_id, time.time() + max(0.0, switch_delay), previous))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, city_dir / CURRENT_POINTER)
     _fsync(city_dir)
+
+
 def current_release_dir(releases_dir: Path, city: str) -> Path:
-    pointer = releases_dir / city / CURRENT_POINTER
-    try:
-        release_id = pointer.read_text().strip()
-    except OSError as exc:
-        raise ReleaseError(f"no current release for {city!r} ({pointer} missing)") from exc
+    """The folder of the release the city's CURRENT names (ReleaseError if absent or incomplete)."""
+    release_id = read_pointer(releases_dir / city).release_id
     path = releases_dir / city / release_id
     if not (path / MANIFEST).is_file():
         raise ReleaseError(f"current release {release_id!r} of {city!r} is incomplete")
@@ -697,18 +748,20 @@ def read_manifest(path: Path) -> dict:
         raise ReleaseError(f"{path}: no readable {MANIFEST}: {exc}") from exc
 
 
-def list_releases(releases_dir: Path, city: str) -> list[dict]:
+def list_releases(releases_dir: Path, city: str, serving: str | None = None) -> list[dict]:
     """Every complete release of ``city``, newest first, as its manifest plus ``current``.
 
-    The changelog page and ``/api/v1/releases`` both read this, so they list the same
-    releases. Folders without a readable manifest (a build in progress, a stale
-    ``.tmp-`` folder) are skipped, never shown half-made.
+    ``current`` marks ``serving`` (the release the server answers from, which is not the
+    one CURRENT names while a switch is scheduled or when that one failed its checks);
+    without it, the one CURRENT names. The changelog page and ``/api/v1/releases`` both
+    read this, so they list the same releases. Folders without a readable manifest (a
+    build in progress, a stale ``.tmp-`` folder) are skipped, never shown half-made.
     """
     city_dir = releases_dir / city
-    try:
-        current = (city_dir / CURRENT_POINTER).read_text().strip()
-    except OSError:
-        current = None
+    current = serving
+    if current is None:
+        with contextlib.suppress(ReleaseError):
+            current = read_pointer(city_dir).release_id
     out = []
     for path in sorted(city_dir.iterdir()) if city_dir.is_dir() else []:
         if not path.is_dir() or path.name.startswith(".") or not (path / MANIFEST).is_file():

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import argparse
 import heapq
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -61,8 +60,11 @@ import shapely
 from dashboard.data.cities import City, SchedulePeriod, city_config_path, load_cities
 from dashboard.data.release import ReleaseInfo, build_release
 from dashboard.data.schema import CITYWIDE, CallCategory, Outcome, ResponseType, UnansweredReason
+from dashboard.data.scratch import scratch_dir, work_dir
 from dashboard.settings import Settings
 
+#: Scratch folders ``<releases>/.work/crisis-sample-<pid>-<token>`` (see ``scratch``).
+SCRATCH_PREFIX = "crisis-sample-"
 FIRST_MONTH = date(2019, 6, 1)
 LAST_MONTH = date(2025, 12, 1)
 
@@ -756,7 +758,7 @@ def write_sample(settings: Settings, *, seed: int, scale: float, out: Path | Non
     return [
         build_release(_without_attrs(frame), releases_dir, city=city_id,
                       source=SOURCE_NOTE.format(seed=seed, scale=scale), synthetic=True,
-                      k=settings.privacy_k, seed=seed)
+                      k=settings.privacy_k, seed=seed, switch_delay=settings.switch_delay)
         for city_id, frame in frames.items()
     ]
 
@@ -776,12 +778,14 @@ def _publish_via_export(settings: Settings, city_id: str, frame: pd.DataFrame, r
     from dashboard.data.raw_export import write_raw_export
 
     config = city_config_path(settings.cities_dir, city_id)
-    with tempfile.TemporaryDirectory(prefix="crisis-sample-") as tmp:
-        raw = write_raw_export(frame, Path(tmp) / f"SYNTHETIC-{city_id}-cad-export-seed{seed}.csv",
+    # The raw export carries (made-up) identifiers: a private scratch folder, like ingest's.
+    with scratch_dir(work_dir(releases_dir), SCRATCH_PREFIX) as tmp:
+        raw = write_raw_export(frame, tmp / f"SYNTHETIC-{city_id}-cad-export-seed{seed}.csv",
                                np.random.default_rng([seed, 99]))
         # A fixed salt keeps the sample reproducible (same call ids, same release id);
         # the sample's people are made up, so this salt protects no one and is no secret.
         result = ingest(raw, config, releases_dir, geo_dir=settings.geo_dir, k=settings.privacy_k,
+                        switch_delay=settings.switch_delay,
                         synthetic=True, salt=f"synthetic-sample-{seed}")
     return result.release
 

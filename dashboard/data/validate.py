@@ -40,6 +40,7 @@ What is checked (DESIGN.md "Privacy rules" 1-5 and "Bad input"):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import re
@@ -57,8 +58,10 @@ from dashboard.data.datapackage import DATAPACKAGE, build_datapackage, resource_
 from dashboard.data.release import (
     CURRENT_POINTER,
     MANIFEST,
+    ReleaseError,
     calls_arrow_schema,
     contract_sql_checks,
+    read_pointer,
     rollup_sql,
     sha256_file,
 )
@@ -802,9 +805,9 @@ def validate_release(path: Path, k: int | None = None) -> list[str]:
 
 def resolve_release(path: Path) -> Path:
     """A release folder, or a city folder (``releases/<city>``) whose CURRENT release is meant."""
-    pointer = path / CURRENT_POINTER
-    if pointer.is_file() and not (path / MANIFEST).exists():
-        return path / pointer.read_text().strip()
+    if (path / CURRENT_POINTER).is_file() and not (path / MANIFEST).exists():
+        with contextlib.suppress(ReleaseError):
+            return path / read_pointer(path).release_id
     return path
 
 

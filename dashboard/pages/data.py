@@ -32,8 +32,8 @@ from dash import dcc, html
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import data_table
 from dashboard.components.links import page_href
-from dashboard.components.page import city_switcher, safe_layout
-from dashboard.components.release import release_line, synthetic_banner
+from dashboard.components.page import city_switcher, release_stamp, safe_layout
+from dashboard.components.release import city_message, release_line, release_notice, synthetic_banner
 from dashboard.data import docs
 from dashboard.data.datapackage import DATAPACKAGE, table_column_names
 from dashboard.data.release import ReleaseInfo
@@ -268,9 +268,11 @@ def _page(query: Mapping[str, object], lang: str) -> html.Div:
     city = cities[city_id]
     info: ReleaseInfo = store.release_info(city_id)
     entry = docs.current_release(info.path)
-    messages = [t("data.bad_city", lang, value=bad, city=city.name)] if bad is not None else []
+    messages = [city_message(store, bad, city.name, lang)] if bad is not None else []
     return html.Div(
         [
+            release_stamp(store.release_key()),
+            release_notice(store.statuses().get(city_id), city.name, lang),
             synthetic_banner(info, city.name, lang),
             html.Header(
                 [

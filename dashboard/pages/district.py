@@ -37,9 +37,9 @@ from dashboard.components.links import (
     page_href,
     parse_district_slug,
 )
-from dashboard.components.page import safe_layout
+from dashboard.components.page import release_stamp, safe_layout
 from dashboard.components.profile import comparison_table, outcome_table, ranking_table
-from dashboard.components.release import release_line, synthetic_banner
+from dashboard.components.release import release_line, release_notice, synthetic_banner, unavailable_cities
 from dashboard.components.share import share_bar
 from dashboard.data import district as district_data
 from dashboard.data import planner, profile, queries
@@ -201,7 +201,7 @@ def parse_view(
     if default_city not in catalogs:
         default_city = next(iter(catalogs))
     period_query = {k: query.get(k) for k in (PARAM_CITY, PARAM_START, PARAM_END) if k in query}
-    result = parse_filters(period_query, catalogs, default_city)
+    result = parse_filters(period_query, catalogs, default_city, unavailable_cities(store))
     errors: list = result.messages(lang)
     plan, plan_errors = parse_plan(query, lang)
     errors += plan_errors
@@ -791,6 +791,8 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
         [
             dcc.Location(id=NAV, refresh="callback-nav"),
             dcc.Store(id=PLAN_ACTIVE, data={"plan": view.plan is not None, "lang": lang}),
+            release_stamp(store.release_key()),
+            release_notice(store.statuses().get(f.city), city.name, lang),
             synthetic_banner(info, city.name, lang),
             html.Header(
                 [

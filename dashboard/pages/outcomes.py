@@ -50,8 +50,8 @@ from dashboard.components.filter_bar import (
     select_field,
 )
 from dashboard.components.links import PARAM_LANG
-from dashboard.components.page import safe_layout
-from dashboard.components.release import release_line, synthetic_banner
+from dashboard.components.page import release_stamp, safe_layout
+from dashboard.components.release import release_line, release_notice, synthetic_banner, unavailable_cities
 from dashboard.data import outcomes as data
 from dashboard.data.cities import City
 from dashboard.data.docs import first_value
@@ -105,7 +105,7 @@ def parse_view(query: Mapping[str, object], store: Store) -> tuple[Filters, data
     default_city = current_settings().default_city
     if default_city not in catalogs:
         default_city = next(iter(catalogs))
-    result = parse_filters(query, catalogs, default_city)
+    result = parse_filters(query, catalogs, default_city, unavailable_cities(store))
     errors = result.messages(lang)
     compare: data.Comparison = data.DEFAULT_COMPARISON
     raw = first_value(query.get(PARAM_COMPARE))
@@ -400,6 +400,8 @@ def _page(query: Mapping[str, object]) -> html.Div:
         [
             dcc.Location(id=ids.OUTCOMES_NAV, refresh="callback-nav"),
             dcc.Store(id=ids.OUTCOMES_STATE, data={"lang": lang}),
+            release_stamp(store.release_key()),
+            release_notice(store.statuses().get(f.city), city.name, lang),
             synthetic_banner(info, city.name, lang),
             html.Header(
                 [

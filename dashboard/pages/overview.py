@@ -47,8 +47,8 @@ from dashboard.components.filter_bar import (
 )
 from dashboard.components.kpi import kpi_section
 from dashboard.components.links import district_href, page_href
-from dashboard.components.page import safe_layout
-from dashboard.components.release import release_line, synthetic_banner
+from dashboard.components.page import page_release_changed, release_stamp, safe_layout
+from dashboard.components.release import release_line, release_notice, synthetic_banner, unavailable_cities
 from dashboard.data import queries
 from dashboard.data.cities import City
 from dashboard.data.docs import first_value
@@ -159,7 +159,7 @@ def parse_view(query: Mapping[str, object], store: Store, default_city: str) -> 
     catalogs = store.catalogs()
     if default_city not in catalogs:
         default_city = next(iter(catalogs))
-    result = parse_filters(query, catalogs, default_city)
+    result = parse_filters(query, catalogs, default_city, unavailable_cities(store))
     errors = result.messages(lang)
 
     metric: MapMetric = DEFAULT_METRIC
@@ -545,7 +545,8 @@ def render(store: Store, view: View) -> tuple[View, Rendered]:
     total = int(kpis.iloc[0]["calls"])
     view, map_parts, notes = render_map(store, view)
     return view, Rendered(
-        banner=synthetic_banner(info, city.name, lang),
+        banner=[release_notice(store.statuses().get(f.city), city.name, lang),
+                synthetic_banner(info, city.name, lang)],
         heading=t("overview.heading", lang, city=city.name),
         summary=_summary(view, city, kpis, info.synthetic),
         scope=_scope(view, city, catalog),
@@ -688,6 +689,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
             dcc.Location(id=ids.OVERVIEW_MAP_GO, refresh="callback-nav"),
             dcc.Store(id=ids.OVERVIEW_LANG, data=lang),
             dcc.Store(id=ids.OVERVIEW_MAP_KEY, data=parts.map.key),
+            release_stamp(store.release_key()),
             html.Div(parts.banner, id=ids.OVERVIEW_BANNER),
             html.Header(
                 [
@@ -791,15 +793,23 @@ _CITY_OUTPUTS = {
         "end": State(ids.OVERVIEW_END, "value"),
         "level": State(ids.OVERVIEW_MAP_LEVEL, "value"),
         "lang": State(ids.OVERVIEW_LANG, "data"),
+        "page_release": State(ids.PAGE_RELEASE, "data"),
     },
     prevent_initial_call=True,
 )
-def on_city_change(city: object, start: object, end: object, level: object, lang: object) -> dict[str, Any]:
-    """New city: its months, programs and districts; keep the months where it has data."""
+def on_city_change(
+    city: object, start: object, end: object, level: object, lang: object, page_release: object = None
+) -> dict[str, Any]:
+    """New city: its months, programs and districts; keep the months where it has data.
+
+    Answered from the page's own releases; if they are gone, nothing changes here and
+    ``on_controls_change`` (which the same change triggers) reloads the page.
+    """
     lang = normalize_language(lang)
     store = current_store()
     catalogs = store.catalogs()
-    if not isinstance(city, str) or city not in catalogs:
+    stale = page_release_changed(store.release_key(), page_release)
+    if not isinstance(city, str) or city not in catalogs or stale:
         return dict.fromkeys(_CITY_OUTPUTS, no_update)
     catalog, city_cfg = catalogs[city], store.cities[city].localized(lang)
     view, _ = parse_view({PARAM_CITY: city, PARAM_START: start, PARAM_END: end}, store, city)
@@ -852,6 +862,7 @@ _UPDATE_OUTPUTS = {
     "programs_download": Output(ids.OVERVIEW_PROGRAMS_DOWNLOAD, "href"),
     "map_download": Output(ids.OVERVIEW_MAP_DOWNLOAD, "href"),
     "map_download_hidden": Output(ids.OVERVIEW_MAP_DOWNLOAD, "hidden"),
+    "reload": Output(ids.PAGE_RELOAD, "data"),
 }
 
 
@@ -867,14 +878,22 @@ _UPDATE_OUTPUTS = {
         "metric": Input(ids.OVERVIEW_MAP_METRIC, "value"),
         "level": Input(ids.OVERVIEW_MAP_LEVEL, "value"),
     },
-    state={"map_key": State(ids.OVERVIEW_MAP_KEY, "data"), "lang": State(ids.OVERVIEW_LANG, "data")},
+    state={
+        "map_key": State(ids.OVERVIEW_MAP_KEY, "data"),
+        "lang": State(ids.OVERVIEW_LANG, "data"),
+        "page_release": State(ids.PAGE_RELEASE, "data"),
+    },
     prevent_initial_call=True,
 )
-def on_controls_change(map_key: object, lang: object, **values: object) -> dict[str, Any]:
+def on_controls_change(map_key: object, lang: object, page_release: object = None,
+                       **values: object) -> dict[str, Any]:
     """Any control changed: validate like a URL, recompute, and write the permalink.
 
     A change of map measure or level recomputes only the map (the rest of the page
-    would come back identical, about 35 KB of component JSON for nothing).
+    would come back identical, about 35 KB of component JSON for nothing). The answer
+    comes from the releases the page was rendered with (``dashboard.release_scope``);
+    if this server no longer has them open, the page is reloaded on the new view
+    instead, so its figures never mix two releases.
     """
     lang = normalize_language(lang)
     triggered = set(dash.ctx.triggered_prop_ids.values())
@@ -884,6 +903,9 @@ def on_controls_change(map_key: object, lang: object, **values: object) -> dict[
         store = current_store()
         query, advice = _controls_query(values, store.catalogs(), lang)
         view, errors = parse_view(query, store, current_settings().default_city)
+        if page_release_changed(store.release_key(), page_release):
+            out["reload"] = dash.get_relative_path("/") + view.query_string()
+            return out
         if map_only:
             view, map_parts, notes = render_map(store, view)
         else:

@@ -19,8 +19,8 @@ from dash import dcc, html
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import data_table
 from dashboard.components.links import page_href
-from dashboard.components.page import city_switcher, safe_layout
-from dashboard.components.release import synthetic_banner
+from dashboard.components.page import city_switcher, release_stamp, safe_layout
+from dashboard.components.release import city_message, release_notice, synthetic_banner
 from dashboard.data import docs
 from dashboard.i18n import fmt_int, normalize_language, t
 from dashboard.pages import current_settings, current_store, request_language
@@ -143,11 +143,13 @@ def _page(query: Mapping[str, object], lang: str) -> html.Div:
     cities = store.cities
     city_id, bad = docs.choose_city(query.get(PARAM_CITY), cities, settings.default_city)
     city = cities[city_id]
-    entries = docs.changelog(settings.releases_dir, city_id)
-    messages = [t("data.bad_city", lang, value=bad, city=city.name)] if bad is not None else []
+    entries = docs.changelog(settings.releases_dir, city_id, serving=store.release_info(city_id).release_id)
+    messages = [city_message(store, bad, city.name, lang)] if bad is not None else []
     body = [_entry(e, lang) for e in entries] or [html.P(t("releases.none", lang, city=city.name))]
     return html.Div(
         [
+            release_stamp(store.release_key()),
+            release_notice(store.statuses().get(city_id), city.name, lang),
             synthetic_banner(store.release_info(city_id), city.name, lang),
             html.Header(
                 [

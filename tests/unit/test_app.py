@@ -38,8 +38,9 @@ def route(client, search: str):
     return route_page(client, "/", search)
 
 
-def controls_callback(client, **values):
-    """The Overview's main callback with the given (untrusted) control values."""
+def controls_callback(client, page_release=None, **values):
+    """The Overview's main callback with the given (untrusted) control values (and the
+    releases the page was rendered with, ``page_release``, as the page sends them)."""
     names = ["city", "start", "end", "programs", "districts", "categories", "metric", "level"]
     control_ids = {
         "city": ids.OVERVIEW_CITY,
@@ -64,6 +65,7 @@ def controls_callback(client, **values):
         "state": [
             {"id": ids.OVERVIEW_MAP_KEY, "property": "data", "value": "denver|district"},
             {"id": ids.OVERVIEW_LANG, "property": "data", "value": values.get("lang", "en")},
+            {"id": ids.PAGE_RELEASE, "property": "data", "value": page_release},
         ],
         "changedPropIds": [f"{ids.OVERVIEW_PROGRAMS}.value"],
     }
