@@ -30,6 +30,8 @@ from dash.exceptions import DependencyException
 from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
+from dashboard.logsafe import log_exception
+
 log = logging.getLogger(__name__)
 
 #: Answer for any unhandled exception (plain text: no template that could fail too).
@@ -126,10 +128,11 @@ def install_security(app: dash.Dash) -> None:
     @server.errorhandler(Exception)
     def _error(exc: Exception) -> Response | HTTPException:
         if isinstance(exc, HTTPException):
-            return exc  # 404, 405, 400...: werkzeug's short pages, no traceback
+            return exc  # 404, 405, 400...: answered by dashboard.routing's handler
         if isinstance(exc, DependencyException):  # a script Dash does not serve (e.g. full plotly.js)
             return Response(NOT_FOUND_MESSAGE, status=404, mimetype="text/plain")
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The path and the exception's message may hold what a client sent: cut short.
+        log_exception(log, "unhandled error on %s %s", request.method, request.path)
         return Response(ERROR_MESSAGE, status=500, mimetype="text/plain")
 
 
