@@ -37,10 +37,13 @@ from dash import ClientsideFunction, Input, Output, State, clientside_callback, 
 
 from dashboard import ids
 from dashboard.api import register_api
+from dashboard.api.routes import error_response
 from dashboard.callback_guard import install_callback_guard
 from dashboard.components.links import page_href
+from dashboard.data.export import API_PREFIX
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from dashboard.pages import SETTINGS_KEY, request_language
+from dashboard.routing import install_routing
 from dashboard.security import install_security, warm
 from dashboard.settings import REPO_ROOT, Settings
 
@@ -247,6 +250,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.index_string = _index_string(app.config.requests_pathname_prefix, lang)  # checked by Dash
     app.layout = _shell_for_request
     install_security(app)
+    install_routing(app, API_PREFIX, error_response)
     install_callback_guard(app)
     register_api(app.server, settings)
     warm(app, extra=[app.config.requests_pathname_prefix + DCC_PLOTLY_PATH])
