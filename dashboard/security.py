@@ -30,6 +30,7 @@ from dash.exceptions import DependencyException
 from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
+from dashboard.headers import SECURITY_HEADERS
 from dashboard.logsafe import log_exception
 
 log = logging.getLogger(__name__)
@@ -118,11 +119,7 @@ def install_security(app: dash.Dash) -> None:
         # Computed per response (a few small SHA-256s): Dash adds inline scripts (page
         # routing, clientside callbacks) during its first request, after create_app.
         response.headers["Content-Security-Policy"] = content_security_policy(app)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.headers.update(SECURITY_HEADERS)
         return _static_response(response, prefix)
 
     @server.errorhandler(Exception)
