@@ -56,7 +56,14 @@ DCC_PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
 BOOTSTRAP_VERSION = "5.3.9"
 
 
-def _index_string(prefix: str, lang: str) -> str:
+def _noscript(lang: str, not_found: bool) -> str:
+    """The note for readers without JavaScript (at an unknown address: that it is one)."""
+    if not_found:
+        return f"<h1>{t('not_found.heading', lang)}</h1><p>{t('not_found.body', lang)}</p>"
+    return f'<p class="noscript">{t("app.noscript", lang)}</p>'
+
+
+def _index_string(prefix: str, lang: str, not_found: bool = False) -> str:
     """Dash's index page with a language, Bootstrap first, a skip link and a noscript note."""
     return (
         "<!DOCTYPE html>\n"
@@ -70,7 +77,7 @@ def _index_string(prefix: str, lang: str) -> str:
         "</head>\n"
         "<body>\n"
         f'<a class="skip-link" href="#{ids.SHELL_MAIN}">{t("nav.skip", lang)}</a>\n'
-        f'<noscript><p class="noscript">{t("app.noscript", lang)}</p></noscript>\n'
+        f"<noscript>{_noscript(lang, not_found)}</noscript>\n"
         "{%app_entry%}\n"
         "{%config%}\n"
         "{%scripts%}\n"
@@ -209,7 +216,11 @@ class _Dash(dash.Dash):
     """Dash with an index page in the reader's language (``<html lang>``, skip link)."""
 
     def interpolate_index(self, **kwargs: str) -> str:
-        template = _index_string(self.config.requests_pathname_prefix, request_language())
+        lang = request_language()
+        not_found = bool(flask.g.get("unknown_page"))  # dashboard.routing: no page has this address
+        if not_found:
+            kwargs["title"] = t("not_found.title", lang)
+        template = _index_string(self.config.requests_pathname_prefix, lang, not_found)
         for key, value in kwargs.items():
             template = template.replace("{%" + key + "%}", value)
         return template
