@@ -29,6 +29,7 @@ Decisions recorded here (see DESIGN.md "In the browser" and "Known pitfalls"):
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import dash
@@ -212,10 +213,16 @@ def _shell_for_request() -> html.Div:
     return _shell(request_language())
 
 
+_HOST_META = re.compile(r'\s*<meta property="twitter:url"[^>]*>')
+
+
 class _Dash(dash.Dash):
     """Dash with an index page in the reader's language (``<html lang>``, skip link)."""
 
     def interpolate_index(self, **kwargs: str) -> str:
+        # Dash's page metas include twitter:url, the request's URL with the Host header a
+        # client chooses: a page must not repeat it (cache poisoning). Relative links only.
+        kwargs["metas"] = _HOST_META.sub("", kwargs.get("metas", ""))
         lang = request_language()
         not_found = bool(flask.g.get("unknown_page"))  # dashboard.routing: no page has this address
         if not_found:

@@ -15,6 +15,9 @@
   ``MAX_PATH_BYTES`` of path. Longer ones answer 414 naming the longest parameter: JSON
   under the API, a plain message in the reader's language elsewhere, with the security
   headers like every answer of the app.
+* **Redirects stay on this site.** werkzeug redirects ``/api/v1`` to ``/api/v1/`` (and
+  merges doubled slashes) with an absolute ``Location`` built from the ``Host`` header,
+  which a client chooses: such redirects carry the path and query only.
 * **Other HTTP errors** (405 for a method an address does not take, werkzeug's 400s...)
   answer the same way: JSON under the API (its error shape), plain text elsewhere.
   ``OPTIONS`` and ``Allow`` list only the methods an address really takes (the API:
@@ -26,11 +29,12 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import dash
-from flask import Response, g, request
+from flask import Response, g, redirect, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RequestRedirect
 
 from dashboard.data.export import Problem
 from dashboard.i18n import t
@@ -166,6 +170,15 @@ def install_routing(app: dash.Dash, api_prefix: str, error_json: ErrorJson) -> N
     @server.before_request
     def _limits() -> Response | None:
         return _too_long(under_api(), error_json)
+
+    @server.before_request
+    def _relative_redirect() -> Response | None:
+        exc = request.routing_exception
+        if not isinstance(exc, RequestRedirect):
+            return None
+        target = urlsplit(exc.new_url)
+        location = "/" + target.path.lstrip("/") + (f"?{target.query}" if target.query else "")
+        return redirect(location, code=exc.code)
 
     @server.before_request
     def _unknown_page() -> None:

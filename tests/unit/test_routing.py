@@ -169,3 +169,15 @@ def test_odd_queries_never_break_a_page_or_the_api(client, query):
     routed = route_page(client, "/", "?" + query)
     assert routed.status_code == 200
     assert "Traceback" not in json.dumps(routed.get_json())
+
+
+@pytest.mark.parametrize("path", ["/api/v1", "/api//v1/summary", "//api/v1/summary?city=denver"])
+def test_redirects_never_name_the_clients_host(client, path):
+    response = client.get(path, headers={"Host": "evil.example"})
+    if response.status_code in (301, 302, 307, 308):
+        location = response.headers["Location"]
+        assert location.startswith("/") and not location.startswith("//"), location
+        assert "evil" not in location
+    else:
+        assert response.status_code in (200, 404)
+    assert "evil.example" not in response.get_data(as_text=True)
