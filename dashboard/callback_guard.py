@@ -270,7 +270,7 @@ def check_envelope(
     return problems
 
 
-def error_response(error: EnvelopeError) -> Response:
+def error_response(error: EnvelopeError, headers: Mapping[str, str] | None = None) -> Response:
     """The JSON answer to a refused callback request (never cached)."""
     shown = error.problems[:MAX_PROBLEMS]
     message = error.message
@@ -281,6 +281,7 @@ def error_response(error: EnvelopeError) -> Response:
     response = Response(json.dumps(payload, ensure_ascii=False), status=error.status,
                         mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
+    response.headers.update(headers or {})
     return response
 
 
@@ -290,8 +291,15 @@ def install_callback_guard(app: dash.Dash) -> None:
 
     @app.server.before_request
     def _guard_callback() -> Response | None:
-        if request.path != path or request.method != "POST":
+        if request.path != path:
             return None
+        if request.method != "POST":
+            # The pages' catch-all would take a GET here (a 404 page) and list GET in Allow.
+            allowed = {"Allow": "OPTIONS, POST"}
+            if request.method == "OPTIONS":
+                return Response(status=200, headers=allowed)
+            return error_response(EnvelopeError(405, "Callbacks are POSTed.", [
+                EnvelopeProblem("method", echo(request.method), "Use POST.")]), allowed)
         try:
             body = read_body()
             problems = check_envelope(body, app.callback_map, app.config.requests_pathname_prefix)

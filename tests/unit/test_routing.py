@@ -129,8 +129,9 @@ def test_the_longest_parameter_is_named_from_the_raw_query():
         ("PATCH", "/api/v1/releases", 405, "GET, HEAD, OPTIONS"),
         ("OPTIONS", "/", 200, "GET, HEAD, OPTIONS"),
         ("OPTIONS", "/api/v1/calls.csv", 200, "GET, HEAD, OPTIONS"),
-        ("OPTIONS", "/_dash-update-component", 200, "GET, HEAD, OPTIONS, POST"),  # GET: the 404 page
-        ("GET", "/_dash-update-component", 404, None),
+        ("OPTIONS", "/_dash-update-component", 200, "OPTIONS, POST"),
+        ("GET", "/_dash-update-component", 405, "OPTIONS, POST"),
+        ("HEAD", "/_dash-update-component", 405, "OPTIONS, POST"),
         ("OPTIONS", "/api/v1/nothing", 404, None),
     ],
 )
@@ -143,6 +144,8 @@ def test_methods_and_allow(client, method, path, status, allow):
     assert "Traceback" not in body and "<html><head><title>" not in body
     if status >= 400 and path.startswith("/api/"):
         assert response.get_json()["error"]["status"] == status
+    elif status == 405 and path.startswith("/_dash-"):
+        assert method == "HEAD" or response.get_json()["error"]["status"] == 405
     elif status == 405:
         assert response.mimetype == "text/plain" and method[:10] in body
 
