@@ -557,8 +557,10 @@ def build_openapi(vocab: Vocabulary) -> dict[str, Any]:
                              "named in `problems`.",
                              "content": {"application/json": {"schema": _ref("Error")}}},
                 "UriTooLong": {"description": "The path or the query is longer than the server takes; "
-                               "`problems` names the longest parameter.",
-                               "content": {"application/json": {"schema": _ref("Error")}}},
+                               "`problems` names the longest parameter. A request line over 8,190 bytes "
+                               "is refused before it is read: plain text, in English and Spanish.",
+                               "content": {"application/json": {"schema": _ref("Error")},
+                                           "text/plain": {"schema": {"type": "string"}}}},
                 "ServerError": {"description": "Unexpected error (logged; no details).",
                                 "content": {"application/json": {"schema": _ref("Error")}}},
                 "NotModified": {"description": "`If-None-Match` named the current ETag.",

@@ -128,6 +128,9 @@ def test_what_gunicorn_cannot_read_is_refused_in_plain_text(server, data, status
     assert headers["content-type"] == "text/plain; charset=utf-8"
     assert_secured(headers)
     assert "<html" not in body and BIG[:100] not in body and len(body) < 400
+    if status == 414:  # what the API's document says a 414 may be besides its JSON
+        document = json.loads(request(port, "GET", "/api/v1/openapi.json")[2])
+        assert "text/plain" in document["components"]["responses"]["UriTooLong"]["content"]
 
 
 def test_callbacks_get_json_refusals(server):
