@@ -31,6 +31,7 @@ Decisions recorded here (see DESIGN.md "In the browser" and "Known pitfalls"):
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import dash
@@ -39,9 +40,13 @@ from dash import ClientsideFunction, Input, Output, State, clientside_callback, 
 
 from dashboard import ids
 from dashboard.api import register_api
+from dashboard.api.routes import error_response
+from dashboard.callback_guard import install_callback_guard
 from dashboard.components.links import page_href
+from dashboard.data.export import API_PREFIX
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from dashboard.pages import SETTINGS_KEY, request_language
+from dashboard.routing import install_routing
 from dashboard.release_scope import install_release_scope
 from dashboard.security import install_security, warm
 from dashboard.settings import REPO_ROOT, Settings
@@ -55,7 +60,14 @@ DCC_PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
 BOOTSTRAP_VERSION = "5.3.9"
 
 
-def _index_string(prefix: str, lang: str) -> str:
+def _noscript(lang: str, not_found: bool) -> str:
+    """The note for readers without JavaScript (at an unknown address: that it is one)."""
+    if not_found:
+        return f"<h1>{t('not_found.heading', lang)}</h1><p>{t('not_found.body', lang)}</p>"
+    return f'<p class="noscript">{t("app.noscript", lang)}</p>'
+
+
+def _index_string(prefix: str, lang: str, not_found: bool = False) -> str:
     """Dash's index page with a language, Bootstrap first, a skip link and a noscript note."""
     return (
         "<!DOCTYPE html>\n"
@@ -69,7 +81,7 @@ def _index_string(prefix: str, lang: str) -> str:
         "</head>\n"
         "<body>\n"
         f'<a class="skip-link" href="#{ids.SHELL_MAIN}">{t("nav.skip", lang)}</a>\n'
-        f'<noscript><p class="noscript">{t("app.noscript", lang)}</p></noscript>\n'
+        f"<noscript>{_noscript(lang, not_found)}</noscript>\n"
         "{%app_entry%}\n"
         "{%config%}\n"
         "{%scripts%}\n"
@@ -204,11 +216,21 @@ def _shell_for_request() -> html.Div:
     return _shell(request_language())
 
 
+_HOST_META = re.compile(r'\s*<meta property="twitter:url"[^>]*>')
+
+
 class _Dash(dash.Dash):
     """Dash with an index page in the reader's language (``<html lang>``, skip link)."""
 
     def interpolate_index(self, **kwargs: str) -> str:
-        template = _index_string(self.config.requests_pathname_prefix, request_language())
+        # Dash's page metas include twitter:url, the request's URL with the Host header a
+        # client chooses: a page must not repeat it (cache poisoning). Relative links only.
+        kwargs["metas"] = _HOST_META.sub("", kwargs.get("metas", ""))
+        lang = request_language()
+        not_found = bool(flask.g.get("unknown_page"))  # dashboard.routing: no page has this address
+        if not_found:
+            kwargs["title"] = t("not_found.title", lang)
+        template = _index_string(self.config.requests_pathname_prefix, lang, not_found)
         for key, value in kwargs.items():
             template = template.replace("{%" + key + "%}", value)
         return template
@@ -249,6 +271,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.index_string = _index_string(app.config.requests_pathname_prefix, lang)  # checked by Dash
     app.layout = _shell_for_request
     install_security(app)
+    install_routing(app, API_PREFIX, error_response)
+    install_callback_guard(app)
     install_release_scope(app.server, settings, prefix=app.config.routes_pathname_prefix,
                           stamp_id=ids.PAGE_RELEASE)
     register_api(app.server, settings)

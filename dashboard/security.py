@@ -30,6 +30,9 @@ from dash.exceptions import DependencyException
 from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
+from dashboard.headers import SECURITY_HEADERS
+from dashboard.logsafe import log_exception
+
 log = logging.getLogger(__name__)
 
 #: Answer for any unhandled exception (plain text: no template that could fail too).
@@ -116,20 +119,17 @@ def install_security(app: dash.Dash) -> None:
         # Computed per response (a few small SHA-256s): Dash adds inline scripts (page
         # routing, clientside callbacks) during its first request, after create_app.
         response.headers["Content-Security-Policy"] = content_security_policy(app)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.headers.update(SECURITY_HEADERS)
         return _static_response(response, prefix)
 
     @server.errorhandler(Exception)
     def _error(exc: Exception) -> Response | HTTPException:
         if isinstance(exc, HTTPException):
-            return exc  # 404, 405, 400...: werkzeug's short pages, no traceback
+            return exc  # 404, 405, 400...: answered by dashboard.routing's handler
         if isinstance(exc, DependencyException):  # a script Dash does not serve (e.g. full plotly.js)
             return Response(NOT_FOUND_MESSAGE, status=404, mimetype="text/plain")
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The path and the exception's message may hold what a client sent: cut short.
+        log_exception(log, "unhandled error on %s %s", request.method, request.path)
         return Response(ERROR_MESSAGE, status=500, mimetype="text/plain")
 
 

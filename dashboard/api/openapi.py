@@ -9,8 +9,10 @@ every answer of the API against this document with ``openapi-core``.
 
 from __future__ import annotations
 
-import functools
+import calendar
 import json
+from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from dashboard.api.charts import LEVELS, MAP_COLUMNS
@@ -22,10 +24,10 @@ from dashboard.data.export import (
     KPIS_COLUMNS,
     MAX_PAGE_SIZE,
     MAX_VALUE_LENGTH,
-    MAX_VALUES,
     PROGRAMS_COLUMNS,
     ROW_SORT,
     TREND_COLUMNS,
+    Vocabulary,
 )
 from dashboard.data.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, Column, ResponseType
 from dashboard.figures import MAP_METRICS, MAP_REASONS
@@ -277,43 +279,87 @@ def _schemas() -> dict[str, Any]:
     }
 
 
-def _query_param(name: str, schema: dict[str, Any], description: str, array: bool = False) -> dict[str, Any]:
+def _query_param(name: str, schema: dict[str, Any], description: str, max_items: int = 0) -> dict[str, Any]:
+    """A query parameter; ``max_items`` > 0 makes it repeatable (``style: form``, exploded)."""
     param: dict[str, Any] = {"name": name, "in": "query", "required": False, "description": description}
-    if array:
+    if max_items:
         param.update(style="form", explode=True, schema={"type": "array", "items": schema,
-                                                          "maxItems": MAX_VALUES})
+                                                          "maxItems": max_items})
     else:
         param["schema"] = schema
     return param
 
 
-def _parameters() -> dict[str, Any]:
-    date_schema = {"type": "string", "pattern": r"^\d{4}-\d{2}(-\d{2})?$"}
+def _ecma_escape(text: str) -> str:
+    """``text`` as a literal in a regular expression both ECMA-262 and Python read alike."""
+    return "".join("\\" + ch if ch in "\\^$.|?*+()[]{}" else ch for ch in text)
+
+
+def _list_pattern(values: tuple[str, ...]) -> str:
+    """One value or a comma-separated list of them, nothing else (no spaces, no empties)."""
+    one = "(" + "|".join(_ecma_escape(v) for v in values) + ")"
+    return f"^{one}(,{one})*$"
+
+
+_DAYS = {28: "(0[1-9]|1[0-9]|2[0-8])", 29: "(0[1-9]|[12][0-9])", 30: "(0[1-9]|[12][0-9]|30)",
+         31: "(0[1-9]|[12][0-9]|3[01])"}
+
+
+def month_pattern(first: date, last: date) -> str:
+    """``YYYY-MM`` or ``YYYY-MM-DD`` (a real day: leap years, month lengths), ASCII digits,
+    for the months ``first`` to ``last``: exactly what ``export.parse_filters_strict``
+    takes without a 400 (a month of another city's span is a 404, not a 400)."""
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)  # (year, days in month) -> months
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        groups[(year, calendar.monthrange(year, month)[1])].append(month)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    alternatives = [
+        f"{y}-(" + "|".join(f"{m:02d}" for m in months) + f")(-{_DAYS[days]})?"
+        for (y, days), months in sorted(groups.items())
+    ]
+    return "^(" + "|".join(alternatives) + ")$"
+
+
+def _parameters(vocab: Vocabulary) -> dict[str, Any]:
+    """Every query parameter, as strict as the server: each value the schema allows is
+    accepted or, when the city's own data lacks it, answered 404 (never 400)."""
+    span = f"{vocab.first_month:%Y-%m} to {vocab.last_month:%Y-%m}"
+    date_schema = {"type": "string", "pattern": month_pattern(vocab.first_month, vocab.last_month)}
+
+    def values(name: str, what: str) -> dict[str, Any]:
+        known = vocab.values(name)
+        schema = {"type": "string", "maxLength": MAX_VALUE_LENGTH, "pattern": _list_pattern(known)}
+        description = (f"{what} (repeat or comma-separate, at most {len(known)} times and "
+                       f"{MAX_VALUE_LENGTH} characters a value; default all). Values of every city: "
+                       f"one the chosen city lacks answers 404.")
+        return _query_param(name, schema, description, max_items=len(known))
+
     return {
-        "city": _query_param("city", {"type": "string", "maxLength": MAX_VALUE_LENGTH},
+        "city": _query_param("city", {"type": "string", "enum": list(vocab.cities)},
                              "City id (default: the server's default city)."),
         "start": _query_param("start", date_schema,
-                              "First month (YYYY-MM or any day of it; default: 11 months before the last)."),
+                              "First month (YYYY-MM or any day of it; default: 11 months before the last). "
+                              f"Months of every city's data ({span}); one outside the city's own "
+                              "answers 404, as does a start after the end."),
         "end": _query_param("end", date_schema, "Last month (YYYY-MM or any day of it; default: the last)."),
-        "program": _query_param("program", {"type": "string", "enum": [p.value for p in ResponseType]},
-                                "Response types (repeat or comma-separate; default all).", array=True),
-        "district": _query_param("district", {"type": "string", "maxLength": MAX_VALUE_LENGTH},
-                                 "Police districts of the city, incl. `citywide` (repeat or comma-separate).",
-                                 array=True),
-        "category": _query_param("category", {"type": "string", "enum": [c.value for c in CallCategory]},
-                                 "Call categories (repeat or comma-separate; default all).", array=True),
-        "page": _query_param("page", {"type": "integer", "minimum": 1, "default": 1}, "1-based page."),
+        "program": values("program", "Response types"),
+        "district": values("district", "Police districts of the city, incl. `citywide`"),
+        "category": values("category", "Call categories"),
+        "page": _query_param("page", {"type": "integer", "minimum": 1, "maximum": 999_999_999, "default": 1},
+                             "1-based page (past the last page: 404)."),
         "page_size": _query_param(
             "page_size",
             {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
             "Rows per page.",
         ),
         "metric": _query_param("metric", {"type": "string", "enum": list(MAP_METRICS), "default": "count"},
-                               "Map measure (chart `map` only). `median_minutes` (median response minutes "
+                               "Map measure. `median_minutes` (median response minutes "
                                "of the selected programs) is published by district only: at `level=precinct` "
                                "every `value` is empty with `reason` `no_minutes`."),
         "level": _query_param("level", {"type": "string", "enum": list(LEVELS), "default": "district"},
-                              "Map areas (chart `map` only; `precinct` where the city has them)."),
+                              "Map areas (`precinct` where the city has them, else 404; a city without "
+                              "district boundaries has no map: 404)."),
     }
 
 
@@ -333,8 +379,12 @@ _CACHE = ("X-Release-Id", "X-Release", "ETag", "Cache-Control")
 
 
 def _error_responses(*codes: str) -> dict[str, Any]:
-    names = (("400", "BadRequest"), ("404", "NotFound"), ("500", "ServerError"), ("503", "Unavailable"))
-    return {code: {"$ref": f"#/components/responses/{name}"} for code, name in names if code in codes}
+    """The documented errors: those named, and for every operation 414 (any address can be
+    too long: ``dashboard.limits``), 500 and 503 (a city whose releases all fail their checks)."""
+    names = (("400", "BadRequest"), ("404", "NotFound"), ("414", "UriTooLong"), ("500", "ServerError"),
+             ("503", "Unavailable"))
+    wanted = {*codes, "414", "500", "503"}
+    return {code: {"$ref": f"#/components/responses/{name}"} for code, name in names if code in wanted}
 
 
 def _json_ok(schema: str, description: str) -> dict[str, Any]:
@@ -360,8 +410,9 @@ _ROWS = (
 )
 
 
-def build_openapi() -> dict[str, Any]:
-    """The document as a dict (a fresh one per call: callers may not share mutations)."""
+def build_openapi(vocab: Vocabulary) -> dict[str, Any]:
+    """The document for the served cities' ``vocab`` (a fresh dict per call: callers may not
+    share mutations). Its parameters are exactly as strict as the server (``_parameters``)."""
     csv_cols = ",".join(CALLS_COLUMN_NAMES)
     injection = " ".join(repr(c) for c in INJECTION_PREFIXES)
     chart_columns = {
@@ -371,6 +422,7 @@ def build_openapi() -> dict[str, Any]:
         "map": list(MAP_COLUMNS),
     }
     assert tuple(chart_columns) == CHARTS  # noqa: S101 - every chart documented
+    plain_charts = [c for c in CHARTS if c != "map"]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -380,8 +432,12 @@ def build_openapi() -> dict[str, Any]:
                 "Read-only access to the published releases behind the dashboard: the rows "
                 "behind any view (CSV or JSON), the Overview's figures, the data behind each "
                 "chart, and every release file with its checksum. Parameters are those of the "
-                "pages' URLs and are validated strictly: an unknown parameter, value or date "
-                "answers 400 naming it. String cells of CSV answers that start with "
+                "pages' URLs and are validated strictly: a parameter this document does not "
+                "allow (an unknown name, value or date, a value with spaces) answers 400 naming "
+                "it; values it allows but the chosen city's current release does not hold (a "
+                "month outside its data, a district or program it lacks, a start after the end, "
+                "a page past the last) answer 404 naming it. A query longer than 4,096 bytes "
+                "answers 414. String cells of CSV answers that start with "
                 f"{injection} are prefixed with an apostrophe (spreadsheet formula injection). "
                 "Every 200 carries `X-Release-Id`, `X-Release`, `ETag` and `Cache-Control`; send "
                 "`If-None-Match` to get 304. A release file is sent only while its bytes match the "
@@ -410,7 +466,7 @@ def build_openapi() -> dict[str, Any]:
                                                      "x-columns": list(CALLS_COLUMN_NAMES)}},
                         },
                         "304": {"$ref": "#/components/responses/NotModified"},
-                        **_error_responses("400", "500", "503"),
+                        **_error_responses("400", "404"),
                     },
                 }
             },
@@ -420,7 +476,7 @@ def build_openapi() -> dict[str, Any]:
                     "summary": "One page of the view's rows as JSON.",
                     "description": _ROWS + " Walking `next` from page 1 gives every row once.",
                     "parameters": _filters_refs("page", "page_size"),
-                    "responses": {**_json_ok("CallsPage", "Rows."), **_error_responses("400", "500", "503")},
+                    "responses": {**_json_ok("CallsPage", "Rows."), **_error_responses("400", "404")},
                 }
             },
             "/summary": {
@@ -428,28 +484,45 @@ def build_openapi() -> dict[str, Any]:
                     "operationId": "summary",
                     "summary": "The Overview's figures for the view.",
                     "parameters": _filters_refs(),
-                    "responses": {**_json_ok("Summary", "Figures."),
-                                  **_error_responses("400", "500", "503")},
+                    "responses": {**_json_ok("Summary", "Figures."), **_error_responses("400", "404")},
                 }
             },
             "/charts/{chart}.csv": {
                 "get": {
                     "operationId": "chartCsv",
-                    "summary": "The data behind one Overview chart, as CSV.",
-                    "description": "Columns per chart are in `x-columns-by-chart`. The map's precinct "
-                    "level reads the suppressed precinct cube: `suppressed_cells` > 0 marks lower "
-                    "bounds, explained in `note`; `value` is empty where the map is grey (`reason`).",
+                    "summary": "The data behind one Overview chart (not the map: see below), as CSV.",
+                    "description": "Columns per chart are in `x-columns-by-chart`.",
                     "parameters": [
                         {"name": "chart", "in": "path", "required": True,
-                         "schema": {"type": "string", "enum": list(CHARTS)}},
-                        *_filters_refs("metric", "level"),
+                         "schema": {"type": "string", "enum": plain_charts}},
+                        *_filters_refs(),
                     ],
                     "responses": {
                         "200": {
                             "description": "CSV text.",
                             "headers": _headers(*_CACHE, "Content-Disposition"),
+                            "content": {"text/csv": {"schema": {"type": "string"}, "x-columns-by-chart": {
+                                c: chart_columns[c] for c in plain_charts}}},
+                        },
+                        "304": {"$ref": "#/components/responses/NotModified"},
+                        **_error_responses("400", "404", "500"),
+                    },
+                }
+            },
+            "/charts/map.csv": {
+                "get": {
+                    "operationId": "mapCsv",
+                    "summary": "The data behind the Overview's map, as CSV.",
+                    "description": "The precinct level reads the suppressed precinct cube: "
+                    "`suppressed_cells` > 0 marks lower bounds, explained in `note`; `value` is empty "
+                    "where the map is grey (`reason`).",
+                    "parameters": _filters_refs("metric", "level"),
+                    "responses": {
+                        "200": {
+                            "description": "CSV text.",
+                            "headers": _headers(*_CACHE, "Content-Disposition"),
                             "content": {"text/csv": {"schema": {"type": "string"},
-                                                     "x-columns-by-chart": chart_columns}},
+                                                     "x-columns": chart_columns["map"]}},
                         },
                         "304": {"$ref": "#/components/responses/NotModified"},
                         **_error_responses("400", "404", "500", "503"),
@@ -498,12 +571,19 @@ def build_openapi() -> dict[str, Any]:
         },
         "components": {
             "schemas": _schemas(),
-            "parameters": _parameters(),
+            "parameters": _parameters(vocab),
             "responses": {
                 "BadRequest": {"description": "Invalid parameters, each named in `problems`.",
                                "content": {"application/json": {"schema": _ref("Error")}}},
-                "NotFound": {"description": "No such path, chart or release file.",
+                "NotFound": {"description": "No such path, chart or release file; or parameters this "
+                             "document allows that name nothing in the chosen city's current release, each "
+                             "named in `problems`.",
                              "content": {"application/json": {"schema": _ref("Error")}}},
+                "UriTooLong": {"description": "The path or the query is longer than the server takes; "
+                               "`problems` names the longest parameter. A request line over 8,190 bytes "
+                               "is refused before it is read: plain text, in English and Spanish.",
+                               "content": {"application/json": {"schema": _ref("Error")},
+                                           "text/plain": {"schema": {"type": "string"}}}},
                 "ServerError": {"description": "Unexpected error (logged; no details).",
                                 "content": {"application/json": {"schema": _ref("Error")}}},
                 "Unavailable": {"description": "The city's data, or this file, cannot be served now: "
@@ -518,7 +598,13 @@ def build_openapi() -> dict[str, Any]:
     }
 
 
-@functools.cache
-def openapi_json() -> str:
-    """The document as JSON text, built once per process (a string: nobody can mutate it)."""
-    return json.dumps(build_openapi(), indent=2)
+_documents: dict[Vocabulary, str] = {}
+
+
+def openapi_json(vocab: Vocabulary) -> str:
+    """The document as JSON text, built once per vocabulary (a new release may bring new
+    months or districts; a string: nobody can mutate it)."""
+    text = _documents.get(vocab)
+    if text is None:
+        text = _documents[vocab] = json.dumps(build_openapi(vocab), indent=2)
+    return text

@@ -66,6 +66,7 @@ from dashboard.data.release import (
 from dashboard.data.serving import CityStatus
 from dashboard.data.store import Store, get_store
 from dashboard.figures import MAP_METRICS, MapMetric
+from dashboard.logsafe import log_exception
 from dashboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,8 @@ def _json_response(payload: object, status: int = 200) -> Response:
     return Response(body, status=status, mimetype="application/json")
 
 
-def _error_response(status: int, message: str, problems: Sequence[Problem] = ()) -> Response:
+def error_response(status: int, message: str, problems: Sequence[Problem] = ()) -> Response:
+    """The API's error answer: JSON ``{"error": {"status", "message", "problems"}}``, never cached."""
     shown = list(problems)[:MAX_PROBLEMS]
     if len(problems) > len(shown):
         message += f" ({len(problems)} problems; the first {len(shown)} are listed.)"
@@ -142,8 +144,14 @@ def _error_response(status: int, message: str, problems: Sequence[Problem] = ())
 
 
 def _bad_request(problems: Sequence[Problem]) -> ApiError:
+    """400 if any value breaks the documented grammar, else 404: every value is allowed
+    but the city's current release holds nothing they name (``export.Problem``)."""
+    if any(p.status == 400 for p in problems):
+        problems = [p for p in problems if p.status == 400]
+        names = ", ".join(dict.fromkeys(p.parameter for p in problems))
+        return ApiError(400, f"Invalid request parameters: {names}.", problems)
     names = ", ".join(dict.fromkeys(p.parameter for p in problems))
-    return ApiError(400, f"Invalid request parameters: {names}.", problems)
+    return ApiError(404, f"Nothing in the current release matches: {names}.", problems)
 
 
 def _unavailable(status: CityStatus) -> ApiError:
@@ -305,7 +313,7 @@ def calls_json() -> Response:
     except (IntegrityError, duckdb.Error) as exc:
         raise _damaged(filters.city, exc) from exc
     if page > result.last_page:
-        raise _bad_request([Problem(PARAM_PAGE, str(page), f"Past the last page ({result.last_page}).")])
+        raise _bad_request([Problem(PARAM_PAGE, str(page), f"Past the last page ({result.last_page}).", 404)])
     next_url = None
     if page < result.last_page:
         next_params = [*filters.to_params(), (PARAM_PAGE, str(page + 1)), (PARAM_PAGE_SIZE, str(page_size))]
@@ -370,10 +378,11 @@ def chart_csv(chart: str) -> Response:
             levels = charts.map_levels(store, settings, filters.city)
             if not levels:
                 problems.append(Problem(PARAM_CITY, filters.city,
-                                        "This city has no district boundaries, so the Overview has no map."))
+                                        "This city has no district boundaries, so the Overview has no map.",
+                                        404))
             elif level not in levels:
                 message = f"Levels for {filters.city}: {', '.join(levels)}."
-                problems.append(Problem(PARAM_LEVEL, level, message))
+                problems.append(Problem(PARAM_LEVEL, level, message, 404))
         extra = [(PARAM_LEVEL, level), (PARAM_METRIC, metric)]
     if problems or filters is None:
         raise _bad_request(problems)
@@ -534,29 +543,23 @@ def openapi_document() -> Response:
     """The OpenAPI 3.1 document of this API (row schema generated from the contract)."""
     if problems := export.unknown_parameters(_query(), ()):
         raise _bad_request(problems)
-    header = _all_releases_header(_store())
-    body = openapi_json()
+    store = _store()
+    header = _all_releases_header(store)
+    body = openapi_json(export.vocabulary(store.catalogs()))
     etag = _etag([hashlib.sha256(body.encode()).hexdigest()], [])
     if _matches(etag):
         return _not_modified(etag, header)
     return _with_cache_headers(Response(body, mimetype="application/json"), etag, header)
 
 
-_ROUTED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-
-
-@blueprint.route("/<path:rest>", methods=_ROUTED_METHODS)
+@blueprint.route("/<path:rest>", methods=["GET", "OPTIONS"], provide_automatic_options=False)
 def not_found(rest: str) -> Response:
-    """JSON 404 for unknown paths, 405 for a known path with another method than GET."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    try:
-        endpoint, _ = adapter.match(method="GET")
-    except HTTPException:
-        endpoint = None
-    if request.method != "GET" and endpoint not in (None, "api.not_found"):
-        response = _error_response(405, "Method not allowed; this API is read-only (GET).")
-        response.headers["Allow"] = "GET, HEAD"
-        return response
+    """JSON 404 for unknown paths (``OPTIONS`` too: there is nothing there to describe).
+
+    Other methods than GET, HEAD and OPTIONS answer 405 with ``Allow: GET, HEAD, OPTIONS``
+    for every API path (``dashboard.routing``), and ``OPTIONS`` on a real path lists
+    exactly those: every rule here, this one included, takes only them.
+    """
     raise ApiError(404, f"No such API path; see {url_for('api.openapi_document')}.")
 
 
@@ -564,9 +567,9 @@ def not_found(rest: str) -> Response:
 def _error(exc: Exception) -> Response:
     """JSON for every error in these routes; a traceback only ever reaches the log."""
     if isinstance(exc, ApiError):
-        return _error_response(exc.status, exc.message, exc.problems)
+        return error_response(exc.status, exc.message, exc.problems)
     if isinstance(exc, HTTPException):
         code = exc.code or 500
-        return _error_response(code, HTTPStatus(code).phrase + ".")
-    log.exception("API error on %s %s", request.method, request.path)
-    return _error_response(500, INTERNAL_ERROR)
+        return error_response(code, HTTPStatus(code).phrase + ".")
+    log_exception(log, "API error on %s %s", request.method, request.path)
+    return error_response(500, INTERNAL_ERROR)

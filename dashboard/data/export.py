@@ -118,10 +118,10 @@ BATCH_ROWS = 50_000
 INJECTION_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 INJECTION_GUARD = "'"
 
-#: Strict-parameter limits: a value longer than this cannot be any contract value.
+#: Strict-parameter limit: a value (a comma-separated list too) is at most this long.
+#: A parameter is given at most as many times as it has values (``Vocabulary``), so a
+#: valid query stays far below the server's limit on a query's length.
 MAX_VALUE_LENGTH = 64
-#: ... and no filter has more values than this (districts of the largest city).
-MAX_VALUES = 50
 
 #: Largest JSON page, and the default one.
 MAX_PAGE_SIZE = 10_000
@@ -131,7 +131,7 @@ PARAM_PAGE_SIZE = "page_size"
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 _MAX_FILENAME = 200
-_INT_RE = re.compile(r"^[0-9]{1,9}$")
+_INT_RE = re.compile(r"[0-9]{1,9}")  # fullmatch: ASCII digits only
 
 for _name in ROW_SORT:  # the sort is part of the contract: fail at import if a name drifts
     if _name not in CALLS_COLUMN_NAMES:
@@ -143,11 +143,20 @@ for _name in ROW_SORT:  # the sort is part of the contract: fail at import if a 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a request parameter, for a 400 answer that names it."""
+    """One thing wrong with a request parameter, for an error answer that names it.
+
+    ``status`` 400: the value breaks the API's grammar (which the OpenAPI document states
+    exactly: a pattern, an enum, a bound); 404: each value is well formed, but together
+    they name nothing the current release holds (a month outside the city's data, a
+    district or program the city does not have, a start after the end, a page past the
+    last). The document cannot state the second kind (it depends on the city and the
+    release), so a schema-valid request is never answered 400.
+    """
 
     parameter: str
     value: str
     message: str
+    status: int = 400
 
     def as_dict(self) -> dict[str, str]:
         return {"parameter": self.parameter, "value": self.value, "message": self.message}
@@ -158,9 +167,46 @@ def _shorten(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _items(values: Sequence[str]) -> list[str]:
-    """Repeated values and comma-separated lists, flattened and stripped (empties kept)."""
-    return [item.strip() for value in values for item in value.split(",")]
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the API's grammar accepts, from the catalogs of every served city: the OpenAPI
+    document's enums, patterns and bounds are built from this, and so is the validation.
+
+    Values another city has are well formed (a 404 if the asked city lacks them), values
+    no city has are not (400). Months likewise: any month of any city's data is well
+    formed; one outside the asked city's own span is a 404.
+    """
+
+    cities: tuple[str, ...]
+    programs: tuple[str, ...]
+    districts: tuple[str, ...]
+    categories: tuple[str, ...]
+    first_month: date
+    last_month: date
+
+    def values(self, name: str) -> tuple[str, ...]:
+        return {PARAM_PROGRAM: self.programs, PARAM_DISTRICT: self.districts,
+                PARAM_CATEGORY: self.categories}[name]
+
+
+def vocabulary(catalogs: Mapping[str, Catalog]) -> Vocabulary:
+    """The union of every served city's catalog, in contract order (districts: first seen)."""
+    programs = {p.value for c in catalogs.values() for p in c.programs}
+    categories = {v.value for c in catalogs.values() for v in c.categories}
+    districts = tuple(dict.fromkeys(d for c in catalogs.values() for d in c.districts))
+    return Vocabulary(
+        cities=tuple(catalogs),
+        programs=tuple(p.value for p in ResponseType if p.value in programs),
+        districts=districts,
+        categories=tuple(c.value for c in CallCategory if c.value in categories),
+        first_month=min(c.first_month for c in catalogs.values()),
+        last_month=max(c.last_month for c in catalogs.values()),
+    )
+
+
+def _items(value: str) -> list[str]:
+    """A comma-separated list, as given (no trimming: ``STAR, CIT`` names `` CIT``)."""
+    return value.split(",")
 
 
 def unknown_parameters(query: Mapping[str, Sequence[str]], allowed: Collection[str]) -> list[Problem]:
@@ -176,13 +222,13 @@ def unknown_parameters(query: Mapping[str, Sequence[str]], allowed: Collection[s
 
 
 def single_value(query: Mapping[str, Sequence[str]], name: str) -> tuple[str | None, list[Problem]]:
-    """The one value of a single-valued parameter (None when absent)."""
+    """The one value of a single-valued parameter (None when absent), exactly as sent."""
     values = list(query.get(name, ()))
     if not values:
         return None, []
     if len(values) > 1:
         return None, [Problem(name, _shorten(values[1]), "Give this parameter once.")]
-    value = values[0].strip()
+    value = values[0]
     if not value:
         return None, [Problem(name, "", "Empty value.")]
     if len(value) > MAX_VALUE_LENGTH:
@@ -205,11 +251,11 @@ def choice(
 def bounded_int(
     query: Mapping[str, Sequence[str]], name: str, default: int, low: int, high: int
 ) -> tuple[int, list[Problem]]:
-    """A whole number in ``low..high`` written with digits only."""
+    """A whole number in ``low..high`` written with ASCII digits only (no sign, no space)."""
     value, problems = single_value(query, name)
     if problems or value is None:
         return default, problems
-    if not _INT_RE.match(value) or not low <= int(value) <= high:
+    if not _INT_RE.fullmatch(value) or not low <= int(value) <= high:
         return default, [Problem(name, _shorten(value), f"Must be a whole number from {low} to {high:,}.")]
     return int(value), []
 
@@ -224,13 +270,16 @@ def parse_filters_strict(
 
     Same parameters and meanings as the pages (``filters.FILTER_PARAMS``: repeatable or
     comma-separated ``program``, ``district``, ``category``; dates ``YYYY-MM`` or
-    ``YYYY-MM-DD``, taken to their month; absent ones default to the page's default
-    view, except that an ``end`` alone gets the twelve months up to it), but nothing is
-    forgiven: an unknown parameter name (other than
-    ``extra_params``, which the caller checks), an unknown city or value, a bad or
-    out-of-range date, a reversed range, a repeated single parameter, an empty, too long
-    or too many values each give a ``Problem``, and any problem means no ``Filters``.
+    ``YYYY-MM-DD`` in ASCII digits, taken to their month; absent ones default to the
+    page's default view, except that an ``end`` alone gets the twelve months up to it),
+    but nothing is forgiven or trimmed: an unknown parameter name (other than
+    ``extra_params``, which the caller checks), an unknown city or value, a bad date, a
+    repeated single parameter, an empty or too long value, more values than there are
+    give a 400 ``Problem`` (the grammar of ``vocabulary``: exactly what the OpenAPI
+    document says); a month outside the city's data, a value the city lacks or a start
+    after the end a 404 one. Any problem means no ``Filters``.
     """
+    vocab = vocabulary(catalogs)
     problems = unknown_parameters(query, (*FILTER_PARAMS, *extra_params))
 
     city, city_problems = single_value(query, PARAM_CITY)
@@ -249,35 +298,47 @@ def parse_filters_strict(
         problems.extend(month_problems)
         if value is None:
             return None
-        parsed = parse_month(value)
+        parsed = parse_month(value) if value == value.strip() else None
         if parsed is None:
             problems.append(Problem(name, _shorten(value), "Not a date: use YYYY-MM-DD or YYYY-MM."))
             return None
+        if not vocab.first_month <= parsed <= vocab.last_month:
+            span = f"{vocab.first_month:%Y-%m} to {vocab.last_month:%Y-%m}"
+            problems.append(Problem(name, _shorten(value), f"Outside the data of every city: {span}."))
+            return None
         if catalog is not None and not catalog.first_month <= parsed <= catalog.last_month:
             span = f"{catalog.first_month:%Y-%m} to {catalog.last_month:%Y-%m}"
-            problems.append(Problem(name, _shorten(value), f"Outside the data of {catalog.city}: {span}."))
+            message = f"Outside the data of {catalog.city}: {span}."
+            problems.append(Problem(name, _shorten(value), message, 404))
             return None
         return parsed
 
     start, end = month(PARAM_START), month(PARAM_END)
 
     def multi(name: str, allowed: Sequence[str] | None) -> tuple[str, ...]:
-        values = _items(query.get(name, ()))
-        if len(values) > MAX_VALUES:
-            problems.append(Problem(name, _shorten(values[MAX_VALUES]), f"More than {MAX_VALUES} values."))
+        known = vocab.values(name)
+        raw = list(query.get(name, ()))
+        if len(raw) > len(known):
+            problems.append(Problem(name, _shorten(raw[len(known)]), f"More than {len(known)} values."))
             return ()
         good: list[str] = []
-        for value in values:
+        for value in raw:
             if not value:
                 problems.append(Problem(name, "", "Empty value."))
-            elif len(value) > MAX_VALUE_LENGTH:
+                continue
+            if len(value) > MAX_VALUE_LENGTH:
                 problems.append(Problem(name, _shorten(value), f"Longer than {MAX_VALUE_LENGTH} characters."))
-            elif allowed is not None and value not in allowed:
-                where = f" of {catalog.city}" if catalog is not None else ""
-                message = f"Unknown {name}{where}; known: {', '.join(allowed)}."
-                problems.append(Problem(name, _shorten(value), message))
-            elif value not in good:
-                good.append(value)
+                continue
+            for item in _items(value):
+                if item not in known:
+                    message = f"Unknown {name}; known: {', '.join(known)}." if item else "Empty value."
+                    problems.append(Problem(name, _shorten(item), message))
+                elif allowed is not None and item not in allowed:
+                    where = catalog.city if catalog is not None else "this city"
+                    message = f"{where} has no {name} {item!r}; it has: {', '.join(allowed)}."
+                    problems.append(Problem(name, _shorten(item), message, 404))
+                elif item not in good:
+                    good.append(item)
         order = list(allowed) if allowed is not None else good
         return tuple(sorted(good, key=order.index))
 
@@ -293,8 +354,8 @@ def parse_filters_strict(
     start = start or default.start
     end = end or default.end
     if start > end:
-        message = f"The start month {start:%Y-%m} is after the end month {end:%Y-%m}."
-        return None, [Problem(PARAM_START, _shorten(query[PARAM_START][0]), message)]
+        message = f"The start month {start:%Y-%m} is after the end month {end:%Y-%m}: no month lies between."
+        return None, [Problem(PARAM_START, _shorten(query[PARAM_START][0]), message, 404)]
     filters = Filters(
         city=catalog.city, start=start, end=end,
         programs=tuple(ResponseType(p) for p in programs),

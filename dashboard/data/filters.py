@@ -30,7 +30,9 @@ FILTER_PARAMS = (PARAM_CITY, PARAM_START, PARAM_END, PARAM_PROGRAM, PARAM_DISTRI
 
 _MAX_VALUE_LEN = 64
 _MAX_VALUES = 50
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+#: ASCII digits only: ``\d`` and ``int()`` also take Arabic-Indic or full-width digits,
+#: so ``٢٠٢٣-٠١`` would read as 2023-01 (issue 12). Used with ``fullmatch``.
+_MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?")
 
 
 @dataclass(frozen=True)
@@ -148,11 +150,26 @@ def _shorten(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+_ASCII_INT_RE = re.compile(r"[0-9]{1,9}")
+
+
+def ascii_int(text: object) -> int | None:
+    """A whole number written with ASCII digits only, else None.
+
+    ``int()`` and ``str.isdigit()`` also accept Arabic-Indic (``٣``) or full-width
+    digits, and ``int()`` surrounding spaces: an address must not mean a number unless
+    it spells one the way every other part of the app writes it.
+    """
+    if isinstance(text, str) and _ASCII_INT_RE.fullmatch(text):
+        return int(text)
+    return None
+
+
 def parse_month(raw: str) -> date | None:
-    """``2023-01`` or ``2023-01-15`` -> 2023-01-01; anything else -> None."""
+    """``2023-01`` or ``2023-01-15`` -> 2023-01-01 (ASCII digits, a real day); anything else -> None."""
     if not isinstance(raw, str) or len(raw) > 10:
         return None
-    m = _MONTH_RE.match(raw.strip())
+    m = _MONTH_RE.fullmatch(raw.strip())
     if not m:
         return None
     year, month, day = int(m.group(1)), int(m.group(2)), m.group(3)

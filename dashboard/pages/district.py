@@ -45,7 +45,7 @@ from dashboard.data import district as district_data
 from dashboard.data import planner, profile, queries
 from dashboard.data.cities import City
 from dashboard.data.docs import first_value
-from dashboard.data.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters, parse_filters
+from dashboard.data.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters, ascii_int, parse_filters
 from dashboard.data.schema import AREA_COUNCIL, AREA_DISTRICT, CITYWIDE
 from dashboard.data.store import Store
 from dashboard.figures import (
@@ -152,20 +152,26 @@ def plan_params(plan: planner.Plan | None) -> list[tuple[str, str]]:
     ]
 
 
+def _whole_number(raw: Mapping[str, object], name: str) -> int:
+    """The planner's number ``name`` in ASCII digits (``ascii_int``), or a ValueError saying so."""
+    number = ascii_int(raw[name])
+    if number is None:
+        raise ValueError(f"{name}: {str(raw[name] or '')[:20]!r} is not a whole number")
+    return number
+
+
 def parse_plan(query: Mapping[str, object], lang: str) -> tuple[planner.Plan | None, list[str]]:
     """The planner's choice from the URL; None when absent, a message when malformed."""
     raw = {p: first_value(query.get(p)) for p in (PARAM_VANS, PARAM_DAYS, PARAM_FROM, PARAM_TO)}
     if not any(raw.values()):
         return None, []
     try:
-        days = tuple(int(c) for c in (raw[PARAM_DAYS] or "")[:7] if c.isdigit())
-        if raw[PARAM_DAYS] and len(days) != len(raw[PARAM_DAYS][:7]):
-            raise ValueError(f"days: {raw[PARAM_DAYS][:20]!r} is not a list of weekdays 0-6")
-        plan = planner.Plan(
-            vans=int(raw[PARAM_VANS] or "x"),
-            days=days,
-            hours=(int(raw[PARAM_FROM] or "x"), int(raw[PARAM_TO] or "x")),
-        )
+        text = raw[PARAM_DAYS] or ""
+        days = tuple(n for n in (ascii_int(c) for c in text[:7]) if n is not None)
+        if text and len(days) != len(text[:7]):
+            raise ValueError(f"days: {text[:20]!r} is not a list of weekdays 0-6")
+        vans, first, last = (_whole_number(raw, name) for name in (PARAM_VANS, PARAM_FROM, PARAM_TO))
+        plan = planner.Plan(vans=vans, days=days, hours=(first, last))
     except ValueError as exc:
         return None, [t("district.bad_plan", lang, problem=str(exc)[:120])]
     return plan, []

@@ -41,6 +41,7 @@ from dashboard.data.release import ReleaseInfo
 from dashboard.data.schema import Outcome
 from dashboard.figures import program_label
 from dashboard.i18n import fmt_int, normalize_language, t
+from dashboard.logsafe import log_exception
 from dashboard.pages import current_settings, current_store, request_language
 
 log = logging.getLogger(__name__)
@@ -225,7 +226,7 @@ def layout(**query: object) -> html.Div:
     try:
         return _page(lang)
     except Exception:  # a broken release or a bug must still give a page, not a 500
-        log.exception("methodology layout failed")
+        log_exception(log, "methodology layout failed")
         return html.Div(
             [html.H1(t("method.heading", lang), className="h3"),
              notice([t("notice.error", lang)], color="danger")],

@@ -81,6 +81,7 @@ from dashboard.figures import (
 )
 from dashboard.geo.web import WebArea
 from dashboard.i18n import DEFAULT_LANGUAGE, fmt_int, fmt_pct, normalize_language, t
+from dashboard.logsafe import log_exception
 from dashboard.pages import current_settings, current_store, request_language
 
 log = logging.getLogger(__name__)
@@ -929,7 +930,7 @@ def on_controls_change(map_key: object, lang: object, page_release: object = Non
                 ),
             )
     except Exception:  # show a message in the page; the traceback goes to the log only
-        log.exception("overview update failed")
+        log_exception(log, "overview update failed")
         out = dict.fromkeys(_UPDATE_OUTPUTS, no_update)
         out["notice"] = notice([t("notice.error", lang)], color="danger")
         return out
@@ -982,6 +983,6 @@ def on_map_click(click: object, search: object, lang: object) -> Any:
     try:
         href = map_click_href(click, search, normalize_language(lang))
     except Exception:  # a bad click must never break the page
-        log.exception("map click failed")
+        log_exception(log, "map click failed")
         return no_update
     return href if href is not None else no_update

@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import io
 import json
+import re
 import shutil
 from datetime import date
 from urllib.parse import quote
@@ -145,8 +146,46 @@ def test_the_row_schema_is_generated_from_the_contract(tiny_api):
     csv_media = doc["paths"]["/calls.csv"]["get"]["responses"]["200"]["content"]["text/csv"]
     assert csv_media["x-columns"] == list(CALLS_COLUMN_NAMES)
     for name in ("program", "category"):
-        items = doc["components"]["parameters"][name]["schema"]["items"]["enum"]
-        assert items == [v.value for v in (ResponseType if name == "program" else CallCategory)]
+        schema = doc["components"]["parameters"][name]["schema"]
+        values = [v.value for v in (ResponseType if name == "program" else CallCategory)]
+        served = [v for v in values if re.fullmatch(schema["items"]["pattern"], v)]
+        assert served and re.fullmatch(schema["items"]["pattern"], ",".join(served))
+        assert not re.search(schema["items"]["pattern"], values[0] + ", " + values[0])
+
+
+def test_parameters_are_as_strict_as_the_server(shipped_api, shipped_settings):
+    """Every parameter has an enum, a pattern or bounds built from the served cities."""
+    params = shipped_api.doc["components"]["parameters"]
+    catalogs = get_store(shipped_settings).catalogs()
+    assert params["city"]["schema"]["enum"] == list(catalogs)
+    start = re.compile(params["start"]["schema"]["pattern"])
+    for good in ("2019-06", "2019-06-30", "2024-02-29", "2025-12-31"):
+        assert start.fullmatch(good), good
+    for bad in ("2019-05", "2026-01", "2023-00", "2023-13", "2023-02-29", "2023-04-31", "2023-01-00",
+                "٢٠٢٣-٠١", "２０２３-０１", " 2023-01", "2023-1", "2023-01-1"):
+        assert not start.fullmatch(bad), bad
+        assert shipped_api.get("/api/v1/summary?start=" + quote(bad)).status_code == 400, bad
+    district = params["district"]["schema"]
+    assert district["maxItems"] == len({d for c in catalogs.values() for d in c.districts})
+    for name in ("start", "end", "program", "district", "category", "page", "page_size", "metric", "level"):
+        schema = params[name]["schema"]
+        schema = schema.get("items", schema)
+        assert {"enum", "pattern", "maximum"} & set(schema), name
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("city=lane_county&start=2020-01", "start"),
+        ("city=grand_junction&program=STAR", "program"),
+        ("city=lane_county&district=3", "district"),
+        ("start=2024-05&end=2024-01", "start"),
+    ],
+)
+def test_allowed_values_the_city_lacks_answer_404(shipped_api, query, parameter):
+    response = shipped_api.get("/api/v1/summary?" + query)
+    assert response.status_code == 404
+    assert [p["parameter"] for p in response.get_json()["error"]["problems"]] == [parameter]
 
 
 def test_index_links_to_every_endpoint(tiny_api):
@@ -385,15 +424,20 @@ def test_map_csv_median_minutes_recompute_from_the_published_minutes(shipped_api
         ("/api/v1/calls.csv?distrct=1", "distrct", 400),
         ("/api/v1/calls.csv?start=2023-02-30", "start", 400),
         ("/api/v1/calls.json?end=2031-01", "end", 400),
-        ("/api/v1/calls.csv?start=2023-02&end=2023-01", "start", 400),
+        ("/api/v1/calls.csv?start=2023-02&end=2023-01", "start", 404),
         ("/api/v1/summary?district=99", "district", 400),
-        ("/api/v1/summary?category=" + "x" * 100_000, "category", 400),
+        ("/api/v1/summary?category=" + "x" * 1000, "category", 400),
+        ("/api/v1/summary?category=" + "x" * 100_000, "category", 414),
+        ("/api/v1/summary?start=%D9%A2%D9%A0%D9%A2%D9%A3-%D9%A0%D9%A1", "start", 400),
+        ("/api/v1/summary?end=2023-00", "end", 400),
+        ("/api/v1/summary?start=%ff%fe", "start", 400),
         ("/api/v1/calls.csv?program=STAR,nope", "program", 400),
         ("/api/v1/calls.csv?city=denver&city=denver", "city", 400),
         ("/api/v1/calls.csv?city=..%2F..%2Fetc", "city", 400),
         ("/api/v1/calls.json?page=0", "page", 400),
         ("/api/v1/calls.json?page=2.5", "page", 400),
-        ("/api/v1/calls.json?page=99", "page", 400),
+        ("/api/v1/calls.json?page=99", "page", 404),
+        ("/api/v1/calls.json?page=%EF%BC%92", "page", 400),
         ("/api/v1/calls.json?page_size=10001", "page_size", 400),
         ("/api/v1/calls.json?page_size=-1", "page_size", 400),
         ("/api/v1/charts/map.csv?metric=density", "metric", 400),
@@ -419,7 +463,11 @@ def test_unknown_paths_and_methods_answer_json(tiny_api):
     assert tiny_api.get("/api/v1/releases/denver").status_code == 404
     for method in ("POST", "DELETE", "PUT"):
         response = tiny_api.get("/api/v1/calls.csv", method=method)
-        assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD"
+        assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    options = tiny_api.client.options("/api/v1/calls.csv")
+    assert options.status_code == 200 and options.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert tiny_api.get("/api/v1/nothing", method="OPTIONS").status_code == 404
+    assert tiny_api.get("/api/v1/calls.csv", method="BREW").status_code == 405
 
 
 def test_unexpected_errors_are_a_bare_500(tiny_api, monkeypatch):

@@ -160,22 +160,28 @@ def test_controls_become_an_address_and_garbage_navigates_nowhere(client):
     href = run.get_json()["response"]["district-nav"]["href"]
     assert href.endswith("&vans=4&days=036&from=6&to=22")
 
-    for garbage in ({"area": None}, {"area": {"a": 1}}, {"area": ""}, {"area": "council-"}):
+    for garbage in ({"area": None}, {"area": ""}, {"area": "council-"}, {"area": "x" * 5000}):
         response = navigate(client, start="2023-01-01", **garbage)
         assert response.status_code in (200, 204)  # 204: Dash's "no update"
         if response.status_code == 200:
             assert "district-nav" not in response.get_data(as_text=True)
+    # A value no form control can have is refused before the callback (callback_guard).
+    assert navigate(client, start="2023-01-01", area={"a": 1}).status_code == 400
     odd = navigate(
         client,
         area="3",
         start=["x"],
         end=7,
         days="0123",
-        vans={"x": 1},
+        vans="many",
         active="nonsense",
-        search=12,
+        search="?&&=12",
         trigger="district-plan-run.n_clicks",
         run=1,
     )
     assert odd.status_code == 200  # an address the page itself validates (and explains)
     assert "/district/3?" in odd.get_json()["response"]["district-nav"]["href"]
+    wrong = navigate(client, area="3", vans={"x": 1}, search=12, trigger="district-plan-run.n_clicks", run=1)
+    assert wrong.status_code == 400
+    problems = [p["parameter"] for p in wrong.get_json()["error"]["problems"]]
+    assert problems == ["state[3].value", "state[5].value"]

@@ -282,10 +282,45 @@ def test_strict_defaults_are_the_pages_defaults(tiny_store):
 
 def test_strict_takes_repeated_or_comma_separated_values(tiny_store):
     a, _ = strict(tiny_store, {"program": ["PATROL", "STAR"], "district": ["2", "1"]})
-    b, _ = strict(tiny_store, {"program": ["STAR,PATROL"], "district": ["1, 2"]})
+    b, _ = strict(tiny_store, {"program": ["STAR,PATROL"], "district": ["1,2"]})
     assert a == b and a is not None
     assert a.programs == (ResponseType.STAR, ResponseType.PATROL)  # catalog order
     assert a.districts == ("1", "2")
+    # Nothing is trimmed: the OpenAPI document's pattern allows no spaces, nor does the server.
+    spaced, problems = strict(tiny_store, {"district": ["1, 2"]})
+    assert spaced is None
+    assert [(p.parameter, p.value, p.status) for p in problems] == [("district", " 2", 400)]
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ({"start": ["٢٠٢٣-٠١"]}, 400),  # Arabic-Indic digits: int() would read 2023-01
+        ({"end": ["２０２３-０１"]}, 400),  # full-width digits
+        ({"start": ["2023-01 "]}, 400),
+        ({"start": [" 2023-01"]}, 400),
+        ({"end": ["2023-00"]}, 400),
+        ({"end": ["2023-01\n"]}, 400),
+        ({"end": ["1999-01"]}, 400),  # outside the data of every city
+        ({"start": ["2023-02"], "end": ["2023-01"]}, 404),  # each allowed; no month lies between
+        ({"end": ["2023-03"]}, 400),  # the only city's data ends in 2023-02 (two cities: test_api)
+        ({"program": ["CO_RESPONDER,STAR"], "city": ["denver"]}, None),
+    ],
+)
+def test_strict_is_ascii_and_tells_grammar_from_data(tiny_store, query, status):
+    """400: the document's grammar says no; 404: allowed values the city's release lacks."""
+    f, problems = strict(tiny_store, query)
+    if status is None:
+        assert problems == [] and f is not None
+    else:
+        assert f is None and problems and {p.status for p in problems} == {status}, problems
+
+
+@pytest.mark.parametrize("text", ["١٠", "１０", " 10", "10 ", "+10", "10\n", "0x10", "1_0"])
+def test_numbers_are_ascii_digits_only(text):
+    assert export.bounded_int({"n": [text]}, "n", 5, 1, 100) == (5, [export.Problem(
+        "n", text, "Must be a whole number from 1 to 100.")])
+    assert export.bounded_int({"n": ["10"]}, "n", 5, 1, 100) == (10, [])
 
 
 def test_an_end_alone_gives_twelve_months_up_to_it(tiny_store):
