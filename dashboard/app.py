@@ -46,8 +46,8 @@ from dashboard.components.links import page_href
 from dashboard.data.export import API_PREFIX
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from dashboard.pages import SETTINGS_KEY, request_language
-from dashboard.routing import install_routing
 from dashboard.release_scope import install_release_scope
+from dashboard.routing import install_routing
 from dashboard.security import install_security, warm
 from dashboard.settings import REPO_ROOT, Settings
 
