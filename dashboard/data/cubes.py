@@ -391,6 +391,25 @@ def _coverage_relations(b: disclosure.SystemBuilder, cubes: dict[str, pd.DataFra
 # -- suppression and writing ---------------------------------------------------------------------
 
 
+def complement_tier(name: str, frame: pd.DataFrame) -> np.ndarray:
+    """How much a reader loses when a cell is hidden as a complement, from structure alone.
+
+    0: leftovers no page shows as a place ('citywide' and 'unknown' areas, precincts and
+    council districts); 2: the city's own hour cells, which every coverage grid and the
+    planner read; 1: everything else. Counts play no part (``disclosure`` module doc).
+    """
+    tier = np.ones(len(frame), np.int64)
+    leftovers = (CITYWIDE, UNKNOWN_AREA)
+    if name == CUBE_COVERAGE.name:
+        tier[frame["area"].isin(leftovers).to_numpy() & (frame["area_type"] != AREA_CITY).to_numpy()] = 0
+        tier[(frame["area_type"] == AREA_CITY).to_numpy()] = 2
+    elif name == CUBE_COUNCIL.name:
+        tier[(frame["council_district"] == UNKNOWN_AREA).to_numpy()] = 0
+    elif name == CUBE_PRECINCT.name:
+        tier[(frame["precinct"] == UNKNOWN_AREA).to_numpy()] = 0
+    return tier
+
+
 def suppression_key(seed: int) -> bytes:
     """The key of the complement order: from the release's seed, which ingest derives from
     the city's secret salt (never published)."""
@@ -403,7 +422,10 @@ def suppress(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFrame], k
     hidden (``n`` NA, ``suppressed`` true)."""
     frames = {name: frame.assign(suppressed=False) for name, frame in cubes.items()}
     system, where = release_system(frames, margins)
-    hidden = disclosure.protect(system, k, key)
+    tier = np.ones(system.size, np.int64)
+    for name, frame in frames.items():
+        tier[where.ids[name]] = complement_tier(name, frame)
+    hidden = disclosure.protect(system, k, key, tier=tier)
     out = {}
     for name, frame in frames.items():
         mask = hidden[where.ids[name]]

@@ -21,9 +21,9 @@ Choices the v1 spec leaves open, and why:
 * ``bytes`` is given for every file but Parquet: frictionless-py 5 (the reference
   validator) reads Parquet through pandas, cannot count its bytes and would report every
   Parquet file invalid. Parquet keeps its ``hash``; ``manifest.json`` has every size.
-  (The same reader turns a NULL in an integer column into NaN, so it reports empty
-  ``response_minutes`` in ``calls.parquet`` as type errors; ``calls.csv``, the same rows,
-  validates clean. The package states the truth, NULL is "empty", and is left so.)
+  (The same reader turns a NULL in an integer column into NaN, so it would report an
+  empty integer cell of a Parquet file as a type error; the package states the truth,
+  NULL is "empty", and is left so.)
 * ``licenses``: the synthetic sample is the project's own output and carries the
   project's licence; for real records the descriptor names none, because the city
   that publishes them decides, and the description says so (see ``licenses``).
@@ -89,9 +89,11 @@ MISSING_VALUES: list[str] = [""]
 UNDESCRIBED = "See this table's description."
 
 CALLS_TABLE_DESCRIPTION = (
-    "The public rows: one row per in-scope call for service at a coarse, k-anonymous grain "
-    "(ISO week x police district x call category, plus who answered, the outcome, whole "
-    "response minutes and flags). Every number the dashboard shows can be recomputed from it."
+    "The public rows: one row per in-scope call for service at a coarse grain (ISO week or "
+    "month x police district x call category x who answered x police backup, k-anonymous on "
+    "those, with no sensitive outcome in more than half of a group), plus the outcome and "
+    "flags. Every count the dashboard shows can be recomputed from it; response minutes are "
+    "not in it (they would single out most calls) but in `rollup_minutes`."
 )
 
 #: The project's licence (pyproject.toml), used for the synthetic sample it generates.
@@ -293,11 +295,14 @@ def description(city: str, synthetic: bool, k: int) -> str:
         "Response Dashboard."
     )
     parts.append(
-        f"Privacy: no direct identifiers; times at ISO-week grain; places at police-district grain. "
-        f"Rows are k-anonymous with k = {k} on week x district x call category: a row in a smaller "
-        "group is generalized (week to month, district to "
-        f"`{CITYWIDE}`, category to `other`) and withheld if still too rare. Cubes finer than the "
-        f"rows hide cells of 1 to {k - 1} calls, with complementary suppression."
+        f"Privacy: no direct identifiers; times at ISO-week grain; places at police-district grain; "
+        f"response minutes only as counts per minute. Rows are k-anonymous with k = {k} on week x "
+        "district x call category x who answered x police backup, and no sensitive outcome (arrest, "
+        "hold, hospital, detox, citation, repeat caller, safety screen) holds more than half of a "
+        "group: a row in a group that breaks either rule is generalized (week to month, category to "
+        f"`other`, district to `{CITYWIDE}`) and withheld if it still does. Cubes finer than the "
+        f"rows count exactly the published calls and hide cells of 1 to {k - 1} calls, with "
+        "complements that leave no hidden cell recoverable."
     )
     parts.append("manifest.json beside this file holds the release id, the exact creation time and the "
                  "row counts (read, accepted, rejected, published, generalized, withheld).")

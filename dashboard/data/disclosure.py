@@ -541,16 +541,22 @@ def primary(values: np.ndarray, k: int) -> np.ndarray:
     return (values >= 1) & (values <= k - 1)
 
 
-def protect(system: LinearSystem, k: int, key: bytes, *, max_rounds: int = 200) -> np.ndarray:
+def protect(system: LinearSystem, k: int, key: bytes, *, tier: np.ndarray | None = None,
+            max_rounds: int = 200) -> np.ndarray:
     """The hidden mask: primary cells plus complements until ``audit`` finds nothing.
 
-    ``system.value`` must hold the true counts of every cell (build time). Raises
+    ``system.value`` must hold the true counts of every cell (build time). ``tier`` ranks
+    cells by how much a reader loses when they are hidden (0 first), known from the table
+    structure alone (a city's total is worth more than a leftover 'unknown' area). Raises
     ProtectionError when no complement can fix a finding (it never happens for cubes
     whose relations are partitions: hiding a whole group always satisfies the rule).
     """
     values = system.value
     hidden = system.hidden.copy() | primary(np.nan_to_num(values), k)
-    rank = keyed_rank(system.labels, key)
+    # Candidates are ordered by tier (a structural preference the caller states, e.g. a
+    # city total last), then by the keyed rank: never by a count.
+    tier = np.zeros(system.size, np.int64) if tier is None else np.asarray(tier, np.int64)
+    rank = tier.astype(np.uint64) << np.uint64(56) | (keyed_rank(system.labels, key) >> np.uint64(8))
     csr = system.matrix.tocsr()
     csc = system.matrix.tocsc()
     _relation_prepass(system, csr, csc, hidden, values, k, rank)
@@ -644,7 +650,7 @@ def _complement_for(cell: int, csr: sp.csr_matrix, csc: sp.csc_matrix, hidden: n
             n_hidden = int(hidden[members].sum())
             for c in open_:
                 linked = sum(1 for r2 in _relations_of(csc, c) if r2 != r and hidden[_members(csr, r2)].any())
-                score = (n_hidden, -linked, int(rank[c]))
+                score = (int(rank[c]) >> 56, n_hidden, -linked, int(rank[c]))  # tier first, then cycles
                 if best is None or score < best[0]:
                     best = (score, int(c), int(r))
         if best is not None:

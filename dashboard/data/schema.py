@@ -262,8 +262,11 @@ ROLLUP_MINUTES = Table(
 CUBE_PRECINCT = Table(
     "cube_precinct",
     ("jurisdiction", "year", "district", "precinct", "response_type", "star_eligible"),
-    "Calls by police precinct and calendar year (`n`); small cells suppressed (`suppressed` = "
-    "true, `n` empty). Yearly, because monthly precinct cells are mostly too small to publish.",
+    "Calls by police precinct and calendar year (`n`) of the calls the rows publish with their "
+    "district (`unknown`: no precinct recorded; calls whose row is generalized to `citywide` are "
+    "left out, as their precinct would give their district back), so a district's precincts add "
+    "up to its rows. Small cells suppressed (`suppressed` = true, `n` empty). Yearly, because "
+    "monthly precinct cells are mostly too small to publish.",
     suppressed=True,
     margins=(("jurisdiction", "year", "district", "response_type", "star_eligible"),),
 )
@@ -277,12 +280,13 @@ AREA_TYPES: tuple[str, ...] = (AREA_CITY, AREA_DISTRICT, AREA_COUNCIL)
 CUBE_COVERAGE = Table(
     "cube_coverage",
     ("jurisdiction", "year", "area_type", "area", "weekday", "hour"),
-    "Eligible calls (`n`) by weekday (0 = Monday) and local hour of the call (0-23), per "
-    "calendar year, for the whole city (`area_type` = `city`, `area` = `citywide`), each police "
-    "district (`district`) and each council district (`council`, placed by the same spatial "
-    "join as police districts). Every weekday-hour of a year and area is present (zeros "
-    "included); cells of 1..k-1 calls are suppressed, with complementary suppression over both "
-    "the area's total and the city's cell.",
+    "Eligible calls (`n`) among the calls the rows publish, by weekday (0 = Monday) and local "
+    "hour of the call (0-23), per calendar year, for the whole city (`area_type` = `city`, `area` "
+    "= `citywide`), each police district as the rows publish it (`district`, `citywide` included) "
+    "and each council district (`council`, placed by the same spatial join as police districts; "
+    "`unknown` outside every council district). Every weekday-hour of a year and area is present "
+    "(zeros included); cells of 1..k-1 calls are suppressed, with complements until no hidden "
+    "cell can be narrowed by the area's total, the city's cell or any other published relation.",
     suppressed=True,
     margins=(
         ("jurisdiction", "year", "area_type", "area"),
@@ -302,13 +306,15 @@ RESPONSE_BANDS: tuple[str, ...] = (*(f"{m:02d}-{m + 4:02d}" for m in range(0, 60
 CUBE_COUNCIL = Table(
     "cube_council",
     ("jurisdiction", "year", "council_district", "response_type", "measure", "value"),
-    "Calls (`n`) per city council district, calendar year and program, split by each `measure`: "
-    "`month` (`YYYY-MM`, the month of the week's Monday), `star_eligible`, `outcome`, "
-    "`police_backup`, `repeat_contact_90d` (`true`/`false`), `unanswered_reason` (`none` when "
-    "answered or not eligible) and `response_band` (whole minutes in 5-minute bands, `60+`, or "
-    "`none` when no unit arrived). Council districts cut across police districts, so they are "
-    "not in the rows; small cells are suppressed, with complementary suppression over the "
-    "district's total and the city's total of each category.",
+    "Calls (`n`) among those the rows publish, per city council district (`unknown` outside every "
+    "council district), calendar year and program, split by each `measure`: `month` (`YYYY-MM`, "
+    "the month of the week's Monday), `star_eligible`, `outcome`, `police_backup`, "
+    "`repeat_contact_90d` (`true`/`false`), `unanswered_reason` (`none` when answered or not "
+    "eligible) and `response_band` (whole minutes in 5-minute bands, `60+`, or `none` when no "
+    "unit arrived). Council districts cut across police districts, so they are not in the rows; "
+    "small cells are suppressed, with complements until no hidden cell can be narrowed by the "
+    "district's total (shared by every measure), the city's total of each category or any other "
+    "published relation.",
     suppressed=True,
     margins=(
         ("jurisdiction", "year", "council_district", "response_type", "measure"),
@@ -354,7 +360,9 @@ DERIVED_COLUMNS: dict[str, Column] = {
     # Dims and measures of the district-view cubes (dashboard.data.cubes).
     "area_type": Column("area_type", "string", "`city`, `district` (police) or `council` (council district).",
                         values=AREA_TYPES),
-    "area": Column("area", "string", "The police or council district (`citywide` for the city)."),
+    "area": Column("area", "string", "The police district as the rows publish it (`citywide` for calls "
+                   "placed only at city level) or the council district (`unknown` for calls outside every "
+                   "council district); `citywide` for the city itself."),
     "weekday": Column("weekday", "int", "Local day of the week the call came in, 0 = Monday to 6 = Sunday."),
     "hour": Column("hour", "int", "Local hour of the day the call came in, 0-23."),
     "measure": Column("measure", "string", "Which split of the calls this row belongs to.",

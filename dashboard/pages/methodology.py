@@ -52,6 +52,8 @@ PARAM_LANG = "lang"
 METHOD_HEADING = "method-heading"
 METHOD_OUTCOMES = "method-outcomes"
 METHOD_PRIVACY = "method-privacy"
+#: What an attacker can and cannot learn (issue 12): linked from the Data page and README.
+METHOD_ATTACKER = "attacker"
 # Section anchors other pages link to (``/methodology#planner``): keep them stable.
 METHOD_COVERAGE = "coverage"
 METHOD_COUNCIL = "council-districts"
@@ -205,6 +207,36 @@ def _privacy(k: int, lang: str) -> html.Section:
     )
 
 
+def _attacker(k: int, lang: str) -> html.Section:
+    """What someone who has read the code and downloaded everything can and cannot learn.
+
+    The figures about the rows before December 2026 are the outside review's, measured on
+    the release that was withdrawn; they are text, not computed, because that release is
+    no longer published.
+    """
+    values = {"k": k, "k_minus": k - 1}
+
+    def items(*keys: str) -> html.Ul:
+        return html.Ul([html.Li(t(key, lang, **values)) for key in keys])
+
+    return _section(
+        t("method.attacker.heading", lang),
+        [
+            *_paragraphs("method.attacker.model", lang=lang, **values),
+            html.H3(t("method.attacker.can.heading", lang), className="h6"),
+            items("method.attacker.can.class", "method.attacker.can.big"),
+            html.H3(t("method.attacker.cannot.heading", lang), className="h6"),
+            items("method.attacker.cannot.minutes", "method.attacker.cannot.finer",
+                  "method.attacker.cannot.hidden"),
+            html.H3(t("method.attacker.limits.heading", lang), className="h6"),
+            *_paragraphs("method.attacker.limits.body", lang=lang, **values),
+            html.H3(t("method.attacker.rows.heading", lang), className="h6"),
+            *_paragraphs("method.attacker.rows.body", lang=lang, **values),
+        ],
+        METHOD_ATTACKER,
+    )
+
+
 def _synthetic(releases: Mapping[str, tuple[City, ReleaseInfo]], lang: str) -> html.Section:
     items = []
     for city, info in releases.values():
@@ -260,6 +292,7 @@ def _page(lang: str) -> html.Div:
         _council(cities, k, lang),
         _planner(k, lang),
         _privacy(k, lang),
+        _attacker(k, lang),
         _synthetic(releases, lang),
     ]
     return html.Div(

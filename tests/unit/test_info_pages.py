@@ -171,6 +171,22 @@ def test_methodology_states_the_row_rules_the_builder_applies(app, pages, tiny_s
     assert "Response time: rows do not carry it" in privacy
 
 
+def test_methodology_says_what_an_attacker_can_and_cannot_learn(app, pages, tiny_settings):
+    """Issue 12: the threat, what is learnable (the group, k, the half rule), what is not
+    (minutes, finer places, any hidden count, with the LP check named), the limits, and
+    why the rows changed; k and k-1 come from the settings, in both languages."""
+    k = tiny_settings.privacy_k
+    for lang in ("en", "es"):
+        section = text(by_id(render(app, pages[1], lang=lang), pages[1].METHOD_ATTACKER))
+        for key in ("method.attacker.can.heading", "method.attacker.cannot.heading",
+                    "method.attacker.limits.heading", "method.attacker.rows.heading"):
+            assert t(key, lang) in section
+        assert t("method.attacker.cannot.hidden", lang, k=k, k_minus=k - 1) in section
+        assert f"{k - 1}" in section and "HiGHS" in section
+    english = text(by_id(render(app, pages[1]), pages[1].METHOD_ATTACKER))
+    assert "never beside an outcome" in english and "79%" in english and "43%" in english
+
+
 def test_methodology_has_the_sections_the_district_page_links_to(app, pages, tiny_settings):
     method = pages[1]
     layout = render(app, method)
