@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -57,7 +58,8 @@ def monthly_figure(
     """Calls per week (averaged over each month), one line per program, milestones marked.
 
     ``df`` is ``queries.monthly_by_program`` output: month (datetime64), response_type,
-    calls, weeks, per_week, zero-filled. Per week, because months are four or five
+    calls, weeks, per_week, zero-filled; a ``hidden`` column (council districts) marks
+    months whose count is suppressed, drawn as gaps. Per week, because months are four or five
     whole weeks and raw monthly counts would zig-zag with the calendar. Milestones
     inside the months shown are drawn as dotted vertical lines with a numbered badge on
     top (the number is the milestone's position in the city's full list, so it matches
@@ -75,13 +77,17 @@ def monthly_figure(
         if program.value not in present:
             continue
         part = df[df["response_type"].astype(str) == program.value].sort_values("month")
+        # A month whose count is hidden for privacy is a gap, never a zero: a drop to zero
+        # would tell a reader the team answered nothing that month.
+        hidden = part["hidden"].to_numpy() > 0 if "hidden" in part else np.zeros(len(part), bool)
         name = program_label(program, lang, labels)
         hover = t("figure.per_week_hover", lang, per_week="%{y:,.0f}", calls="%{customdata:,}")
         traces.append(
             dict(
                 type="scatter",
                 x=pd.to_datetime(part["month"]).dt.strftime("%Y-%m-%d").tolist(),
-                y=[round(float(v), 2) for v in part["per_week"]],
+                y=[None if gap else round(float(v), 2)
+                   for v, gap in zip(part["per_week"], hidden, strict=True)],
                 customdata=part["calls"].astype("int64").tolist(),
                 name=name,
                 mode="lines+markers" if len(part) <= 24 else "lines",

@@ -290,18 +290,25 @@ def _trend(view: DistrictView, city: City, store: Store) -> tuple[pd.DataFrame, 
 
 
 def _trend_table(monthly: pd.DataFrame, city: City, lang: str) -> html.Div:
+    """The trend's numbers; a hidden month says so (and its total is a lower bound)."""
     programs = [p.value for p in city.programs]
     wide = monthly.pivot_table(
         index="month", columns="response_type", values="calls", aggfunc="sum", fill_value=0
     )
-    rows = [
-        [
-            month_label(month, lang),
-            *(fmt_int(wide.loc[month].get(p, 0), lang) for p in programs),
-            fmt_int(wide.loc[month].sum(), lang),
-        ]
-        for month in wide.index
-    ]
+    hidden = (monthly.pivot_table(index="month", columns="response_type", values="hidden", aggfunc="sum",
+                                  fill_value=0) if "hidden" in monthly else wide * 0)
+
+    def cell(month: object, program: str) -> str:
+        if hidden.loc[month].get(program, 0):
+            return t("profile.hidden", lang)
+        return fmt_int(wide.loc[month].get(program, 0), lang)
+
+    def total(month: object) -> str:
+        text = fmt_int(wide.loc[month].sum(), lang)
+        return ("≥ " + text) if hidden.loc[month].sum() else text
+
+    rows = [[month_label(month, lang), *(cell(month, p) for p in programs), total(month)]
+            for month in wide.index]
     headers = [
         t("table.month", lang),
         *(program_label(p, lang, city.label_map) for p in programs),

@@ -533,3 +533,19 @@ def test_decimals_keep_us_separators_in_spanish():
 
     assert format_map_value(1234.56, "per_1000", "es") == "1,234.6"
     assert format_map_value(1234.56, "per_1000", "en") == "1,234.6"
+
+
+def test_a_hidden_month_is_a_gap_not_a_zero():
+    """Council districts' months come from a suppressed cube: a hidden month drawn at 0
+    would say the team answered nothing; it is left out of the line instead."""
+    frame = monthly_frame()
+    frame["hidden"] = 0
+    star = frame.index[frame["response_type"] == "STAR"]
+    frame.loc[star[1], "hidden"] = 1
+    frame.loc[star[1], ["calls", "per_week"]] = 0
+    fig = monthly_figure(frame, lang="en").to_dict()
+    line = next(tr for tr in fig["data"] if "STAR" in tr["name"])
+    assert line["y"][1] is None
+    assert all(v is not None for i, v in enumerate(line["y"]) if i != 1)
+    others = [tr for tr in fig["data"] if "STAR" not in tr["name"]]
+    assert others and all(None not in tr["y"] for tr in others)
