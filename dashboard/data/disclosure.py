@@ -49,7 +49,7 @@ import hashlib
 import heapq
 import os
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -544,7 +544,7 @@ def primary(values: np.ndarray, k: int) -> np.ndarray:
 
 
 def protect(system: LinearSystem, k: int, key: bytes, *, tier: np.ndarray | None = None,
-            max_rounds: int = 200) -> np.ndarray:
+            max_rounds: int = 400) -> np.ndarray:
     """The hidden mask: primary cells plus complements until ``audit`` finds nothing.
 
     ``system.value`` must hold the true counts of every cell (build time). ``tier`` ranks
@@ -574,6 +574,7 @@ def protect(system: LinearSystem, k: int, key: bytes, *, tier: np.ndarray | None
     # full audit, from scratch and by the public rule alone, decides when to stop.
     focus = np.nan_to_num(values, nan=0.0) < k
     cleared = np.zeros(system.size, bool)
+    failures: Counter[int] = Counter()
     full = False
     for _ in range(max_rounds):
         pending = hidden & checkable & ~cleared
@@ -596,10 +597,18 @@ def protect(system: LinearSystem, k: int, key: bytes, *, tier: np.ndarray | None
             cell = index.get(finding.label)
             if cell is None:
                 raise ProtectionError(finding.describe())
-            choice = _complement_for(cell, csr, csc, hidden, rank, used_relations)
-            if choice is not None:
+            # A cell that keeps failing gets more complements each time (1, 2, 4...):
+            # one at a time can take a round per cell of a long cycle.
+            failures[cell] += 1
+            for choice in _complement_for(cell, csr, csc, hidden, rank, used_relations,
+                                          want=2 ** min(failures[cell] - 1, 6)):
                 hidden[choice] = True
                 added += 1
+                # Hiding it can bring a large hidden neighbour's lowest value under k:
+                # look at its relations' cells properly from now on, not only in the
+                # final full audit (which would find them one cascade step at a time).
+                for r in _relations_of(csc, choice):
+                    focus[_members(csr, r)] = True
         if not added:
             raise ProtectionError("; ".join(f.describe() for f in findings[:3]))
         _relation_prepass(system, csr, csc, hidden, values, k, rank)
@@ -621,19 +630,21 @@ def _relations_of(csc: sp.csc_matrix, c: int) -> np.ndarray:
 
 
 def _complement_for(cell: int, csr: sp.csr_matrix, csc: sp.csc_matrix, hidden: np.ndarray,
-                    rank: np.ndarray, used: set[int]) -> int | None:
-    """One published cell to hide so that ``cell`` gains room to move.
+                    rank: np.ndarray, used: set[int], want: int = 1) -> list[int]:
+    """Published cells to hide (up to ``want``, from different relations) so that ``cell``
+    gains room to move.
 
-    Among the relations ``cell`` belongs to, take the one with the fewest hidden members
-    (the tightest), then in it the published member that shares the most *other*
-    relations with hidden cells (it closes a cycle through which values can shift), ties
-    broken by the keyed rank. Counts are never compared.
+    Among the relations ``cell`` belongs to, take those with the fewest hidden members
+    (the tightest), and in each the published member of the lowest tier that shares the
+    most *other* relations with hidden cells (it closes a cycle through which values can
+    shift), ties broken by the keyed rank. Counts are never compared. When every
+    relation of the cell is fully hidden, the room it lacks is further out: the search
+    widens through hidden cells, one layer of relations at a time.
     """
-    # Relations at growing distance from the cell through hidden cells: when every
-    # relation of the cell is already fully hidden, the room it lacks is further out.
     seen_cells = {cell}
     seen_rel: set[int] = set()
     frontier = [cell]
+    picked: list[int] = []
     for _ in range(8):
         layer = []
         for c in frontier:
@@ -641,7 +652,7 @@ def _complement_for(cell: int, csr: sp.csr_matrix, csc: sp.csc_matrix, hidden: n
                 if r not in seen_rel:
                     seen_rel.add(int(r))
                     layer.append(int(r))
-        best: tuple | None = None
+        best: list[tuple] = []
         for r in layer:
             if r in used:
                 continue
@@ -650,14 +661,22 @@ def _complement_for(cell: int, csr: sp.csr_matrix, csc: sp.csc_matrix, hidden: n
             if not len(open_):
                 continue
             n_hidden = int(hidden[members].sum())
+            choice = None
             for c in open_:
                 linked = sum(1 for r2 in _relations_of(csc, c) if r2 != r and hidden[_members(csr, r2)].any())
                 score = (int(rank[c]) >> 56, n_hidden, -linked, int(rank[c]))  # tier first, then cycles
-                if best is None or score < best[0]:
-                    best = (score, int(c), int(r))
-        if best is not None:
-            used.add(best[2])
-            return best[1]
+                if choice is None or score < choice[0]:
+                    choice = (score, int(c), int(r))
+            if choice is not None:
+                best.append(choice)
+        for _, c, r in sorted(best):
+            if len(picked) >= want:
+                break
+            if c not in picked:
+                used.add(r)
+                picked.append(c)
+        if len(picked) >= want:
+            break
         frontier = []
         for r in layer:
             for c in _members(csr, r):
@@ -666,7 +685,7 @@ def _complement_for(cell: int, csr: sp.csr_matrix, csc: sp.csc_matrix, hidden: n
                     frontier.append(int(c))
         if not frontier:
             break
-    return None
+    return picked
 
 
 def _relation_prepass(system: LinearSystem, csr: sp.csr_matrix, csc: sp.csc_matrix, hidden: np.ndarray,
