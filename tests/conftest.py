@@ -94,9 +94,9 @@ def select_rows(df: pd.DataFrame, f: object) -> pd.DataFrame:
     return df[keep]
 
 
-def route_page(client: object, pathname: str, search: str) -> object:
-    """What the browser asks when it opens ``pathname?search``: Dash's page-routing callback."""
-    body = {
+def routing_body(pathname: object = "/", search: object = "") -> dict:
+    """The body of Dash's page-routing callback for ``pathname?search`` (values may be junk)."""
+    return {
         "output": ".._pages_content.children..._pages_store.data..",
         "outputs": [
             {"id": "_pages_content", "property": "children"},
@@ -109,7 +109,11 @@ def route_page(client: object, pathname: str, search: str) -> object:
         "changedPropIds": ["_pages_location.pathname"],
         "state": [],
     }
-    return client.post("/_dash-update-component", json=body)
+
+
+def route_page(client: object, pathname: str, search: str) -> object:
+    """What the browser asks when it opens ``pathname?search``: Dash's page-routing callback."""
+    return client.post("/_dash-update-component", json=routing_body(pathname, search))
 
 
 def release_calls(settings: Settings, city: str) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from dashboard.callback_guard import MAX_BODY_BYTES, MAX_DEPTH
 from dashboard.settings import Settings
 
-from ..conftest import route_page
+from ..conftest import route_page, routing_body
 
 URL = "/_dash-update-component"
 #: Longest log line a request may cause (the message, not the traceback's code lines).
@@ -86,21 +86,6 @@ def assert_refused(response, status: int = 400) -> dict:
     assert all(len(p["value"]) <= 40 for p in error["problems"])
     assert response.headers["Content-Security-Policy"] and response.headers["X-Content-Type-Options"]
     return error
-
-
-def routing_body(pathname: object = "/", search: object = "") -> dict:
-    return {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": pathname},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-    }
 
 
 def with_(body: dict, **changes: object) -> dict:
