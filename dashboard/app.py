@@ -1,6 +1,6 @@
 """The Dash app: ``create_app(settings)`` builds it; ``server`` is the WSGI entry point.
 
-Decisions recorded here (see DESIGN.md "In the browser" and "Known pitfalls"):
+Decisions recorded here (see docs/architecture.md "In the browser" and "Known pitfalls"):
 
 * Assets come from the top-level ``assets/`` folder, passed explicitly (Dash would
   look beside this module). Bootstrap's CSS and plotly.js's *basic* bundle are

@@ -1,4 +1,4 @@
-"""``crisis-dashboard bench``: the performance budgets of DESIGN.md, measured.
+"""``crisis-dashboard bench``: the budgets of docs/architecture.md "Performance budgets", measured.
 
 For each size (synthetic calls in the release) the benchmark
 
@@ -68,7 +68,7 @@ FILTER_SEED = 911
 #: Filter changes run first and not timed (warm DuckDB, pandas and the server).
 WARMUP = 3
 
-#: Budgets from DESIGN.md "Performance budgets" (the issue's targets at 10M).
+#: Budgets from docs/architecture.md "Performance budgets" (the issue's targets at 10M).
 TARGET_CALLBACK_P95_MS = 150.0
 TARGET_SPEEDUP = 3.0
 TARGET_FIRST_VIEW_BYTES = 1_000_000
@@ -1288,7 +1288,7 @@ def render_results(
         f"gunicorn {v['gunicorn']}, Playwright {v['playwright']} with {machine['chromium']}",
         f"- **Command:** `{command}`",
         "",
-        '## Targets (DESIGN.md "Performance budgets"; the budgets apply at 10M)',
+        '## Targets (docs/architecture.md "Performance budgets"; the budgets apply at 10M)',
         "",
     ]
     header = "| target | budget | " + " | ".join(f"{r['size']:,} calls" for r in results) + " |"

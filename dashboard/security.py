@@ -2,7 +2,7 @@
 
 * Content-Security-Policy: scripts only from this origin plus the hashes of Dash's
   own inline scripts (``app.csp_hashes()``); no ``'unsafe-eval'``, which is why maps
-  are scatter traces and not MapLibre (DESIGN.md "In the browser"). Styles need
+  are scatter traces and not MapLibre (docs/architecture.md "In the browser"). Styles need
   ``'unsafe-inline'`` because React and plotly.js set ``style`` attributes.
 * Errors: an unhandled exception answers a short plain-text message and is logged
   with its traceback server-side; a visitor never sees a stack trace.

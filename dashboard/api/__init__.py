@@ -2,7 +2,7 @@
 
 Journalists get the rows and the aggregates behind any view of the pages, the release
 files with their checksums, and an OpenAPI document, from the same process and the
-same ``Store`` as the pages (DESIGN.md "Architecture": API / downloads are Flask
+same ``Store`` as the pages (docs/architecture.md "Architecture": API / downloads are Flask
 routes on the same server). The routes are in ``routes``, the map's data in
 ``charts``, the OpenAPI document in ``openapi``; the data-layer work (SQL, CSV,
 strict parameters, filenames) is ``dashboard.data.export``.

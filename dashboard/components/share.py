@@ -1,6 +1,6 @@
 """Copy-link and print buttons for a view whose state is its URL.
 
-Because every view's state lives in the address (DESIGN.md "State lives in the URL"),
+Because every view's state lives in the address (docs/architecture.md "State lives in the URL"),
 "copy link" copies ``window.location.href`` and nothing else. The buttons are Dash
 clientside callbacks defined in ``assets/share.js`` (served from this origin, so the
 Content-Security-Policy allows them); the status is announced through a live region.

@@ -9,7 +9,7 @@ take with everything published held fixed. This module builds that system
 (``SystemBuilder``), solves it with HiGHS (``audit``) and chooses complementary cells
 until the audit passes (``protect``).
 
-The protection rule (DESIGN.md rule 5, made precise):
+The protection rule (docs/architecture.md "Privacy rules" 5, made precise):
 
     Every hidden cell that could hold a small count (its lowest feasible value is below
     k) has a feasible interval that reaches down to 0 and up to k-1: the attacker can

@@ -1,7 +1,7 @@
 """What the information pages (Data, Methodology, Releases) need from the data layer.
 
-The pages hold no data access of their own (DESIGN.md: no SQL or pandas in page
-modules): they ask here for a release's files with checksums, a city's changelog and
+The pages hold no data access of their own (docs/architecture.md "Layers and import contracts":
+no SQL in page modules): they ask here for a release's files with checksums, a city's changelog and
 which city the URL asked for, as small frozen values. Everything comes from the
 manifests the builder wrote (``release.list_releases``, ``release.read_manifest``),
 the same ones ``/api/v1/releases`` serves, so the page and the API never disagree.

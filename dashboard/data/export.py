@@ -29,7 +29,7 @@ Why each piece is the way it is:
   null, a string quoted only when it holds a comma, a quote, a line break or nothing at
   all. A download of a whole release therefore has the very lines of ``calls.csv``
   (those with a neutralized cell aside: the release writer does not neutralize).
-* **CSV injection is neutralized** (DESIGN.md "Bad input"): a spreadsheet runs a cell
+* **CSV injection is neutralized** (docs/architecture.md "Bad input"): a spreadsheet runs a cell
   that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return as a formula.
   Every *string* cell of every CSV written here that starts with one of those gets a
   leading apostrophe (``'=1`` is shown as the text ``=1``). Numbers, dates and booleans

@@ -6,7 +6,8 @@ small pandas step over that scan, so switching the comparison costs no query. A
 journalist recomputes any number from the "rows behind this view" download by the
 definitions below.
 
-**Same calls before comparing** (DESIGN.md: "Comparisons of programs are always made on
+**Same calls before comparing** (docs/architecture.md "The data contract":
+"Comparisons of programs are always made on
 the same call categories"). The programs are sent different calls (different categories,
 and a dispatcher's risk screening), so a raw outcome share is not a verdict on a program.
 A ``Comparison`` says which calls are counted:

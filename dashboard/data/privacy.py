@@ -1,6 +1,6 @@
 """Privacy rules for the rows, applied once at release time and re-checked on a finished release.
 
-Rules (DESIGN.md "Privacy rules"): no direct identifiers; time at most to the hour and
+Rules (docs/architecture.md "Privacy rules"): no direct identifiers; time at most to the hour and
 hour only inside suppressed cubes; place at most to the precinct and precinct only inside
 suppressed cubes; the row-level file is k-anonymous on its quasi-identifiers; every cube
 cell with 1..k-1 calls is suppressed, with complements that leave every hidden cell

@@ -6,7 +6,7 @@ trusting the code that wrote them. ``build_release`` runs it on the temporary fo
 and refuses to publish on any violation; the CLI runs it on any release folder (a
 copied, edited or hand-made one included) and exits non-zero, listing each violation.
 
-What is checked (DESIGN.md "Privacy rules" 1-5 and "Bad input"):
+What is checked (docs/architecture.md "Privacy rules" 1-5 and "Bad input"):
 
 * integrity: ``manifest.json`` is present and complete, every file it lists has its
   sha256 and size, every file in the folder is listed, every expected file exists;
@@ -131,7 +131,7 @@ _NAME_WORDS: dict[str, str] = {
 }
 _NAME_SUBSTRINGS = ("address", "latitude", "longitude", "coordinate", "narrative", "phone",
                     "incident", "person", "precinct", "neighborhood", "timestamp")
-#: Allowed only inside suppressed cubes (DESIGN.md rules 2 and 3).
+#: Allowed only inside suppressed cubes (docs/architecture.md "Privacy rules" 2 and 3).
 _CUBE_ONLY = {"precinct", "time finer than the week", "place finer than the district"}
 
 #: (what it looks like, pattern), checked in table cells and in text files alike.

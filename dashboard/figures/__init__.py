@@ -6,7 +6,7 @@ Figures are built by hand from ``go`` traces rather than plotly express: ``px`` 
 about five times as much per figure, and every filter change rebuilds them.
 
 Only trace types in plotly.js's *basic* bundle are used (scatter, bar), because that
-is the only bundle the app serves (see DESIGN.md "Payload"). Maps are filled scatter
+is the only bundle the app serves (see docs/architecture.md "Payload"). Maps are filled scatter
 traces, not ``go.Choropleth`` or map tiles, so they draw offline and under a strict
 Content-Security-Policy.
 

@@ -1,6 +1,6 @@
 """A Sankey flow (call category -> who answered -> outcome) drawn from basic traces.
 
-The app serves plotly.js's *basic* bundle only (DESIGN.md "Payload"), which has no
+The app serves plotly.js's *basic* bundle only (docs/architecture.md "Payload"), which has no
 ``sankey`` trace, so the flow is drawn by hand: each node is a filled scatter rectangle
 and each link a filled scatter polygon (``fill="toself"``) whose edges are cubic Bézier
 curves sampled at ``CURVE_POINTS`` points. Filled scatter polygons hover (``hoveron =

@@ -47,7 +47,7 @@ from dashboard.settings import Settings
 
 #: Simplification tolerance in metres (Visvalingam-Whyatt, roughly the side of the
 #: largest triangle removed). 25 m keeps every block-scale turn of a district edge while
-#: shrinking each Denver layer to a few KB gzip (DESIGN.md "Payload").
+#: shrinking each Denver layer to a few KB gzip (docs/architecture.md "Payload").
 SIMPLIFY_TOLERANCE_M = 25.0
 #: 5 decimals of a degree is ~1.1 m north-south and ~0.85 m east-west at Denver: far
 #: below the simplification error, and each coordinate costs 2 bytes less than at 6.

@@ -1,7 +1,7 @@
 """Read the simplified web boundary files into immutable values for the map figure.
 
 The map draws each area as a filled scatter trace (works offline, in plotly's basic
-bundle and under a strict CSP; see DESIGN.md "Maps"), so the figure needs plain ring
+bundle and under a strict CSP; see docs/architecture.md "Maps"), so the figure needs plain ring
 coordinates, not GeoJSON: every exterior ring and hole as (lons, lats). Joining rings
 with ``None`` gaps into one trace is the figure's job.
 

@@ -10,7 +10,8 @@ callback, no SQL in it; ``lang`` is kept in every address.
 
 **The comparison** (``compare``; ``data.outcomes``): ``eligible`` by default, i.e. only
 calls that met the alternative team's dispatch criteria, because the programs are sent
-different calls and DESIGN.md asks that programs be compared on the same calls;
+different calls and docs/architecture.md ("The data contract") asks that programs be
+compared on the same calls;
 ``shared`` (categories every program answered at least k times) and ``all`` (every call,
 labelled as not like for like) are one click away. The page states which one it shows,
 and the caveat beside the charts says in plain words why an outcome share is not a

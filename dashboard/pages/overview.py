@@ -1,6 +1,6 @@
 """Overview: how a city answers crisis calls, for the view the URL describes.
 
-The URL is the state (DESIGN.md "State lives in the URL"): ``layout(**query)`` parses
+The URL is the state (docs/architecture.md "State lives in the URL"): ``layout(**query)`` parses
 it with ``parse_filters`` (plus this page's own ``metric`` and ``level``), renders
 every number server-side, and shows what it could not use in a visible notice. The
 callbacks below turn control values back into the same query (validated the same

@@ -1,4 +1,4 @@
-"""Privacy rules for the rows (DESIGN.md rule 4): k-anonymity and alpha-diversity, by the ladder."""
+"""docs/architecture.md "Privacy rules" 4, the rows: k-anonymity and alpha-diversity, by the ladder."""
 
 import numpy as np
 import pandas as pd

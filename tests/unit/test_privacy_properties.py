@@ -1,4 +1,4 @@
-"""Property-based attempts to break the privacy rules (DESIGN.md rules 1-5) with adversarial input.
+"""Property-based attempts to break docs/architecture.md "Privacy rules" 1-5 with adversarial input.
 
 Hypothesis builds internal frames out of the situations that break naive anonymizers (a
 single rare call in a one-precinct district, one person with many calls, a burst in one
