@@ -1,6 +1,6 @@
 """gunicorn settings for production: the Procfile runs ``gunicorn -c gunicorn.conf.py dashboard.app:server``.
 
-Why each setting (README "Running in production"):
+Why each setting (README "Deploying"):
 
 * ``limit_request_line = 8190``: gunicorn's largest bounded value (0 would mean no limit at
   all). gunicorn's default, 4,094 bytes, refused longer addresses with an HTML page of its

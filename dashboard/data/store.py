@@ -6,7 +6,7 @@ thread: do not run gunicorn with ``--preload``). The rollups and cubes are small
 (thousands to a few hundred thousand rows even at 10M calls) and are loaded into DuckDB
 tables once; the row-level file stays a view over Parquet for downloads.
 
-How releases are served (README "Releases"), and why:
+How releases are served (README "Serving releases"), and why:
 
 * **Verified before use.** A release is served only if every file its manifest lists
   has the manifest's size and sha256 (``integrity``), hashed once when it is opened.

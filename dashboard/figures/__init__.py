@@ -17,8 +17,9 @@ YlGnBu, also safe for colour-blind readers, with the fill colour computed here i
 Python so a filter change can patch colours without resending shapes.
 
 The package splits by figure: ``base`` (colours, names, layout), ``trend`` (the
-monthly series), ``maps`` (area maps) and ``coverage`` (weekday x hour heatmaps and
-the planner). Pages import from here. One module is not pure: ``mapview`` assembles a
+monthly series), ``maps`` (area maps), ``coverage`` (weekday x hour heatmaps and
+the planner), ``outcomes`` (outcome shares) and ``flow`` (the category -> program ->
+outcome flow). Pages import from here. One module is not pure: ``mapview`` assembles a
 view's map data (store and boundary files) for the Overview and the API alike; import
 it by name (``from dashboard.figures import mapview``).
 """
