@@ -23,12 +23,12 @@ from dashboard.data.export import (
     INJECTION_PREFIXES,
     KPIS_COLUMNS,
     MAX_PAGE_SIZE,
-    MAX_VALUE_LENGTH,
     PROGRAMS_COLUMNS,
     ROW_SORT,
     TREND_COLUMNS,
-    Vocabulary,
 )
+from dashboard.data.filters import DEFAULT_MONTHS
+from dashboard.data.grammar import MAX_VALUE_LENGTH, Vocabulary
 from dashboard.data.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, Column, ResponseType
 from dashboard.figures import MAP_METRICS, MAP_REASONS
 
@@ -296,9 +296,19 @@ def _ecma_escape(text: str) -> str:
 
 
 def _list_pattern(values: tuple[str, ...]) -> str:
-    """One value or a comma-separated list of them, nothing else (no spaces, no empties)."""
-    one = "(" + "|".join(_ecma_escape(v) for v in values) + ")"
-    return f"^{one}(,{one})*$"
+    """One value or a comma-separated list of them, nothing else (no spaces, no empties).
+
+    The grammar (``grammar.list_items``) takes a known value whole before it splits on
+    commas, so a value holding a comma is allowed alone, and a list is made of the values
+    without one: exactly what the server accepts.
+    """
+    plain = [_ecma_escape(v) for v in values if "," not in v]
+    whole = [_ecma_escape(v) for v in values if "," in v]
+    one = "(" + "|".join(plain) + ")"
+    if not whole:
+        return f"^{one}(,{one})*$"
+    lists = [f"{one}(,{one})*"] if plain else []
+    return "^(" + "|".join([*whole, *lists]) + ")$"
 
 
 _DAYS = {28: "(0[1-9]|1[0-9]|2[0-8])", 29: "(0[1-9]|[12][0-9])", 30: "(0[1-9]|[12][0-9]|30)",
@@ -307,7 +317,7 @@ _DAYS = {28: "(0[1-9]|1[0-9]|2[0-8])", 29: "(0[1-9]|[12][0-9])", 30: "(0[1-9]|[1
 
 def month_pattern(first: date, last: date) -> str:
     """``YYYY-MM`` or ``YYYY-MM-DD`` (a real day: leap years, month lengths), ASCII digits,
-    for the months ``first`` to ``last``: exactly what ``export.parse_filters_strict``
+    for the months ``first`` to ``last``: exactly what the grammar (``grammar.parse``)
     takes without a 400 (a month of another city's span is a 404, not a 400)."""
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)  # (year, days in month) -> months
     year, month = first.year, first.month
@@ -331,18 +341,22 @@ def _parameters(vocab: Vocabulary) -> dict[str, Any]:
         known = vocab.values(name)
         schema = {"type": "string", "maxLength": MAX_VALUE_LENGTH, "pattern": _list_pattern(known)}
         description = (f"{what} (repeat or comma-separate, at most {len(known)} times and "
-                       f"{MAX_VALUE_LENGTH} characters a value; default all). Values of every city: "
-                       f"one the chosen city lacks answers 404.")
+                       f"{MAX_VALUE_LENGTH} characters a value; repeats and lists add up; a value "
+                       "holding a comma is given alone; default all). Values of every city: one the "
+                       "chosen city lacks answers 404.")
         return _query_param(name, schema, description, max_items=len(known))
 
     return {
         "city": _query_param("city", {"type": "string", "enum": list(vocab.cities)},
                              "City id (default: the server's default city)."),
         "start": _query_param("start", date_schema,
-                              "First month (YYYY-MM or any day of it; default: 11 months before the last). "
-                              f"Months of every city's data ({span}); one outside the city's own "
-                              "answers 404, as does a start after the end."),
-        "end": _query_param("end", date_schema, "Last month (YYYY-MM or any day of it; default: the last)."),
+                              f"First month (YYYY-MM or any day of it; default: {DEFAULT_MONTHS - 1} months "
+                              "before `end`, not before the city's first month). Months of every city's "
+                              f"data ({span}); one outside the city's own answers 404, as does a start "
+                              "after the end."),
+        "end": _query_param("end", date_schema,
+                            "Last month (YYYY-MM or any day of it; default: the city's last month). With "
+                            f"`end` alone the view is the {DEFAULT_MONTHS} months ending there."),
         "program": values("program", "Response types"),
         "district": values("district", "Police districts of the city, incl. `citywide`"),
         "category": values("category", "Call categories"),

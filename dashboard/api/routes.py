@@ -3,9 +3,10 @@
 Rules every route follows, and why:
 
 * **Strict parameters.** Each route takes a fixed set of parameter names; anything
-  else, and any value the contract or the city's catalog does not know, answers 400
-  with JSON naming each bad parameter (``export.parse_filters_strict``). A script must
-  learn about its typo, not receive a silently wider answer.
+  else, and any value the OpenAPI document forbids, answers 400 with JSON naming each
+  bad parameter; a value it allows that the city's release lacks answers 404
+  (``export.parse_filters_strict``: the pages' grammar, ``dashboard.data.filters``, in
+  strict mode). A script must learn about its typo, not receive a silently wider answer.
 * **Never a traceback.** Errors inside these routes answer JSON
   ``{"error": {"status", "message", "problems"}}``; an unexpected exception is logged
   and answers a 500 without details. Unknown paths and methods under ``/api/v1/``
@@ -54,6 +55,7 @@ from dashboard.data.export import (
     Problem,
 )
 from dashboard.data.filters import PARAM_CITY, Filters
+from dashboard.data.grammar import vocabulary
 from dashboard.data.integrity import SEALS, IntegrityError, manifest_files, verified_chunks
 from dashboard.data.release import (
     MANIFEST,
@@ -545,7 +547,7 @@ def openapi_document() -> Response:
         raise _bad_request(problems)
     store = _store()
     header = _all_releases_header(store)
-    body = openapi_json(export.vocabulary(store.catalogs()))
+    body = openapi_json(vocabulary(store.catalogs()))
     etag = _etag([hashlib.sha256(body.encode()).hexdigest()], [])
     if _matches(etag):
         return _not_modified(etag, header)

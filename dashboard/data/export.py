@@ -36,10 +36,11 @@ Why each piece is the way it is:
   are written as such and never altered: the contract has no negative numbers, and a
   number is data, not a formula. JSON is not a spreadsheet format and carries values
   unchanged.
-* **Strict parameters.** Pages forgive a bad link (``parse_filters`` drops what it
-  cannot use and says so); an API answering a script must not silently widen a query
-  because of a typo, so ``parse_filters_strict`` reports every problem, keyed by
-  parameter, and gives no ``Filters`` at all unless the query is entirely valid.
+* **Strict parameters.** Pages and the API read the same parameters with the same
+  grammar (``dashboard.data.filters``); pages forgive a bad link (a notice and the safe
+  default), but an API answering a script must not silently change a query because of
+  a typo, so ``parse_filters_strict`` reads it in strict mode: every problem, keyed by
+  parameter, and no ``Filters`` at all unless the query is entirely valid.
 
 SQL here is built only from contract column names (``schema.CALLS_COLUMNS``); every
 value a user sends is a bound parameter.
@@ -60,22 +61,11 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from dashboard.data import queries
-from dashboard.data.filters import (
-    FILTER_PARAMS,
-    PARAM_CATEGORY,
-    PARAM_CITY,
-    PARAM_DISTRICT,
-    PARAM_END,
-    PARAM_PROGRAM,
-    PARAM_START,
-    Catalog,
-    Filters,
-    add_months,
-    default_filters,
-    parse_month,
-)
+from dashboard.data.filters import FILTER_PARAMS, Catalog, Filters, add_months, ascii_int
+from dashboard.data.grammar import STRICT, ParamProblem, parse, shorten
+from dashboard.data.grammar import single_value as grammar_single_value
 from dashboard.data.release import ReleaseInfo
-from dashboard.data.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, Column, ResponseType
+from dashboard.data.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, Column
 
 if TYPE_CHECKING:
 
@@ -118,11 +108,6 @@ BATCH_ROWS = 50_000
 INJECTION_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 INJECTION_GUARD = "'"
 
-#: Strict-parameter limit: a value (a comma-separated list too) is at most this long.
-#: A parameter is given at most as many times as it has values (``Vocabulary``), so a
-#: valid query stays far below the server's limit on a query's length.
-MAX_VALUE_LENGTH = 64
-
 #: Largest JSON page, and the default one.
 MAX_PAGE_SIZE = 10_000
 DEFAULT_PAGE_SIZE = 1_000
@@ -131,7 +116,6 @@ PARAM_PAGE_SIZE = "page_size"
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 _MAX_FILENAME = 200
-_INT_RE = re.compile(r"[0-9]{1,9}")  # fullmatch: ASCII digits only
 
 for _name in ROW_SORT:  # the sort is part of the contract: fail at import if a name drifts
     if _name not in CALLS_COLUMN_NAMES:
@@ -143,14 +127,16 @@ for _name in ROW_SORT:  # the sort is part of the contract: fail at import if a 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a request parameter, for an error answer that names it.
+    """One thing wrong with a request parameter, as an API error answer lists it.
 
     ``status`` 400: the value breaks the API's grammar (which the OpenAPI document states
     exactly: a pattern, an enum, a bound); 404: each value is well formed, but together
     they name nothing the current release holds (a month outside the city's data, a
     district or program the city does not have, a start after the end, a page past the
     last). The document cannot state the second kind (it depends on the city and the
-    release), so a schema-valid request is never answered 400.
+    release), so a schema-valid request is never answered 400. The filters' problems come
+    from the one grammar (``grammar.ParamProblem``, ``api_problem``); this endpoint-level
+    type also carries the API's own (an unknown name, ``page``, ``metric``...).
     """
 
     parameter: str
@@ -162,59 +148,18 @@ class Problem:
         return {"parameter": self.parameter, "value": self.value, "message": self.message}
 
 
-def _shorten(text: str) -> str:
-    """Echo at most 40 characters of an untrusted value back (never a 1 MB string)."""
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """What the API's grammar accepts, from the catalogs of every served city: the OpenAPI
-    document's enums, patterns and bounds are built from this, and so is the validation.
-
-    Values another city has are well formed (a 404 if the asked city lacks them), values
-    no city has are not (400). Months likewise: any month of any city's data is well
-    formed; one outside the asked city's own span is a 404.
-    """
-
-    cities: tuple[str, ...]
-    programs: tuple[str, ...]
-    districts: tuple[str, ...]
-    categories: tuple[str, ...]
-    first_month: date
-    last_month: date
-
-    def values(self, name: str) -> tuple[str, ...]:
-        return {PARAM_PROGRAM: self.programs, PARAM_DISTRICT: self.districts,
-                PARAM_CATEGORY: self.categories}[name]
-
-
-def vocabulary(catalogs: Mapping[str, Catalog]) -> Vocabulary:
-    """The union of every served city's catalog, in contract order (districts: first seen)."""
-    programs = {p.value for c in catalogs.values() for p in c.programs}
-    categories = {v.value for c in catalogs.values() for v in c.categories}
-    districts = tuple(dict.fromkeys(d for c in catalogs.values() for d in c.districts))
-    return Vocabulary(
-        cities=tuple(catalogs),
-        programs=tuple(p.value for p in ResponseType if p.value in programs),
-        districts=districts,
-        categories=tuple(c.value for c in CallCategory if c.value in categories),
-        first_month=min(c.first_month for c in catalogs.values()),
-        last_month=max(c.last_month for c in catalogs.values()),
-    )
-
-
-def _items(value: str) -> list[str]:
-    """A comma-separated list, as given (no trimming: ``STAR, CIT`` names `` CIT``)."""
-    return value.split(",")
+def api_problem(problem: ParamProblem) -> Problem:
+    """A grammar problem as the API says it (its English message, its status)."""
+    return Problem(problem.parameter, problem.value, problem.message, problem.status)
 
 
 def unknown_parameters(query: Mapping[str, Sequence[str]], allowed: Collection[str]) -> list[Problem]:
     """A problem for every parameter name this endpoint does not take (a typo would
-    otherwise widen the query without a word)."""
+    otherwise widen the query without a word). Pages ignore unknown names instead
+    (``grammar`` module docstring): this is the API's rule, not the grammar's."""
     known = ", ".join(sorted(allowed)) or "none"
     return [
-        Problem(_shorten(name), _shorten(values[0] if values else ""),
+        Problem(shorten(name), shorten(values[0] if values else ""),
                 f"Unknown parameter; this endpoint takes: {known}.")
         for name, values in query.items()
         if name not in allowed
@@ -222,18 +167,10 @@ def unknown_parameters(query: Mapping[str, Sequence[str]], allowed: Collection[s
 
 
 def single_value(query: Mapping[str, Sequence[str]], name: str) -> tuple[str | None, list[Problem]]:
-    """The one value of a single-valued parameter (None when absent), exactly as sent."""
-    values = list(query.get(name, ()))
-    if not values:
-        return None, []
-    if len(values) > 1:
-        return None, [Problem(name, _shorten(values[1]), "Give this parameter once.")]
-    value = values[0]
-    if not value:
-        return None, [Problem(name, "", "Empty value.")]
-    if len(value) > MAX_VALUE_LENGTH:
-        return None, [Problem(name, _shorten(value), f"Longer than {MAX_VALUE_LENGTH} characters.")]
-    return value, []
+    """The one value of a single-valued parameter (None when absent), exactly as sent: the
+    grammar's rule (``grammar.single_value``) for the API's own parameters."""
+    value, problem = grammar_single_value(list(query.get(name, ())), name)
+    return value, [] if problem is None else [api_problem(problem)]
 
 
 def choice(
@@ -244,7 +181,7 @@ def choice(
     if problems or value is None:
         return default, problems
     if value not in allowed:
-        return default, [Problem(name, _shorten(value), f"Not one of: {', '.join(allowed)}.")]
+        return default, [Problem(name, shorten(value), f"Not one of: {', '.join(allowed)}.")]
     return value, []
 
 
@@ -255,9 +192,10 @@ def bounded_int(
     value, problems = single_value(query, name)
     if problems or value is None:
         return default, problems
-    if not _INT_RE.fullmatch(value) or not low <= int(value) <= high:
-        return default, [Problem(name, _shorten(value), f"Must be a whole number from {low} to {high:,}.")]
-    return int(value), []
+    number = ascii_int(value)
+    if number is None or not low <= number <= high:
+        return default, [Problem(name, shorten(value), f"Must be a whole number from {low} to {high:,}.")]
+    return number, []
 
 
 def parse_filters_strict(
@@ -268,101 +206,16 @@ def parse_filters_strict(
 ) -> tuple[Filters | None, list[Problem]]:
     """Validate an API query (``{name: [values...]}``) into ``Filters``, or say what is wrong.
 
-    Same parameters and meanings as the pages (``filters.FILTER_PARAMS``: repeatable or
-    comma-separated ``program``, ``district``, ``category``; dates ``YYYY-MM`` or
-    ``YYYY-MM-DD`` in ASCII digits, taken to their month; absent ones default to the
-    page's default view, except that an ``end`` alone gets the twelve months up to it),
-    but nothing is forgiven or trimmed: an unknown parameter name (other than
-    ``extra_params``, which the caller checks), an unknown city or value, a bad date, a
-    repeated single parameter, an empty or too long value, more values than there are
-    give a 400 ``Problem`` (the grammar of ``vocabulary``: exactly what the OpenAPI
-    document says); a month outside the city's data, a value the city lacks or a start
-    after the end a 404 one. Any problem means no ``Filters``.
+    The filters are read by the one grammar in ``STRICT`` mode (``grammar.parse``: the
+    pages' parameters and meanings, nothing forgiven or trimmed; 400 for what the OpenAPI
+    document forbids, 404 for what the city's release lacks); on top of it, a parameter
+    name this endpoint does not take (``filters.FILTER_PARAMS`` and ``extra_params``,
+    which the caller checks) is a 400. Any problem means no ``Filters``.
     """
-    vocab = vocabulary(catalogs)
     problems = unknown_parameters(query, (*FILTER_PARAMS, *extra_params))
-
-    city, city_problems = single_value(query, PARAM_CITY)
-    problems += city_problems
-    catalog: Catalog | None = None
-    if city is None and not city_problems:
-        city = default_city if default_city in catalogs else next(iter(catalogs))
-    if city is not None:
-        catalog = catalogs.get(city)
-        if catalog is None:
-            known = ", ".join(catalogs)
-            problems.append(Problem(PARAM_CITY, _shorten(city), f"Unknown city; known: {known}."))
-
-    def month(name: str) -> date | None:
-        value, month_problems = single_value(query, name)
-        problems.extend(month_problems)
-        if value is None:
-            return None
-        parsed = parse_month(value) if value == value.strip() else None
-        if parsed is None:
-            problems.append(Problem(name, _shorten(value), "Not a date: use YYYY-MM-DD or YYYY-MM."))
-            return None
-        if not vocab.first_month <= parsed <= vocab.last_month:
-            span = f"{vocab.first_month:%Y-%m} to {vocab.last_month:%Y-%m}"
-            problems.append(Problem(name, _shorten(value), f"Outside the data of every city: {span}."))
-            return None
-        if catalog is not None and not catalog.first_month <= parsed <= catalog.last_month:
-            span = f"{catalog.first_month:%Y-%m} to {catalog.last_month:%Y-%m}"
-            message = f"Outside the data of {catalog.city}: {span}."
-            problems.append(Problem(name, _shorten(value), message, 404))
-            return None
-        return parsed
-
-    start, end = month(PARAM_START), month(PARAM_END)
-
-    def multi(name: str, allowed: Sequence[str] | None) -> tuple[str, ...]:
-        known = vocab.values(name)
-        raw = list(query.get(name, ()))
-        if len(raw) > len(known):
-            problems.append(Problem(name, _shorten(raw[len(known)]), f"More than {len(known)} values."))
-            return ()
-        good: list[str] = []
-        for value in raw:
-            if not value:
-                problems.append(Problem(name, "", "Empty value."))
-                continue
-            if len(value) > MAX_VALUE_LENGTH:
-                problems.append(Problem(name, _shorten(value), f"Longer than {MAX_VALUE_LENGTH} characters."))
-                continue
-            for item in _items(value):
-                if item not in known:
-                    message = f"Unknown {name}; known: {', '.join(known)}." if item else "Empty value."
-                    problems.append(Problem(name, _shorten(item), message))
-                elif allowed is not None and item not in allowed:
-                    where = catalog.city if catalog is not None else "this city"
-                    message = f"{where} has no {name} {item!r}; it has: {', '.join(allowed)}."
-                    problems.append(Problem(name, _shorten(item), message, 404))
-                elif item not in good:
-                    good.append(item)
-        order = list(allowed) if allowed is not None else good
-        return tuple(sorted(good, key=order.index))
-
-    programs = multi(PARAM_PROGRAM, [p.value for p in catalog.programs] if catalog else None)
-    districts = multi(PARAM_DISTRICT, list(catalog.districts) if catalog else None)
-    categories = multi(PARAM_CATEGORY, [c.value for c in catalog.categories] if catalog else None)
-
-    if catalog is None or problems:
-        return None, problems
-    default = default_filters(catalog)
-    if end is not None and start is None:  # twelve months up to the given end
-        start = max(catalog.first_month, add_months(end, -11))
-    start = start or default.start
-    end = end or default.end
-    if start > end:
-        message = f"The start month {start:%Y-%m} is after the end month {end:%Y-%m}: no month lies between."
-        return None, [Problem(PARAM_START, _shorten(query[PARAM_START][0]), message, 404)]
-    filters = Filters(
-        city=catalog.city, start=start, end=end,
-        programs=tuple(ResponseType(p) for p in programs),
-        districts=districts,
-        categories=tuple(CallCategory(c) for c in categories),
-    )
-    return filters, []
+    filters, found = parse(query, catalogs, default_city, STRICT)
+    problems += [api_problem(p) for p in found]
+    return (None if problems else filters), problems
 
 
 def filters_dict(filters: Filters) -> dict[str, Any]:

@@ -45,7 +45,8 @@ from dashboard.data import district as district_data
 from dashboard.data import planner, profile, queries
 from dashboard.data.cities import City
 from dashboard.data.docs import first_value
-from dashboard.data.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters, ascii_int, parse_filters
+from dashboard.data.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters, ascii_int
+from dashboard.data.grammar import parse_filters
 from dashboard.data.schema import AREA_COUNCIL, AREA_DISTRICT, CITYWIDE
 from dashboard.data.store import Store
 from dashboard.figures import (

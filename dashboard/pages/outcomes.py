@@ -64,8 +64,8 @@ from dashboard.data.filters import (
     PARAM_PROGRAM,
     PARAM_START,
     Filters,
-    parse_filters,
 )
+from dashboard.data.grammar import parse_filters
 from dashboard.data.store import Store
 from dashboard.figures import period_label, program_label
 from dashboard.figures.flow import flow_figure
@@ -161,7 +161,7 @@ def _district_options(store: Store, city: City, f: Filters, lang: str) -> tuple[
         return options, ALL_DISTRICTS
     if len(f.districts) == 1:
         return options, f.districts[0]
-    several = ",".join(f.districts)  # parse_filters splits on commas
+    several = ",".join(f.districts)  # the grammar reads a comma list as its values
     names = ", ".join(district_label(d, city, lang) for d in f.districts)
     return [*options, {"label": names, "value": several}], several
 

@@ -62,8 +62,8 @@ from dashboard.data.filters import (
     PARAM_START,
     Catalog,
     Filters,
-    parse_filters,
 )
+from dashboard.data.grammar import parse_filters
 from dashboard.data.store import Store
 from dashboard.figures import (
     MAP_METRICS,

@@ -26,7 +26,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 from dashboard.api.openapi import build_openapi
-from dashboard.data.export import vocabulary
+from dashboard.data.grammar import vocabulary
 from dashboard.routing import MAX_QUERY_BYTES
 from dashboard.settings import REPO_ROOT, Settings
 

@@ -22,7 +22,8 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from dashboard.data import export, queries
-from dashboard.data.filters import Filters, add_months, default_filters, parse_filters
+from dashboard.data.filters import Filters, add_months, default_filters
+from dashboard.data.grammar import parse_filters
 from dashboard.data.release import build_release, current_release_dir
 from dashboard.data.schema import CALLS_COLUMN_NAMES, CallCategory, ResponseType
 from dashboard.data.store import Store

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.data.filters import Catalog, Filters, parse_filters, parse_month
+from dashboard.data.filters import Catalog, Filters, parse_month
+from dashboard.data.grammar import parse_filters
 from dashboard.data.schema import CallCategory, ResponseType
 
 CATALOG = Catalog(
