@@ -16,12 +16,11 @@ from urllib.parse import quote, urlencode
 import dash
 
 from dashboard.data.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters
-from dashboard.i18n import DEFAULT_LANGUAGE
+from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG
 
 DistrictKind = Literal["police", "council"]
 DISTRICT_PATH = "/district"
 COUNCIL_PREFIX = "council-"
-PARAM_LANG = "lang"
 
 
 def page_href(path: str, lang: str = DEFAULT_LANGUAGE, params: Sequence[tuple[str, str]] = ()) -> str:

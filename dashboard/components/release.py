@@ -10,8 +10,6 @@ the top, naming both releases: a figure quoted from it must be attributed to the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from dash import html
 
 from dashboard import ids
@@ -19,6 +17,7 @@ from dashboard.data.release import ReleaseInfo
 from dashboard.data.serving import CityStatus
 from dashboard.data.store import Store
 from dashboard.i18n import t
+from dashboard.views.prelude import unavailable_cities
 
 
 def release_notice(status: CityStatus | None, city_name: str, lang: str) -> html.Div | None:
@@ -45,12 +44,6 @@ def city_message(store: Store, asked: str, shown: str, lang: str) -> str:
     if asked in unavailable:
         return t("data.unavailable_city", lang, value=unavailable[asked], city=shown)
     return t("data.bad_city", lang, value=asked, city=shown)
-
-
-def unavailable_cities(store: Store) -> Mapping[str, str]:
-    """Cities that have releases but none that passed its checks: id -> name."""
-    configured = store.configured
-    return {c: configured[c].name for c in store.unavailable() if c in configured}
 
 
 def synthetic_banner(info: ReleaseInfo | None, city_name: str, lang: str) -> html.Div | None:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
+#: The query parameter every page reads its language from (``?lang=es``); left out for English.
+PARAM_LANG = "lang"
 _DIR = Path(__file__).parent
 
 

@@ -38,14 +38,14 @@ from dashboard.data import docs
 from dashboard.data.datapackage import DATAPACKAGE, table_column_names
 from dashboard.data.release import ReleaseInfo
 from dashboard.data.schema import CALLS_COLUMNS, CUBES, ROLLUPS, Column
-from dashboard.i18n import fmt_int, normalize_language, t
-from dashboard.pages import current_settings, current_store, request_language
+from dashboard.i18n import fmt_int, t
+from dashboard.pages import current_settings, current_store, register_page
+from dashboard.views.prelude import query_language
 
 log = logging.getLogger(__name__)
 
 PATH = "/data"
 PARAM_CITY = "city"
-PARAM_LANG = "lang"
 
 # Element ids (tests find the page's parts by these).
 DATA_HEADING = "data-heading"
@@ -55,14 +55,7 @@ DATA_FILES = "data-files"
 DATA_DICTIONARY = "data-dictionary"
 DATA_TABLES = "data-tables"
 
-dash.register_page(
-    __name__,
-    order=1,
-    path=PATH,
-    name=t("nav.data"),
-    title=lambda **_: t("data.title", request_language()),
-    description=lambda **_: t("data.description", request_language()),
-)
+register_page(__name__, key="data", order=1, path=PATH)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -256,7 +249,7 @@ def _tables(lang: str) -> html.Section:
 
 def layout(**query: object) -> html.Div:
     """The page for any query: a bad city is named in a notice, never a traceback."""
-    lang = normalize_language(docs.first_value(query.get(PARAM_LANG)))
+    lang = query_language(query)
     return safe_layout(lambda: _page(query, lang), heading=t("data.heading", lang), lang=lang, logger=log,
                        what="data page")
 

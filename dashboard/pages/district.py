@@ -39,7 +39,7 @@ from dashboard.components.links import (
 )
 from dashboard.components.page import release_stamp, safe_layout
 from dashboard.components.profile import comparison_table, outcome_table, ranking_table
-from dashboard.components.release import release_line, release_notice, synthetic_banner, unavailable_cities
+from dashboard.components.release import release_line, release_notice, synthetic_banner
 from dashboard.components.share import share_bar
 from dashboard.data import district as district_data
 from dashboard.data import planner, profile, queries
@@ -62,21 +62,14 @@ from dashboard.figures import (
 from dashboard.figures.coverage import coverage_figure, coverage_legend, planner_figure
 from dashboard.figures.mapview import localized_areas
 from dashboard.geo.web import WebArea, layer_exists, load_web_layer
-from dashboard.i18n import DEFAULT_LANGUAGE, fmt_int, fmt_pct, normalize_language, t
-from dashboard.pages import current_settings, current_store, request_language
+from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, fmt_int, fmt_pct, normalize_language, t
+from dashboard.pages import current_settings, current_store, register_page
+from dashboard.views.prelude import page_query, query_language
 
 log = logging.getLogger(__name__)
 
-dash.register_page(
-    __name__,
-    order=5,
-    path_template=DISTRICT_PATH + "/<district_id>",
-    name=t("nav.district"),
-    title=lambda **_: t("district.title", request_language()),
-    description=lambda **_: t("district.description", request_language()),
-)
+register_page(__name__, key="district", order=5, path_template=DISTRICT_PATH + "/<district_id>")
 
-PARAM_LANG = "lang"
 PARAM_VANS = "vans"
 PARAM_DAYS = "days"
 PARAM_FROM = "from"
@@ -202,22 +195,17 @@ def parse_view(
     district_id: object, query: Mapping[str, object], store: Store
 ) -> tuple[DistrictView | None, list]:
     """Untrusted path and query -> the view plus messages; None when there is no such district."""
-    lang = normalize_language(first_value(query.get(PARAM_LANG)))
-    catalogs = store.catalogs()
-    default_city = current_settings().default_city
-    if default_city not in catalogs:
-        default_city = next(iter(catalogs))
-    period_query = {k: query.get(k) for k in (PARAM_CITY, PARAM_START, PARAM_END) if k in query}
-    result = parse_filters(period_query, catalogs, default_city, unavailable_cities(store))
-    errors: list = result.messages(lang)
+    period_query = {k: query.get(k) for k in (PARAM_CITY, PARAM_START, PARAM_END, PARAM_LANG) if k in query}
+    prelude = page_query(period_query, store, current_settings().default_city)
+    lang, errors = prelude.lang, list(prelude.errors)
     plan, plan_errors = parse_plan(query, lang)
     errors += plan_errors
     parsed = parse_district_slug(district_id)
     if parsed is None:
         return None, errors
     kind, area = parsed
-    published = area in _areas(store, store.cities[result.filters.city], kind)
-    return DistrictView(result.filters, kind, area, plan, lang, published), errors
+    published = area in _areas(store, store.cities[prelude.filters.city], kind)
+    return DistrictView(prelude.filters, kind, area, plan, lang, published), errors
 
 
 # ------------------------------------------------------------------------------ sections
@@ -724,7 +712,7 @@ def _plan_text(plan: planner.Plan | None, lang: str) -> str:
 
 def layout(district_id: object = None, **query: object) -> html.Div:
     """The profile for any path and query: bad values get a notice, never a traceback."""
-    lang = normalize_language(first_value(query.get(PARAM_LANG)))
+    lang = query_language(query)
     return safe_layout(
         lambda: _page(district_id, query),
         heading=t("district.heading_generic", lang),

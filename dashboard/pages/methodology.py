@@ -29,24 +29,22 @@ No ``from __future__ import annotations`` (see ``overview``).
 import logging
 from collections.abc import Mapping
 
-import dash
 from dash import Input, Output, clientside_callback, dcc, html
 
 from dashboard.components.alert import notice
 from dashboard.components.explainer import all_program_definitions
 from dashboard.components.links import page_href
 from dashboard.data.cities import City
-from dashboard.data.docs import first_value
 from dashboard.data.release import ReleaseInfo
 from dashboard.data.schema import Outcome
 from dashboard.figures import program_label
-from dashboard.i18n import fmt_int, normalize_language, t
+from dashboard.i18n import fmt_int, t
 from dashboard.logsafe import log_exception
-from dashboard.pages import current_settings, current_store, request_language
+from dashboard.pages import current_settings, current_store, register_page
+from dashboard.views.prelude import query_language
 
 log = logging.getLogger(__name__)
 
-PARAM_LANG = "lang"
 
 # Element ids (tests find the page's parts by these).
 METHOD_HEADING = "method-heading"
@@ -69,14 +67,7 @@ PLANNER_CHECKS: tuple[str, ...] = (
 PLANNER_INPUTS: tuple[str, ...] = ("demand", "minutes", "screened", "area")
 PLANNER_ASSUMPTIONS: tuple[str, ...] = ("random", "weeks", "same", "hour", "dst")
 
-dash.register_page(
-    __name__,
-    order=2,
-    path="/methodology",
-    name=t("nav.methodology"),
-    title=lambda **_: t("method.title", request_language()),
-    description=lambda **_: t("method.description", request_language()),
-)
+register_page(__name__, key="method", order=2, path="/methodology")
 
 
 def _section(heading: str, body: list, section_id: str | None = None) -> html.Section:
@@ -254,7 +245,7 @@ def _synthetic(releases: Mapping[str, tuple[City, ReleaseInfo]], lang: str) -> h
 
 def layout(**query: object) -> html.Div:
     """The page; any query but ``lang`` is ignored (nothing here is filtered)."""
-    lang = normalize_language(first_value(query.get(PARAM_LANG)))
+    lang = query_language(query)
     try:
         return _page(lang)
     except Exception:  # a broken release or a bug must still give a page, not a 500

@@ -7,14 +7,14 @@ import dash
 from dash import dcc, html
 
 from dashboard.components.links import page_href
-from dashboard.data.docs import first_value
-from dashboard.i18n import normalize_language, t
+from dashboard.i18n import t
 from dashboard.pages import request_language
+from dashboard.views.prelude import query_language
 
 
 def layout(**query: object) -> html.Div:
     """Only the language is read from the query: there is nothing here to filter."""
-    lang = normalize_language(first_value(query.get("lang")))
+    lang = query_language(query)
     return html.Div(
         [
             html.H1(t("not_found.heading", lang), className="h3"),

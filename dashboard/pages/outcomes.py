@@ -50,9 +50,8 @@ from dashboard.components.filter_bar import (
     month_options,
     select_field,
 )
-from dashboard.components.links import PARAM_LANG
 from dashboard.components.page import release_stamp, safe_layout
-from dashboard.components.release import release_line, release_notice, synthetic_banner, unavailable_cities
+from dashboard.components.release import release_line, release_notice, synthetic_banner
 from dashboard.data import outcomes as data
 from dashboard.data.cities import City
 from dashboard.data.docs import first_value
@@ -65,13 +64,13 @@ from dashboard.data.filters import (
     PARAM_START,
     Filters,
 )
-from dashboard.data.grammar import parse_filters
 from dashboard.data.store import Store
 from dashboard.figures import period_label, program_label
 from dashboard.figures.flow import flow_figure
 from dashboard.figures.outcomes import outcome_figure, outcome_label
-from dashboard.i18n import DEFAULT_LANGUAGE, fmt_int, fmt_pct, normalize_language, t
-from dashboard.pages import current_settings, current_store, request_language
+from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, fmt_int, fmt_pct, normalize_language, t
+from dashboard.pages import current_settings, current_store, register_page
+from dashboard.views.prelude import page_query, query_language
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +78,7 @@ PATH = "/outcomes"
 PARAM_COMPARE = "compare"
 ALL_DISTRICTS = "all"
 
-dash.register_page(
-    __name__,
-    order=0.5,
-    path=PATH,
-    name=t("nav.outcomes"),
-    title=lambda **_: t("outcomes.title", request_language()),
-    description=lambda **_: t("outcomes.description", request_language()),
-)
+register_page(__name__, key="outcomes", order=0.5, path=PATH)
 
 
 # ----------------------------------------------------------------------------- the view
@@ -101,13 +93,8 @@ def pct(share: float | None, lang: str) -> str:
 
 def parse_view(query: Mapping[str, object], store: Store) -> tuple[Filters, data.Comparison, str, list[str]]:
     """Untrusted query -> (filters, comparison asked for, lang, messages). Never raises."""
-    lang = normalize_language(first_value(query.get(PARAM_LANG)))
-    catalogs = store.catalogs()
-    default_city = current_settings().default_city
-    if default_city not in catalogs:
-        default_city = next(iter(catalogs))
-    result = parse_filters(query, catalogs, default_city, unavailable_cities(store))
-    errors = result.messages(lang)
+    prelude = page_query(query, store, current_settings().default_city)
+    lang, errors = prelude.lang, prelude.errors
     compare: data.Comparison = data.DEFAULT_COMPARISON
     raw = first_value(query.get(PARAM_COMPARE))
     if raw:
@@ -115,7 +102,7 @@ def parse_view(query: Mapping[str, object], store: Store) -> tuple[Filters, data
             compare = cast(data.Comparison, raw)
         else:
             errors.append(t("outcomes.bad_compare", lang, value=raw[:40]))
-    return result.filters, compare, lang, errors
+    return prelude.filters, compare, lang, errors
 
 
 # ------------------------------------------------------------------------------ sections
@@ -361,7 +348,7 @@ def _downloads(f: Filters, scope: data.Scope, city: City, release_id: str, lang:
 
 def layout(**query: object) -> html.Div:
     """The page for any query: bad parameters are named in a notice, never a traceback."""
-    lang = normalize_language(first_value(query.get(PARAM_LANG)))
+    lang = query_language(query)
     return safe_layout(lambda: _page(query), heading=t("outcomes.heading_generic", lang), lang=lang,
                        logger=log, what="outcomes")
 

@@ -48,7 +48,7 @@ from dashboard.components.filter_bar import (
 from dashboard.components.kpi import kpi_section
 from dashboard.components.links import district_href, page_href
 from dashboard.components.page import page_release_changed, release_stamp, safe_layout
-from dashboard.components.release import release_line, release_notice, synthetic_banner, unavailable_cities
+from dashboard.components.release import release_line, release_notice, synthetic_banner
 from dashboard.data import queries
 from dashboard.data.cities import City
 from dashboard.data.docs import first_value
@@ -63,7 +63,6 @@ from dashboard.data.filters import (
     Catalog,
     Filters,
 )
-from dashboard.data.grammar import parse_filters
 from dashboard.data.store import Store
 from dashboard.figures import (
     MAP_METRICS,
@@ -80,24 +79,17 @@ from dashboard.figures import (
     program_label,
 )
 from dashboard.geo.web import WebArea
-from dashboard.i18n import DEFAULT_LANGUAGE, fmt_int, fmt_pct, normalize_language, t
+from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, fmt_int, fmt_pct, normalize_language, t
 from dashboard.logsafe import log_exception
-from dashboard.pages import current_settings, current_store, request_language
+from dashboard.pages import current_settings, current_store, register_page
+from dashboard.views.prelude import page_query, query_language
 
 log = logging.getLogger(__name__)
 
-dash.register_page(
-    __name__,
-    order=0,
-    path="/",
-    name=t("nav.overview"),
-    title=lambda **_: t("overview.title", request_language()),
-    description=lambda **_: t("overview.description", request_language()),
-)
+register_page(__name__, key="overview", order=0, path="/")
 
 PARAM_METRIC = "metric"
 PARAM_LEVEL = "level"
-PARAM_LANG = "lang"
 LEVELS: tuple[queries.MapLevel, ...] = mapview.LEVELS
 DEFAULT_METRIC: MapMetric = "count"
 DEFAULT_LEVEL: queries.MapLevel = "district"
@@ -156,12 +148,8 @@ def _short(text: str) -> str:
 
 def parse_view(query: Mapping[str, object], store: Store, default_city: str) -> tuple[View, list[str]]:
     """Untrusted query -> View plus messages for whatever had to be dropped. Never raises."""
-    lang = normalize_language(first_value(query.get(PARAM_LANG)))
-    catalogs = store.catalogs()
-    if default_city not in catalogs:
-        default_city = next(iter(catalogs))
-    result = parse_filters(query, catalogs, default_city, unavailable_cities(store))
-    errors = result.messages(lang)
+    prelude = page_query(query, store, default_city)
+    lang, errors = prelude.lang, prelude.errors
 
     metric: MapMetric = DEFAULT_METRIC
     raw_metric = first_value(query.get(PARAM_METRIC))
@@ -178,7 +166,7 @@ def parse_view(query: Mapping[str, object], store: Store, default_city: str) -> 
             level = cast(queries.MapLevel, raw_level)
         else:
             errors.append(t("notice.bad_level", lang, value=_short(raw_level)))
-    return View(result.filters, metric, level, lang), errors
+    return View(prelude.filters, metric, level, lang), errors
 
 
 def _controls_query(
@@ -598,7 +586,7 @@ def _notice(errors: Sequence[str], advice: Sequence[str], lang: str) -> html.Div
 
 def layout(**query: object) -> html.Div:
     """The page for any query: bad parameters are named in a notice, never a traceback."""
-    lang = normalize_language(first_value(query.get(PARAM_LANG)))
+    lang = query_language(query)
     return safe_layout(lambda: _page(query), heading=t("overview.heading_generic", lang), lang=lang,
                        logger=log, what="overview")
 

@@ -22,28 +22,21 @@ from dashboard.components.links import page_href
 from dashboard.components.page import city_switcher, release_stamp, safe_layout
 from dashboard.components.release import city_message, release_notice, synthetic_banner
 from dashboard.data import docs
-from dashboard.i18n import fmt_int, normalize_language, t
-from dashboard.pages import current_settings, current_store, request_language
+from dashboard.i18n import fmt_int, t
+from dashboard.pages import current_settings, current_store, register_page
+from dashboard.views.prelude import query_language
 
 log = logging.getLogger(__name__)
 
 PATH = "/releases"
 PARAM_CITY = "city"
-PARAM_LANG = "lang"
 
 # Element ids (tests find the page's parts by these).
 RELEASES_HEADING = "releases-heading"
 RELEASES_NOTICE = "releases-notice"
 RELEASES_LIST = "releases-list"
 
-dash.register_page(
-    __name__,
-    order=3,
-    path=PATH,
-    name=t("nav.releases"),
-    title=lambda **_: t("releases.title", request_language()),
-    description=lambda **_: t("releases.description", request_language()),
-)
+register_page(__name__, key="releases", order=3, path=PATH)
 
 
 def _size(size: int | None, lang: str) -> str:
@@ -132,7 +125,7 @@ def _entry(entry: docs.ReleaseEntry, lang: str) -> html.Section:
 
 def layout(**query: object) -> html.Div:
     """The page for any query: a bad city is named in a notice, never a traceback."""
-    lang = normalize_language(docs.first_value(query.get(PARAM_LANG)))
+    lang = query_language(query)
     return safe_layout(lambda: _page(query, lang), heading=t("releases.heading", lang), lang=lang, logger=log,
                        what="releases")
 

@@ -1,0 +1,56 @@
+"""The start every data page's query shares: language, default city, filters.
+
+Overview, District and Outcomes read the same ``lang`` and the same filters with the
+same default city; this is that one reading, so the pages cannot drift apart. Each page
+adds its own parameters (``metric``, ``compare``, the plan) to the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dashboard.data.docs import first_value
+from dashboard.data.filters import Catalog, Filters
+from dashboard.data.grammar import parse_filters
+from dashboard.data.store import Store
+from dashboard.i18n import PARAM_LANG, normalize_language
+
+
+def query_language(query: Mapping[str, object]) -> str:
+    """The page's language from its query (``?lang=``; anything unknown is English)."""
+    return normalize_language(first_value(query.get(PARAM_LANG)))
+
+
+def default_city(catalogs: Mapping[str, Catalog], configured: str) -> str:
+    """The configured default city when it has a release being served, else the first that has."""
+    return configured if configured in catalogs else next(iter(catalogs))
+
+
+def unavailable_cities(store: Store) -> Mapping[str, str]:
+    """Cities that have releases but none that passed its checks: id -> name."""
+    configured = store.configured
+    return {c: configured[c].name for c in store.unavailable() if c in configured}
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """A page query's shared part, read leniently: what to show and what could not be used."""
+
+    lang: str
+    filters: Filters
+    #: Notices (in ``lang``) for every value that was dropped or replaced.
+    errors: list[str]
+
+
+def page_query(query: Mapping[str, object], store: Store, configured_city: str) -> PageQuery:
+    """Language and filters of an untrusted query (``parse_filters``, lenient). Never raises.
+
+    ``configured_city`` is the city to show when the query names none (the settings'
+    default city, or the city a control just chose).
+    """
+    lang = query_language(query)
+    catalogs = store.catalogs()
+    city = default_city(catalogs, configured_city)
+    result = parse_filters(query, catalogs, city, unavailable_cities(store))
+    return PageQuery(lang, result.filters, result.messages(lang))
