@@ -18,6 +18,9 @@ PAGE_RELEASE = "page-release"  # the releases the page was rendered with (its ca
 PAGE_RELOAD = "page-reload"  # set by a callback whose page's releases are gone: reload it
 RELEASE_NOTICE = "release-notice"  # "the newest release failed its check; showing the previous"
 
+# --- collapsible panels and share bar (components) ---
+COLLAPSE_TOGGLE = "collapse-toggle"  # the type of a toggle's pattern-matching id
+
 # --- overview page (dashboard/pages/overview.py) -------------------------------------
 OVERVIEW_URL = "overview-url"
 OVERVIEW_LANG = "overview-lang"
@@ -77,12 +80,82 @@ OUTCOMES_END = "outcomes-end"
 OUTCOMES_DISTRICT = "outcomes-district"
 OUTCOMES_COMPARE = "outcomes-compare"
 OUTCOMES_CAVEAT = "outcomes-caveat"
+OUTCOMES_BARS_SECTION = "outcomes-bars"
 OUTCOMES_BARS_GRAPH = "outcomes-bars-graph"
 OUTCOMES_BARS_TABLE = "outcomes-bars-table"
 OUTCOMES_BARS_SUMMARY = "outcomes-bars-summary"
+OUTCOMES_FLAGS = "outcomes-flags"
 OUTCOMES_FLAGS_TABLE = "outcomes-flags-table"
+OUTCOMES_FLOW_SECTION = "outcomes-flow"
 OUTCOMES_FLOW_GRAPH = "outcomes-flow-graph"
 OUTCOMES_FLOW_TABLE = "outcomes-flow-table"
 OUTCOMES_FLOW_SUMMARY = "outcomes-flow-summary"
 OUTCOMES_DOWNLOAD_ROWS = "outcomes-download-rows"
 OUTCOMES_RELEASE = "outcomes-release"
+
+# --- district page (dashboard/pages/district.py) --------------------------------------
+DISTRICT_NAV = "district-nav"  # a dcc.Location: every control navigates to the new address
+DISTRICT_CONTROLS = "district-controls"
+DISTRICT_HEADING = "district-heading"
+DISTRICT_SUMMARY = "district-summary"
+DISTRICT_AREA = "district-area"
+DISTRICT_START = "district-start"
+DISTRICT_END = "district-end"
+DISTRICT_PLAN_ACTIVE = "district-plan-active"  # whether the URL holds a plan, and the language
+DISTRICT_PLAN_FROM = "district-plan-from"
+DISTRICT_PLAN_TO = "district-plan-to"
+DISTRICT_PLAN_DAYS = "district-plan-days"
+DISTRICT_PLAN_VANS = "district-plan-vans"
+DISTRICT_PLAN_RUN = "district-plan-run"
+DISTRICT_PLAN_RESULT = "district-plan-result"
+DISTRICT_COMPARISON = "district-comparison"
+DISTRICT_RANKING = "district-ranking"
+DISTRICT_COVERAGE_GRAPH = "district-coverage-graph"
+DISTRICT_COVERAGE_TABLE = "district-coverage-table"
+DISTRICT_OUT_OF_HOURS = "district-out-of-hours"
+DISTRICT_TREND_GRAPH = "district-trend-graph"
+DISTRICT_TREND_TABLE = "district-trend-table"
+DISTRICT_MAP_GRAPH = "district-map-graph"
+DISTRICT_MAP_TABLE = "district-map-table"
+DISTRICT_PLANNER_GRAPH = "district-planner-graph"
+DISTRICT_PLANNER_TABLE = "district-planner-table"
+DISTRICT_PRINT_META = "district-print-meta"
+DISTRICT_RELEASE = "district-release"
+DISTRICT_COVERAGE_SECTION = "district-coverage"
+DISTRICT_MAP_SECTION = "district-map"
+DISTRICT_PLANNER = "planner"  # the planner card: /district/3#planner
+
+# --- data page (dashboard/pages/data.py) ----------------------------------------------
+DATA_HEADING = "data-heading"
+DATA_NOTICE = "data-notice"
+DATA_RELEASE = "data-release"
+DATA_FILES = "data-files"
+DATA_DICTIONARY = "data-dictionary"
+DATA_TABLES = "data-tables"
+
+# --- methodology page (dashboard/pages/methodology.py) --------------------------------
+METHOD_HEADING = "method-heading"
+METHOD_OUTCOMES = "method-outcomes"
+METHOD_PRIVACY = "method-privacy"
+#: What an attacker can and cannot learn (issue 12): linked from the Data page and README.
+METHOD_ATTACKER = "attacker"
+# Section anchors other pages link to (``/methodology#planner``): keep them stable.
+METHOD_COVERAGE = "coverage"
+METHOD_COUNCIL = "council-districts"
+METHOD_PLANNER = "planner"
+METHOD_RATES = "rates"
+#: Hidden store whose first render triggers the scroll to the address's anchor.
+METHOD_SCROLL = "method-scroll"
+
+# --- releases page (dashboard/pages/releases.py) --------------------------------------
+RELEASES_HEADING = "releases-heading"
+RELEASES_NOTICE = "releases-notice"
+RELEASES_LIST = "releases-list"
+
+# --- share bar (dashboard/components/share.py) ----------------------------------------
+SHARE_COPY = "share-copy"
+SHARE_PRINT = "share-print"
+SHARE_STATUS = "share-status"
+SHARE_LINK_BOX = "share-link-box"  # also named in assets/share.js
+SHARE_COPIED_TEXT = "share-copied-text"
+SHARE_FAILED_TEXT = "share-failed-text"

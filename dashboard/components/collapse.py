@@ -21,12 +21,12 @@ from collections.abc import Sequence
 
 from dash import MATCH, ClientsideFunction, Input, Output, State, clientside_callback, html
 
-TOGGLE_TYPE = "collapse-toggle"
+from dashboard import ids
 
 
 def toggle_id(panel_id: str) -> dict[str, str]:
     """The pattern-matching id of ``panel_id``'s toggle button."""
-    return {"type": TOGGLE_TYPE, "index": panel_id}
+    return {"type": ids.COLLAPSE_TOGGLE, "index": panel_id}
 
 
 def body_id(panel_id: str) -> str:
@@ -79,8 +79,8 @@ def collapsible_panel(
 
 clientside_callback(
     ClientsideFunction(namespace="collapse", function_name="toggle"),
-    Output({"type": TOGGLE_TYPE, "index": MATCH}, "aria-expanded"),
-    Input({"type": TOGGLE_TYPE, "index": MATCH}, "n_clicks"),
-    State({"type": TOGGLE_TYPE, "index": MATCH}, "aria-expanded"),
+    Output({"type": ids.COLLAPSE_TOGGLE, "index": MATCH}, "aria-expanded"),
+    Input({"type": ids.COLLAPSE_TOGGLE, "index": MATCH}, "n_clicks"),
+    State({"type": ids.COLLAPSE_TOGGLE, "index": MATCH}, "aria-expanded"),
     prevent_initial_call=True,
 )

@@ -12,14 +12,8 @@ from __future__ import annotations
 
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
 
+from dashboard import ids
 from dashboard.i18n import t
-
-SHARE_COPY = "share-copy"
-SHARE_PRINT = "share-print"
-SHARE_STATUS = "share-status"
-SHARE_LINK_BOX = "share-link-box"  # also named in assets/share.js
-SHARE_COPIED_TEXT = "share-copied-text"
-SHARE_FAILED_TEXT = "share-failed-text"
 
 
 def share_bar(lang: str) -> html.Div:
@@ -28,26 +22,26 @@ def share_bar(lang: str) -> html.Div:
         [
             html.Button(
                 t("share.copy", lang),
-                id=SHARE_COPY,
+                id=ids.SHARE_COPY,
                 type="button",
                 className="btn btn-sm btn-primary",
                 n_clicks=0,
             ),
             html.Button(
                 t("share.print", lang),
-                id=SHARE_PRINT,
+                id=ids.SHARE_PRINT,
                 type="button",
                 className="btn btn-sm btn-outline-secondary",
                 n_clicks=0,
             ),
             html.Span(
-                id=SHARE_STATUS, className="small share-status", role="status", **{"aria-live": "polite"}
+                id=ids.SHARE_STATUS, className="small share-status", role="status", **{"aria-live": "polite"}
             ),
-            html.Label(t("share.box_label", lang), htmlFor=SHARE_LINK_BOX, className="visually-hidden"),
+            html.Label(t("share.box_label", lang), htmlFor=ids.SHARE_LINK_BOX, className="visually-hidden"),
             html.Div(
                 [
-                    html.Span(t("share.copied", lang), id=SHARE_COPIED_TEXT),
-                    html.Span(t("share.failed", lang), id=SHARE_FAILED_TEXT),
+                    html.Span(t("share.copied", lang), id=ids.SHARE_COPIED_TEXT),
+                    html.Span(t("share.failed", lang), id=ids.SHARE_FAILED_TEXT),
                 ],
                 hidden=True,
             ),
@@ -59,7 +53,7 @@ def share_bar(lang: str) -> html.Div:
 
 def _link_box() -> dcc.Input:
     return dcc.Input(
-        id=SHARE_LINK_BOX,
+        id=ids.SHARE_LINK_BOX,
         type="text",
         readOnly=True,
         className="form-control form-control-sm share-link-box d-none",
@@ -68,15 +62,15 @@ def _link_box() -> dcc.Input:
 
 clientside_callback(
     ClientsideFunction(namespace="share", function_name="copy"),
-    Output(SHARE_STATUS, "children"),
-    Input(SHARE_COPY, "n_clicks"),
-    State(SHARE_COPIED_TEXT, "children"),
-    State(SHARE_FAILED_TEXT, "children"),
+    Output(ids.SHARE_STATUS, "children"),
+    Input(ids.SHARE_COPY, "n_clicks"),
+    State(ids.SHARE_COPIED_TEXT, "children"),
+    State(ids.SHARE_FAILED_TEXT, "children"),
     prevent_initial_call=True,
 )
 clientside_callback(
     ClientsideFunction(namespace="share", function_name="print"),
-    Output(SHARE_PRINT, "title"),
-    Input(SHARE_PRINT, "n_clicks"),
+    Output(ids.SHARE_PRINT, "title"),
+    Input(ids.SHARE_PRINT, "n_clicks"),
     prevent_initial_call=True,
 )

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 import dash
 from dash import dcc, html
 
+from dashboard import ids
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import data_table
 from dashboard.components.links import page_href
@@ -47,13 +48,6 @@ log = logging.getLogger(__name__)
 PATH = "/data"
 PARAM_CITY = "city"
 
-# Element ids (tests find the page's parts by these).
-DATA_HEADING = "data-heading"
-DATA_NOTICE = "data-notice"
-DATA_RELEASE = "data-release"
-DATA_FILES = "data-files"
-DATA_DICTIONARY = "data-dictionary"
-DATA_TABLES = "data-tables"
 
 register_page(__name__, key="data", order=1, path=PATH)
 
@@ -139,7 +133,7 @@ def _about(entry: docs.ReleaseEntry, city_name: str, lang: str) -> html.Section:
                 className="mb-0 link-row",
             ),
         ],
-        DATA_RELEASE,
+        ids.DATA_RELEASE,
     )
 
 
@@ -167,7 +161,7 @@ def _files(entry: docs.ReleaseEntry, lang: str) -> html.Section:
             html.P(t("data.files.verify", lang), className="small mt-2"),
             html.Ul(links, className="mb-0 link-list"),
         ],
-        DATA_FILES,
+        ids.DATA_FILES,
     )
 
 
@@ -211,7 +205,7 @@ def _dictionary(lang: str) -> html.Section:
     return _section(
         t("data.dict.heading", lang),
         [html.P(t("data.dict.intro", lang)), html.Div(table, className="info-table info-table--prose")],
-        DATA_DICTIONARY,
+        ids.DATA_DICTIONARY,
     )
 
 
@@ -240,7 +234,7 @@ def _tables(lang: str) -> html.Section:
             html.P(dcc.Link(t("data.tables.methodology", lang), href=page_href("/methodology", lang)),
                    className="mb-0 mt-2 link-row"),
         ],
-        DATA_TABLES,
+        ids.DATA_TABLES,
     )
 
 
@@ -269,12 +263,12 @@ def _page(query: Mapping[str, object], lang: str) -> html.Div:
             synthetic_banner(info, city.name, lang),
             html.Header(
                 [
-                    html.H1(t("data.heading", lang), id=DATA_HEADING, className="h3 mb-1"),
+                    html.H1(t("data.heading", lang), id=ids.DATA_HEADING, className="h3 mb-1"),
                     html.P(t("data.lead", lang, city=city.name), className="lead mb-0"),
                 ],
                 className="page-header mb-3",
             ),
-            html.Div(notice(messages), id=DATA_NOTICE),
+            html.Div(notice(messages), id=ids.DATA_NOTICE),
             city_switcher({c: v.name for c, v in cities.items()}, city_id, PATH, lang),
             _about(entry, city.name, lang),
             _files(entry, lang),

@@ -23,6 +23,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html, no_update
 
+from dashboard import ids
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import CHART_ROLE, chart_card, data_table, graph_config
 from dashboard.components.collapse import collapsible_panel
@@ -76,34 +77,6 @@ PARAM_FROM = "from"
 PARAM_TO = "to"
 COUNCIL_LAYER = "council_districts"
 
-# Component ids (this page only).
-NAV = "district-nav"
-CONTROLS = "district-controls"
-HEADING = "district-heading"
-SUMMARY = "district-summary"
-AREA = "district-area"
-START = "district-start"
-END = "district-end"
-PLAN_ACTIVE = "district-plan-active"
-PLAN_FROM = "district-plan-from"
-PLAN_TO = "district-plan-to"
-PLAN_DAYS = "district-plan-days"
-PLAN_VANS = "district-plan-vans"
-PLAN_RUN = "district-plan-run"
-PLAN_RESULT = "district-plan-result"
-COMPARISON = "district-comparison"
-RANKING = "district-ranking"
-COVERAGE_GRAPH = "district-coverage-graph"
-COVERAGE_TABLE = "district-coverage-table"
-OUT_OF_HOURS = "district-out-of-hours"
-TREND_GRAPH = "district-trend-graph"
-TREND_TABLE = "district-trend-table"
-MAP_GRAPH = "district-map-graph"
-MAP_TABLE = "district-map-table"
-PLANNER_GRAPH = "district-planner-graph"
-PLANNER_TABLE = "district-planner-table"
-PRINT_META = "district-print-meta"
-RELEASE = "district-release"
 
 
 # ----------------------------------------------------------------------------- the view
@@ -244,7 +217,7 @@ def _controls(
     start, end = month_label(view.filters.start, lang), month_label(view.filters.end, lang)
     summary = f"{name} · {t('filters.summary.range', lang, start=start, end=end)}"
     return collapsible_panel(
-        CONTROLS,
+        ids.DISTRICT_CONTROLS,
         title=t("district.controls", lang),
         summary=summary,
         title_visible=False,
@@ -253,10 +226,15 @@ def _controls(
             html.Div(
                 [
                     select_field(
-                        AREA, t("district.area_label", lang), options, district_slug(view.area, view.kind)
+                        ids.DISTRICT_AREA, t("district.area_label", lang), options,
+                        district_slug(view.area, view.kind),
                     ),
-                    select_field(START, t("filters.start", lang), months, view.filters.start.isoformat()),
-                    select_field(END, t("filters.end", lang), months, view.filters.end.isoformat()),
+                    select_field(
+                        ids.DISTRICT_START, t("filters.start", lang), months, view.filters.start.isoformat()
+                    ),
+                    select_field(
+                        ids.DISTRICT_END, t("filters.end", lang), months, view.filters.end.isoformat()
+                    ),
                 ],
                 className="district-controls__fields",
             ),
@@ -347,16 +325,16 @@ def _coverage_section(
     notes.append(_out_of_hours_table(view, city, store))
     return chart_card(
         heading=t("district.coverage.heading", lang),
-        graph_id=COVERAGE_GRAPH,
+        graph_id=ids.DISTRICT_COVERAGE_GRAPH,
         figure=figure,
-        table_id=COVERAGE_TABLE,
+        table_id=ids.DISTRICT_COVERAGE_TABLE,
         table=_coverage_table(cells, lang),
         graph_label=t("district.coverage.graph_label", lang, area=name, years=years),
         lang=lang,
         before_graph=[key_figure],
         after_graph=notes,
         graph_class="chart--coverage",
-        section_id="district-coverage",
+        section_id=ids.DISTRICT_COVERAGE_SECTION,
         png_name=_png_name(view, "coverage"),
     )
 
@@ -416,7 +394,7 @@ def _out_of_hours_table(view: DistrictView, city: City, store: Store) -> html.De
             html.Summary(t("district.out_of_hours.summary", lang, label=city.geo.district_label.lower())),
             table,
         ],
-        id=OUT_OF_HOURS,
+        id=ids.DISTRICT_OUT_OF_HOURS,
         className="mt-2",
     )
 
@@ -490,14 +468,14 @@ def _map_section(
     )
     return chart_card(
         heading=heading,
-        graph_id=MAP_GRAPH,
+        graph_id=ids.DISTRICT_MAP_GRAPH,
         figure=figure,
-        table_id=MAP_TABLE,
+        table_id=ids.DISTRICT_MAP_TABLE,
         table=table,
         graph_label=t("district.map.graph_label", lang, area=name),
         lang=lang,
         graph_class="chart--map",
-        section_id="district-map",
+        section_id=ids.DISTRICT_MAP_SECTION,
         after_graph=[
             html.P(legend, className="map-note small"),
             *([html.P(note, className="map-note small")] if note else []),
@@ -526,18 +504,21 @@ def _planner_section(view: DistrictView, city: City, store: Store, name: str) ->
             html.Div(
                 [
                     select_field(
-                        PLAN_FROM, t("planner.from", lang), _hour_options()[:24], str(chosen.hours[0])
+                        ids.DISTRICT_PLAN_FROM, t("planner.from", lang), _hour_options()[:24],
+                        str(chosen.hours[0]),
                     ),
                     select_field(
-                        PLAN_TO, t("planner.to", lang), _hour_options()[1:], str(chosen.hours[1] or 24)
+                        ids.DISTRICT_PLAN_TO, t("planner.to", lang), _hour_options()[1:],
+                        str(chosen.hours[1] or 24),
                     ),
                     html.Div(
                         [
                             dbc.Label(
-                                t("planner.vans", lang), html_for=PLAN_VANS, class_name="fw-semibold mb-1"
+                                t("planner.vans", lang), html_for=ids.DISTRICT_PLAN_VANS,
+                                class_name="fw-semibold mb-1",
                             ),
                             dbc.Input(
-                                id=PLAN_VANS,
+                                id=ids.DISTRICT_PLAN_VANS,
                                 type="number",
                                 min=0,
                                 max=planner.MAX_VANS,
@@ -555,7 +536,7 @@ def _planner_section(view: DistrictView, city: City, store: Store, name: str) ->
                 [
                     html.Legend(t("planner.days", lang), className="form-label fw-semibold fs-6 mb-1"),
                     dbc.Checklist(
-                        id=PLAN_DAYS,
+                        id=ids.DISTRICT_PLAN_DAYS,
                         options=[{"label": t(f"weekday.short.{d}", lang), "value": str(d)} for d in range(7)],
                         value=[str(d) for d in chosen.days],
                         inline=True,
@@ -566,7 +547,7 @@ def _planner_section(view: DistrictView, city: City, store: Store, name: str) ->
             ),
             html.Button(
                 t("planner.run", lang),
-                id=PLAN_RUN,
+                id=ids.DISTRICT_PLAN_RUN,
                 type="button",
                 n_clicks=0,
                 className="btn btn-primary btn-sm mt-2",
@@ -583,7 +564,7 @@ def _planner_section(view: DistrictView, city: City, store: Store, name: str) ->
                 form,
                 html.Div(
                     _planner_result(view, city, comparison, name),
-                    id=PLAN_RESULT,
+                    id=ids.DISTRICT_PLAN_RESULT,
                     className="mt-3",
                     **{"aria-live": "polite"},
                 ),
@@ -591,7 +572,7 @@ def _planner_section(view: DistrictView, city: City, store: Store, name: str) ->
             className="card-body",
         ),
         className="card mb-3 planner-card",
-        id="planner",
+        id=ids.DISTRICT_PLANNER,
     )
 
 
@@ -668,7 +649,7 @@ def _planner_result(view: DistrictView, city: City, c: district_data.PlanCompari
         table,
         html.Div(
             dcc.Graph(
-                id=PLANNER_GRAPH,
+                id=ids.DISTRICT_PLANNER_GRAPH,
                 figure=figure,
                 config=graph_config(_png_name(view, "planner"), view.lang),
                 responsive=True,
@@ -741,7 +722,7 @@ def _missing_page(view: DistrictView | None, raw: object, store: Store, errors: 
     message = t(key, lang, value=shown, city=city.name)
     return html.Div(
         [
-            html.H1(t("district.heading_generic", lang), className="h3", id=HEADING),
+            html.H1(t("district.heading_generic", lang), className="h3", id=ids.DISTRICT_HEADING),
             notice([message, *errors], color="warning"),
             html.H2(t("district.choose", lang, city=city.name), className="h5"),
             html.Ul(links, className="district-list"),
@@ -791,8 +772,8 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
     hrefs = {a: view.href(a) for a in (council if view.kind == "council" else police)}
     return html.Div(
         [
-            dcc.Location(id=NAV, refresh="callback-nav"),
-            dcc.Store(id=PLAN_ACTIVE, data={"plan": view.plan is not None, "lang": lang}),
+            dcc.Location(id=ids.DISTRICT_NAV, refresh="callback-nav"),
+            dcc.Store(id=ids.DISTRICT_PLAN_ACTIVE, data={"plan": view.plan is not None, "lang": lang}),
             release_stamp(store.release_key()),
             release_notice(store.statuses().get(f.city), city.name, lang),
             synthetic_banner(info, city.name, lang),
@@ -805,13 +786,13 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
                         ),
                         className="small mb-1 no-print link-row",
                     ),
-                    html.H1(heading, id=HEADING, className="h3 mb-1"),
+                    html.H1(heading, id=ids.DISTRICT_HEADING, className="h3 mb-1"),
                     html.Div(
                         [
                             html.P(_summary(view, name, area, city_fig, city), className="lead mb-1"),
                             html.P(scope, className="scope mb-2"),
                         ],
-                        id=SUMMARY,
+                        id=ids.DISTRICT_SUMMARY,
                     ),
                     html.Dl(
                         [
@@ -824,7 +805,7 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
                             html.Dt(t("district.print.address", lang)),
                             html.Dd(view.href(), className="print-url"),
                         ],
-                        id=PRINT_META,
+                        id=ids.DISTRICT_PRINT_META,
                         className="print-meta print-only",
                     ),
                     share_bar(lang),
@@ -843,7 +824,9 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
                     [
                         html.H2(t("district.comparison.heading", lang), className="h5 card-title"),
                         *council_notes,
-                        html.Div(comparison_table(area, city_fig, name, city, lang), id=COMPARISON),
+                        html.Div(
+                            comparison_table(area, city_fig, name, city, lang), id=ids.DISTRICT_COMPARISON
+                        ),
                         html.Details(
                             [
                                 html.Summary(t("district.outcomes.summary", lang)),
@@ -858,11 +841,11 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
             ),
             chart_card(
                 heading=t("district.trend.heading", lang),
-                graph_id=TREND_GRAPH,
+                graph_id=ids.DISTRICT_TREND_GRAPH,
                 figure=monthly_figure(monthly, lang=lang, milestones=city.milestones, labels=city.label_map)
                 if not monthly.empty
                 else empty_figure(t("figure.no_data", lang), lang=lang),
-                table_id=TREND_TABLE,
+                table_id=ids.DISTRICT_TREND_TABLE,
                 table=_trend_table(monthly, city, lang),
                 graph_label=t("district.trend.graph_label", lang, area=name),
                 lang=lang,
@@ -877,14 +860,17 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
                     [
                         html.H2(t("district.ranking.heading", lang), className="h5 card-title"),
                         html.P(t("district.ranking.lead", lang), className="small"),
-                        html.Div(ranking_table(ranking, names, view.area, city, lang, hrefs), id=RANKING),
+                        html.Div(
+                            ranking_table(ranking, names, view.area, city, lang, hrefs),
+                            id=ids.DISTRICT_RANKING,
+                        ),
                     ],
                     className="card-body",
                 ),
                 className="card mb-3 ranking-card",
             ),
             _planner_section(view, city, store, name),
-            html.P(release_line(info, lang), id=RELEASE, className="release-line small"),
+            html.P(release_line(info, lang), id=ids.DISTRICT_RELEASE, className="release-line small"),
         ],
         className="container-xxl py-3 district-page",
     )
@@ -894,20 +880,20 @@ def _page(district_id: object, query: Mapping[str, object]) -> html.Div:
 
 
 @callback(
-    Output(NAV, "href"),
+    Output(ids.DISTRICT_NAV, "href"),
     inputs={
-        "area": Input(AREA, "value"),
-        "start": Input(START, "value"),
-        "end": Input(END, "value"),
-        "run": Input(PLAN_RUN, "n_clicks"),
+        "area": Input(ids.DISTRICT_AREA, "value"),
+        "start": Input(ids.DISTRICT_START, "value"),
+        "end": Input(ids.DISTRICT_END, "value"),
+        "run": Input(ids.DISTRICT_PLAN_RUN, "n_clicks"),
     },
     state={
-        "plan_from": State(PLAN_FROM, "value"),
-        "plan_to": State(PLAN_TO, "value"),
-        "days": State(PLAN_DAYS, "value"),
-        "vans": State(PLAN_VANS, "value"),
-        "active": State(PLAN_ACTIVE, "data"),
-        "search": State(NAV, "search"),
+        "plan_from": State(ids.DISTRICT_PLAN_FROM, "value"),
+        "plan_to": State(ids.DISTRICT_PLAN_TO, "value"),
+        "days": State(ids.DISTRICT_PLAN_DAYS, "value"),
+        "vans": State(ids.DISTRICT_PLAN_VANS, "value"),
+        "active": State(ids.DISTRICT_PLAN_ACTIVE, "data"),
+        "search": State(ids.DISTRICT_NAV, "search"),
     },
     prevent_initial_call=True,
 )
@@ -929,7 +915,7 @@ def on_change(**values: Any) -> Any:
             query.append((param, values[key]))
     if lang != DEFAULT_LANGUAGE:
         query.append((PARAM_LANG, lang))
-    if PLAN_RUN in triggered or active.get("plan"):
+    if ids.DISTRICT_PLAN_RUN in triggered or active.get("plan"):
         days = values.get("days") if isinstance(values.get("days"), list) else []
         query += [
             (PARAM_VANS, str(values.get("vans") if values.get("vans") is not None else "")),

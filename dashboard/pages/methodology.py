@@ -31,6 +31,7 @@ from collections.abc import Mapping
 
 from dash import Input, Output, clientside_callback, dcc, html
 
+from dashboard import ids
 from dashboard.components.alert import notice
 from dashboard.components.explainer import all_program_definitions
 from dashboard.components.links import page_href
@@ -46,19 +47,6 @@ from dashboard.views.prelude import query_language
 log = logging.getLogger(__name__)
 
 
-# Element ids (tests find the page's parts by these).
-METHOD_HEADING = "method-heading"
-METHOD_OUTCOMES = "method-outcomes"
-METHOD_PRIVACY = "method-privacy"
-#: What an attacker can and cannot learn (issue 12): linked from the Data page and README.
-METHOD_ATTACKER = "attacker"
-# Section anchors other pages link to (``/methodology#planner``): keep them stable.
-METHOD_COVERAGE = "coverage"
-METHOD_COUNCIL = "council-districts"
-METHOD_PLANNER = "planner"
-METHOD_RATES = "rates"
-#: Hidden store whose first render triggers the scroll to the address's anchor.
-METHOD_SCROLL = "method-scroll"
 
 #: The validation figures of the planner (``method.planner.check.<key>``), in page order.
 PLANNER_CHECKS: tuple[str, ...] = (
@@ -113,7 +101,7 @@ def _outcomes(lang: str) -> html.Section:
             html.Dl(items, className="outcome-list"),
             *_paragraphs("method.outcomes.compare", lang=lang),
         ],
-        METHOD_OUTCOMES,
+        ids.METHOD_OUTCOMES,
     )
 
 
@@ -130,7 +118,7 @@ def _rates(cities: Mapping[str, City], lang: str) -> html.Section:
     if "denver" in cities:  # the example names Denver's airport district
         body += _paragraphs("method.rates.airport", lang=lang)
     body += _paragraphs("method.rates.council", lang=lang)
-    return _section(t("method.rates.heading", lang), body, METHOD_RATES)
+    return _section(t("method.rates.heading", lang), body, ids.METHOD_RATES)
 
 
 def _coverage(k: int, lang: str) -> html.Section:
@@ -138,7 +126,7 @@ def _coverage(k: int, lang: str) -> html.Section:
         t("method.coverage.heading", lang),
         _paragraphs("method.coverage.body", "method.coverage.years", "method.coverage.hidden",
                     "method.coverage.out_of_hours", lang=lang, k_minus=k - 1),
-        METHOD_COVERAGE,
+        ids.METHOD_COVERAGE,
     )
 
 
@@ -147,7 +135,7 @@ def _council(cities: Mapping[str, City], k: int, lang: str) -> html.Section:
                        "method.council.bands", lang=lang, k_minus=k - 1)
     if "denver" in cities:  # the boundary vintage is Denver's (geo/denver/SOURCE.md)
         body += _paragraphs("method.council.boundaries", lang=lang)
-    return _section(t("method.council.heading", lang), body, METHOD_COUNCIL)
+    return _section(t("method.council.heading", lang), body, ids.METHOD_COUNCIL)
 
 
 def _planner(k: int, lang: str) -> html.Section:
@@ -180,7 +168,7 @@ def _planner(k: int, lang: str) -> html.Section:
             *_paragraphs("method.planner.check.low", "method.planner.check.pilot",
                          "method.planner.check.synthetic", lang=lang),
         ],
-        METHOD_PLANNER,
+        ids.METHOD_PLANNER,
     )
 
 
@@ -194,7 +182,7 @@ def _privacy(k: int, lang: str) -> html.Section:
             html.Ul([html.Li(t(key, lang, k=k, k_minus=k - 1)) for key in rules]),
             *_paragraphs("method.privacy.k", lang=lang, k=k),
         ],
-        METHOD_PRIVACY,
+        ids.METHOD_PRIVACY,
     )
 
 
@@ -224,7 +212,7 @@ def _attacker(k: int, lang: str) -> html.Section:
             html.H3(t("method.attacker.rows.heading", lang), className="h6"),
             *_paragraphs("method.attacker.rows.body", lang=lang, **values),
         ],
-        METHOD_ATTACKER,
+        ids.METHOD_ATTACKER,
     )
 
 
@@ -291,7 +279,7 @@ def _page(lang: str) -> html.Div:
             [
                 html.Header(
                     [
-                        html.H1(t("method.heading", lang), id=METHOD_HEADING, className="h3 mb-1"),
+                        html.H1(t("method.heading", lang), id=ids.METHOD_HEADING, className="h3 mb-1"),
                         html.P(t("method.lead", lang), className="lead mb-0"),
                     ],
                     className="page-header mb-3",
@@ -299,7 +287,7 @@ def _page(lang: str) -> html.Div:
                 *sections,
                 html.P(dcc.Link(t("method.data_link", lang), href=page_href("/data", lang)),
                        className="small link-row"),
-                dcc.Store(id=METHOD_SCROLL, data=True),
+                dcc.Store(id=ids.METHOD_SCROLL, data=True),
             ],
             className="info-page__column",
         ),
@@ -322,6 +310,6 @@ clientside_callback(
         return window.dash_clientside.no_update;
     }
     """,
-    Output(METHOD_SCROLL, "data"),
-    Input(METHOD_SCROLL, "data"),
+    Output(ids.METHOD_SCROLL, "data"),
+    Input(ids.METHOD_SCROLL, "data"),
 )

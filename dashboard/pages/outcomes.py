@@ -415,7 +415,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
                 table=_outcome_rows(table, programs, city, lang),
                 graph_label=bars_summary,
                 lang=lang,
-                section_id="outcomes-bars",
+                section_id=ids.OUTCOMES_BARS_SECTION,
                 # The box's height follows the number of bars (assets/app.css).
                 graph_class=f"chart--outcomes chart--rows-{_bar_count(table, programs)}",
                 before_graph=[html.P(bars_summary, id=ids.OUTCOMES_BARS_SUMMARY, className="small")],
@@ -433,7 +433,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
                     className="card-body",
                 ),
                 className="card mb-3",
-                id="outcomes-flags",
+                id=ids.OUTCOMES_FLAGS,
             ),
             chart_card(
                 heading=t("outcomes.flow.heading", lang),
@@ -443,7 +443,7 @@ def _page(query: Mapping[str, object]) -> html.Div:
                 table=_flow_rows(flow, city, k, lang),
                 graph_label=flow_summary,
                 lang=lang,
-                section_id="outcomes-flow",
+                section_id=ids.OUTCOMES_FLOW_SECTION,
                 graph_class="chart--flow",
                 before_graph=[html.P(flow_summary, id=ids.OUTCOMES_FLOW_SUMMARY, className="small")],
                 after_graph=[html.P(t("outcomes.flow.note", lang, k=k), className="map-note small")],

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import dash
 from dash import dcc, html
 
+from dashboard import ids
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import data_table
 from dashboard.components.links import page_href
@@ -31,10 +32,6 @@ log = logging.getLogger(__name__)
 PATH = "/releases"
 PARAM_CITY = "city"
 
-# Element ids (tests find the page's parts by these).
-RELEASES_HEADING = "releases-heading"
-RELEASES_NOTICE = "releases-notice"
-RELEASES_LIST = "releases-list"
 
 register_page(__name__, key="releases", order=3, path=PATH)
 
@@ -146,14 +143,14 @@ def _page(query: Mapping[str, object], lang: str) -> html.Div:
             synthetic_banner(store.release_info(city_id), city.name, lang),
             html.Header(
                 [
-                    html.H1(t("releases.heading", lang), id=RELEASES_HEADING, className="h3 mb-1"),
+                    html.H1(t("releases.heading", lang), id=ids.RELEASES_HEADING, className="h3 mb-1"),
                     html.P(t("releases.lead", lang, city=city.name, n=len(entries)), className="lead mb-0"),
                 ],
                 className="page-header mb-3",
             ),
-            html.Div(notice(messages), id=RELEASES_NOTICE),
+            html.Div(notice(messages), id=ids.RELEASES_NOTICE),
             city_switcher({c: v.name for c, v in cities.items()}, city_id, PATH, lang),
-            html.Div(body, id=RELEASES_LIST),
+            html.Div(body, id=ids.RELEASES_LIST),
             html.P(dcc.Link(t("releases.data_link", lang),
                             href=page_href("/data", lang, [(PARAM_CITY, city_id)])),
                    className="small link-row"),

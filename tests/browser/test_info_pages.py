@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from dashboard import ids
 from dashboard.data.release import current_release_dir, list_releases
 from dashboard.data.schema import CALLS_COLUMN_NAMES
 from dashboard.i18n import t
@@ -25,30 +26,20 @@ def manifest(city: str = "denver") -> dict:
     return json.loads((current_release_dir(Settings().releases_dir, city) / "manifest.json").read_text())
 
 
-@pytest.fixture(scope="module")
-def pages(live_server):
-    """The page modules (for their element ids), imported once the app has registered them:
-    ``dash.register_page`` refuses to run before an app exists."""
-    from dashboard.pages import data, methodology, releases
-
-    return data, methodology, releases
-
-
 def open_page(page, base: str, path: str) -> None:
     page.goto(base + path)
     page.wait_for_selector("h1")
 
 
-def test_data_page_dictionary_files_and_checksums(page, live_server, screenshots, pages):
-    data_page = pages[0]
+def test_data_page_dictionary_files_and_checksums(page, live_server, screenshots):
     open_page(page, live_server, "/data")
     assert page.locator("h1").all_inner_texts() == ["Data and downloads"]
     assert "SYNTHETIC SAMPLE DATA" in page.locator(".synthetic-banner").inner_text()
-    names = page.locator(f"#{data_page.DATA_DICTIONARY} tbody tr th").all_inner_texts()
+    names = page.locator(f"#{ids.DATA_DICTIONARY} tbody tr th").all_inner_texts()
     assert names == list(CALLS_COLUMN_NAMES)
 
     found = manifest()
-    rows = page.locator(f"#{data_page.DATA_FILES} tbody tr")
+    rows = page.locator(f"#{ids.DATA_FILES} tbody tr")
     assert rows.count() == len(found["files"])
     for i in range(rows.count()):
         row = rows.nth(i)
@@ -61,11 +52,10 @@ def test_data_page_dictionary_files_and_checksums(page, live_server, screenshots
     page.screenshot(path=str(screenshots / "data_1280.png"), full_page=True)
 
 
-def test_data_page_bad_city_shows_a_notice(page, live_server, pages):
-    data_page = pages[0]
+def test_data_page_bad_city_shows_a_notice(page, live_server):
     open_page(page, live_server, "/data?city=atlantis")
-    assert "atlantis" in page.locator(f"#{data_page.DATA_NOTICE}").inner_text()
-    assert "Denver" in page.locator(f"#{data_page.DATA_RELEASE}").inner_text()
+    assert "atlantis" in page.locator(f"#{ids.DATA_NOTICE}").inner_text()
+    assert "Denver" in page.locator(f"#{ids.DATA_RELEASE}").inner_text()
 
 
 def test_data_page_city_switcher_changes_the_release(page, live_server):
@@ -78,13 +68,12 @@ def test_data_page_city_switcher_changes_the_release(page, live_server):
     )
 
 
-def test_methodology_page(page, live_server, screenshots, pages):
-    method_page = pages[1]
+def test_methodology_page(page, live_server, screenshots):
     open_page(page, live_server, "/methodology")
     assert page.locator("h1").all_inner_texts() == ["Methodology"]
     headings = page.locator("h2").all_inner_texts()
     assert "Privacy" in headings and "Response time" in headings and len(headings) >= 10
-    privacy = page.locator(f"#{method_page.METHOD_PRIVACY}").inner_text()
+    privacy = page.locator(f"#{ids.METHOD_PRIVACY}").inner_text()
     assert "k = 11" in privacy
     page.screenshot(path=str(screenshots / "methodology_1280.png"), full_page=True)
 
@@ -99,44 +88,41 @@ AT_TOP = """(id) => {
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
-def test_methodology_anchor_opens_at_the_planner_section(request, live_server, pages, width):
+def test_methodology_anchor_opens_at_the_planner_section(request, live_server, width):
     """``/methodology#planner`` (the district page's "How the planner works") lands on it."""
-    method_page = pages[1]
     page = request.getfixturevalue("page" if width == "desktop" else "phone_page")
-    page.goto(f"{live_server}/methodology#{method_page.METHOD_PLANNER}")
-    page.wait_for_function(AT_TOP, arg=method_page.METHOD_PLANNER, timeout=10_000)
-    heading = page.locator(f"#{method_page.METHOD_PLANNER} h2")
+    page.goto(f"{live_server}/methodology#{ids.METHOD_PLANNER}")
+    page.wait_for_function(AT_TOP, arg=ids.METHOD_PLANNER, timeout=10_000)
+    heading = page.locator(f"#{ids.METHOD_PLANNER} h2")
     assert heading.inner_text() == "The what-if planner"
     assert heading.is_visible()
     # The 2022 check (its figures are held to the model's output by tests/unit/test_info_pages.py).
-    assert t("method.planner.check.city_2022") in page.locator(f"#{method_page.METHOD_PLANNER}").inner_text()
+    assert t("method.planner.check.city_2022") in page.locator(f"#{ids.METHOD_PLANNER}").inner_text()
 
 
-def test_methodology_anchor_after_in_app_navigation(page, live_server, pages):
+def test_methodology_anchor_after_in_app_navigation(page, live_server):
     """A ``dcc.Link`` changes the address without reloading: the page must still scroll.
 
     The navigation is made the way ``dcc.Link`` makes it (push the address, then tell
     Dash's router), so this does not depend on any other page's links.
     """
-    method_page = pages[1]
     open_page(page, live_server, "/data")
     page.evaluate(
         """(path) => {
             window.history.pushState({}, '', path);
             window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
         }""",
-        f"/methodology#{method_page.METHOD_COUNCIL}",
+        f"/methodology#{ids.METHOD_COUNCIL}",
     )
-    page.wait_for_function(AT_TOP, arg=method_page.METHOD_COUNCIL, timeout=10_000)
-    assert page.locator(f"#{method_page.METHOD_COUNCIL} h2").inner_text() == "Council districts"
+    page.wait_for_function(AT_TOP, arg=ids.METHOD_COUNCIL, timeout=10_000)
+    assert page.locator(f"#{ids.METHOD_COUNCIL} h2").inner_text() == "Council districts"
 
 
-def test_releases_page_lists_every_release_with_links_and_checksums(page, live_server, screenshots, pages):
-    releases_page = pages[2]
+def test_releases_page_lists_every_release_with_links_and_checksums(page, live_server, screenshots):
     open_page(page, live_server, "/releases")
     assert page.locator("h1").all_inner_texts() == ["Release history"]
     releases = list_releases(Settings().releases_dir, "denver")
-    sections = page.locator(f"#{releases_page.RELEASES_LIST} section")
+    sections = page.locator(f"#{ids.RELEASES_LIST} section")
     assert sections.count() == len(releases)
     assert [sections.nth(i).get_attribute("data-release") for i in range(sections.count())] == [
         r["release_id"] for r in releases
@@ -168,12 +154,12 @@ def test_phone_width_has_no_horizontal_scroll(phone_page, live_server, screensho
     phone_page.screenshot(path=str(screenshots / f"{path.strip('/')}_390.png"), full_page=True)
 
 
-def test_a_file_link_downloads_the_file_the_checksum_describes(page, live_server, pages):
+def test_a_file_link_downloads_the_file_the_checksum_describes(page, live_server):
     """End to end: the link on the page, fetched, hashes to the sha256 the page shows."""
     if page.request.get(live_server + "/api/v1/openapi.json").status == 404:
         pytest.skip("the release-file API is not registered in this app")
     open_page(page, live_server, "/data")
-    row = page.locator(f"#{pages[0].DATA_FILES} tbody tr").filter(has_text="data_dictionary.md")
+    row = page.locator(f"#{ids.DATA_FILES} tbody tr").filter(has_text="data_dictionary.md")
     href = row.locator("a.file-link").get_attribute("href")
     response = page.request.get(live_server + href)
     assert response.status == 200

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from dashboard import ids
 from dashboard.components.links import parse_district_slug
 from dashboard.settings import Settings
 
@@ -30,21 +31,24 @@ def client(app):
 
 def navigate(client, trigger: str = "district-area.value", **values):
     """The page's one callback with (untrusted) control values."""
-    from dashboard.pages import district as page
-
-    inputs = {"area": page.AREA, "start": page.START, "end": page.END, "run": page.PLAN_RUN}
+    inputs = {
+        "area": ids.DISTRICT_AREA,
+        "start": ids.DISTRICT_START,
+        "end": ids.DISTRICT_END,
+        "run": ids.DISTRICT_PLAN_RUN,
+    }
     states = {
-        "plan_from": page.PLAN_FROM,
-        "plan_to": page.PLAN_TO,
-        "days": page.PLAN_DAYS,
-        "vans": page.PLAN_VANS,
-        "active": page.PLAN_ACTIVE,
-        "search": page.NAV,
+        "plan_from": ids.DISTRICT_PLAN_FROM,
+        "plan_to": ids.DISTRICT_PLAN_TO,
+        "days": ids.DISTRICT_PLAN_DAYS,
+        "vans": ids.DISTRICT_PLAN_VANS,
+        "active": ids.DISTRICT_PLAN_ACTIVE,
+        "search": ids.DISTRICT_NAV,
     }
     prop = {"run": "n_clicks", "active": "data", "search": "search"}
     body = {
-        "output": f"{page.NAV}.href",
-        "outputs": {"id": page.NAV, "property": "href"},
+        "output": f"{ids.DISTRICT_NAV}.href",
+        "outputs": {"id": ids.DISTRICT_NAV, "property": "href"},
         "inputs": [
             {"id": i, "property": prop.get(n, "value"), "value": values.get(n)} for n, i in inputs.items()
         ],

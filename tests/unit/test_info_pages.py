@@ -18,6 +18,7 @@ import dash
 import pandas as pd
 import pytest
 
+from dashboard import ids
 from dashboard.data import district, docs
 from dashboard.data.filters import Filters
 from dashboard.data.release import build_release, current_release_dir
@@ -87,7 +88,7 @@ def render(app, module, settings: Settings | None = None, **query: object) -> ob
 
 def test_dictionary_lists_exactly_the_contract_columns(app, pages):
     layout = render(app, pages[0])
-    table = by_id(layout, pages[0].DATA_DICTIONARY)
+    table = by_id(layout, ids.DATA_DICTIONARY)
     body = of_type(table, "Tbody")[0]
     names = [text(row.children[0]) for row in body.children]
     assert names == list(CALLS_COLUMN_NAMES)
@@ -98,7 +99,7 @@ def test_files_link_to_the_api_with_the_manifest_checksums(app, pages, tiny_sett
     path = current_release_dir(tiny_settings.releases_dir, "denver")
     manifest = json.loads((path / "manifest.json").read_text())
     layout = render(app, pages[0], city="denver")
-    files = by_id(layout, pages[0].DATA_FILES)
+    files = by_id(layout, ids.DATA_FILES)
     rows = of_type(of_type(files, "Tbody")[0], "Tr")
     shown = {}
     for row in rows:
@@ -123,7 +124,7 @@ def test_files_link_to_the_api_with_the_manifest_checksums(app, pages, tiny_sett
     ids=["unknown", "list", "long", "not-a-string"],
 )
 def test_a_bad_city_gives_a_notice_and_the_default_city(app, pages, value, shown):
-    for module, notice_id in ((pages[0], pages[0].DATA_NOTICE), (pages[2], pages[2].RELEASES_NOTICE)):
+    for module, notice_id in ((pages[0], ids.DATA_NOTICE), (pages[2], ids.RELEASES_NOTICE)):
         layout = render(app, module, city=value)
         message = text(by_id(layout, notice_id))
         assert t("data.bad_city", value=shown, city="Denver") in message
@@ -148,11 +149,11 @@ def test_no_release_at_all_gives_an_error_notice_not_a_traceback(app, pages, tmp
 def test_methodology_defines_every_outcome_and_states_k(app, pages, tiny_settings):
     layout = render(app, pages[1])
     words = text(layout)
-    outcomes = by_id(layout, pages[1].METHOD_OUTCOMES)
+    outcomes = by_id(layout, ids.METHOD_OUTCOMES)
     terms = [text(dt) for dt in of_type(outcomes, "Dt")]
     assert terms == [t(f"method.outcome.{o.value}") for o in Outcome]
     assert f"k = {tiny_settings.privacy_k}" in words
-    assert "fewer than 5,000 residents" in text(by_id(layout, pages[1].METHOD_RATES))
+    assert "fewer than 5,000 residents" in text(by_id(layout, ids.METHOD_RATES))
     assert len(of_type(layout, "H1")) == 1 and len(of_type(layout, "H2")) >= 10
     assert "synthetic sample" in words
 
@@ -161,7 +162,7 @@ def test_methodology_states_the_row_rules_the_builder_applies(app, pages, tiny_s
     """The privacy section names the rows' ladder in the order the builder climbs it
     (``docs.ROW_STEPS``, the manifest's order), the alpha rule, and that response minutes
     are not in the rows: a reader must not be told an older rule than the one applied."""
-    privacy = text(by_id(render(app, pages[1]), pages[1].METHOD_PRIVACY))
+    privacy = text(by_id(render(app, pages[1]), ids.METHOD_PRIVACY))
     step_words = {"generalized_time": "week becomes the month",
                   "generalized_category": "category becomes “other”",
                   "generalized_place": "district becomes “citywide”"}
@@ -177,13 +178,13 @@ def test_methodology_says_what_an_attacker_can_and_cannot_learn(app, pages, tiny
     why the rows changed; k and k-1 come from the settings, in both languages."""
     k = tiny_settings.privacy_k
     for lang in ("en", "es"):
-        section = text(by_id(render(app, pages[1], lang=lang), pages[1].METHOD_ATTACKER))
+        section = text(by_id(render(app, pages[1], lang=lang), ids.METHOD_ATTACKER))
         for key in ("method.attacker.can.heading", "method.attacker.cannot.heading",
                     "method.attacker.limits.heading", "method.attacker.rows.heading"):
             assert t(key, lang) in section
         assert t("method.attacker.cannot.hidden", lang, k=k, k_minus=k - 1) in section
         assert f"{k - 1}" in section and "HiGHS" in section
-    english = text(by_id(render(app, pages[1]), pages[1].METHOD_ATTACKER))
+    english = text(by_id(render(app, pages[1]), ids.METHOD_ATTACKER))
     assert "never beside an outcome" in english and "79%" in english and "43%" in english
 
 
@@ -192,10 +193,10 @@ def test_methodology_has_the_sections_the_district_page_links_to(app, pages, tin
     layout = render(app, method)
     k = tiny_settings.privacy_k
     wanted = {
-        "coverage": ("method.coverage.heading", method.METHOD_COVERAGE),
-        "council-districts": ("method.council.heading", method.METHOD_COUNCIL),
-        "planner": ("method.planner.heading", method.METHOD_PLANNER),
-        "rates": ("method.rates.heading", method.METHOD_RATES),
+        "coverage": ("method.coverage.heading", ids.METHOD_COVERAGE),
+        "council-districts": ("method.council.heading", ids.METHOD_COUNCIL),
+        "planner": ("method.planner.heading", ids.METHOD_PLANNER),
+        "rates": ("method.rates.heading", ids.METHOD_RATES),
     }
     for anchor, (heading, constant) in wanted.items():
         assert constant == anchor  # /methodology#planner is linked from the district page
@@ -238,7 +239,7 @@ def test_planner_checks_on_the_page_meet_the_history_tests_expectations(app, pag
     """The figures the page quotes pass ``tests/integration/test_planner_history.py``."""
     method = pages[1]
     checks = stated_checks(method)
-    planner = text(by_id(render(app, method), method.METHOD_PLANNER))
+    planner = text(by_id(render(app, method), ids.METHOD_PLANNER))
     for (year, area), (estimated_pct, observed_pct) in checks.items():
         assert f"estimated {estimated_pct:.1f}%, observed {observed_pct:.1f}%" in planner
         estimated, observed = estimated_pct / 100, observed_pct / 100
@@ -339,7 +340,7 @@ def test_changelog_is_newest_first_with_the_change_in_published_rows(two_release
 
 def test_releases_page_shows_each_release_its_change_and_files(app, pages, two_releases):
     layout = render(app, pages[2], settings=two_releases)
-    sections = [c for c in walk(by_id(layout, pages[2].RELEASES_LIST)) if type(c).__name__ == "Section"]
+    sections = [c for c in walk(by_id(layout, ids.RELEASES_LIST)) if type(c).__name__ == "Section"]
     assert len(sections) == 2
     words = [text(s) for s in sections]
     assert t("releases.current") in words[0] and t("releases.current") not in words[1]
