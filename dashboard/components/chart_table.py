@@ -16,9 +16,11 @@ then be a focusable control nobody can name (axe's ``nested-interactive`` rule).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from dash import dcc, html
+from dash import Patch, dcc, html
 
+from dashboard.figures import PatchOperations
 from dashboard.i18n import DEFAULT_LANGUAGE, t
 
 #: The role of the box around every plotly graph (see the module doc).
@@ -171,3 +173,15 @@ def chart_card(
         className="card chart-card mb-3",
         **section_kwargs,
     )
+
+
+def figure_patch(operations: PatchOperations) -> Patch:
+    """A figure module's patch (``MapDrawing.patch``: path, value pairs) as a ``dash.Patch``,
+    which sends only those values to the browser. Knows nothing of any figure's layout."""
+    patch = Patch()
+    for path, value in operations:
+        target: Any = patch
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+    return patch

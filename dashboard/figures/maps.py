@@ -613,7 +613,7 @@ def map_patch_paths(
     areas: Sequence[MapAreaLike] | None = None,
     zoom_to: Collection[str] | None = None,
     hover_hint: str | None = None,
-) -> list[tuple[tuple[str | int, ...], object]]:
+) -> PatchOperations:
     """(path into the figure, new value) pairs that recolour a drawn ``map_figure``.
 
     ``values`` must list the same areas in the same order as the drawn figure. The page
@@ -628,7 +628,7 @@ def map_patch_paths(
         values, metric, lang=lang, show_labels=_show_labels(shown_areas, show_labels),
         alt_program=alt_program, labels=labels, hover_hint=hover_hint, zoom_to=zoom_to,
     )
-    paths: list[tuple[tuple[str | int, ...], object]] = []
+    paths: PatchOperations = []
     for i in range(n_areas):
         paths.append((("data", i, "fillcolor"), style.fillcolors[i]))
         paths.append((("data", i, "text"), style.hovertexts[i]))
@@ -645,6 +645,46 @@ def map_patch_paths(
         paths.append((("layout", "xaxis", "range"), list(x_range)))
         paths.append((("layout", "yaxis", "range"), list(y_range)))
     return paths
+
+
+#: A figure change as (path into the figure, new value) pairs: ``("data", 3, "fillcolor")``
+#: is ``figure["data"][3]["fillcolor"]``. A page applies them to a ``dash.Patch``.
+PatchOperations = list[tuple[tuple[str | int, ...], object]]
+
+
+@dataclass(frozen=True)
+class MapDrawing:
+    """One map, as the arguments of ``map_figure``: the whole figure, or the patch to it.
+
+    A page draws ``figure()`` the first time (and for a new city or level, whose areas
+    differ); for any other view change it sends ``patch()``, which turns the map drawn
+    for an earlier view of the same areas into this one (colours, texts, colour bar,
+    frame). Both come from the same arguments, so the page never needs to know how the
+    figure is laid out.
+    """
+
+    values: pd.DataFrame  # ``map_metric_values`` output, one row per area of ``areas``
+    areas: Sequence[MapAreaLike]
+    metric: MapMetric
+    lang: str
+    alt_program: ResponseType = ResponseType.STAR
+    labels: Mapping[str, str] | None = None
+    zoom_to: Collection[str] | None = None
+    hover_hint: str | None = None
+    height: int | None = MAP_HEIGHT
+
+    def figure(self) -> go.Figure:
+        return map_figure(
+            self.values, self.areas, self.metric, lang=self.lang, alt_program=self.alt_program,
+            height=self.height, labels=self.labels, zoom_to=self.zoom_to, hover_hint=self.hover_hint,
+        )
+
+    def patch(self) -> PatchOperations:
+        """What turns a drawn ``figure()`` of the same areas (any view) into this one."""
+        return map_patch_paths(
+            self.values, self.metric, lang=self.lang, alt_program=self.alt_program, labels=self.labels,
+            areas=self.areas, zoom_to=self.zoom_to, hover_hint=self.hover_hint,
+        )
 
 
 def _show_labels(n_areas: int, requested: bool | None) -> bool:

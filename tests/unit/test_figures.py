@@ -18,6 +18,7 @@ from dashboard.figures import (
     NO_VALUE_COLOR,
     PROGRAM_COLORS,
     PROGRAM_DASHES,
+    MapDrawing,
     empty_figure,
     map_bounds,
     map_figure,
@@ -318,6 +319,20 @@ def test_patch_paths_follow_a_new_zoom_and_hint():
     back = apply_paths(patched, map_patch_paths(after_values, "count", lang="en", areas=AREAS))
     assert back["layout"]["xaxis"] == before.to_dict()["layout"]["xaxis"]
     assert back["layout"]["yaxis"] == before.to_dict()["layout"]["yaxis"]
+
+
+def test_a_map_drawing_patches_any_earlier_view_into_its_own_figure():
+    """``MapDrawing.patch`` is what a page sends for a view change: applied to the map
+    drawn for another view of the same areas, it gives this drawing's whole figure."""
+    before = MapDrawing(map_metric_values(map_frame(), AREAS, "count", 1000), AREAS, "count", lang="en")
+    after = MapDrawing(
+        map_metric_values(map_frame(), AREAS, "alt_share", 1000, excluded={"1"}), AREAS, "alt_share",
+        lang="en", zoom_to=["2", "3"], hover_hint="Click me",
+    )
+    patched = apply_paths(before.figure().to_dict(), after.patch())
+    expected = after.figure().to_dict()
+    assert patched["data"] == expected["data"]
+    assert patched["layout"] == expected["layout"]
 
 
 def test_patch_is_small_compared_with_the_shapes():
