@@ -22,9 +22,10 @@ from dashboard import ids
 from dashboard.components.collapse import collapsible_panel
 from dashboard.data.cities import City
 from dashboard.data.filters import Catalog, Filters
-from dashboard.data.schema import CITYWIDE, ResponseType
+from dashboard.data.schema import ResponseType
 from dashboard.figures import category_label, month_label, program_label
 from dashboard.i18n import t
+from dashboard.views.parts import district_label, has_district_choice
 
 
 def _months(catalog: Catalog) -> list[date]:
@@ -49,22 +50,6 @@ def program_options(
     programs: Sequence[ResponseType], lang: str, labels: Mapping[str, str] | None = None
 ) -> list[dict[str, str]]:
     return [{"label": program_label(p, lang, labels), "value": p.value} for p in programs]
-
-
-def has_district_choice(catalog: Catalog) -> bool:
-    """The release places calls below city level (police districts, or a place column such
-    as Lane County's cities), so a district filter means something; boundary files are
-    needed only for the map."""
-    return any(d != CITYWIDE for d in catalog.districts)
-
-
-def district_label(district: str, city: City, lang: str, *, short: bool = False) -> str:
-    """ "Police district 3" ("3" when ``short``, under a "Police district" legend), or
-    the plain words for calls placed only at city level."""
-    if district == CITYWIDE:
-        return t("filters.citywide", lang)
-    key = "filters.district_option" if short else "filters.district_long"
-    return t(key, lang, label=city.geo.district_label, district=city.district_name(district))
 
 
 def district_options(catalog: Catalog, city: City, lang: str) -> list[dict[str, str]]:

@@ -9,7 +9,6 @@ pandas, or taken from the functions the Overview page itself calls.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
 import json
 import re
@@ -121,10 +120,11 @@ def query_of(f: Filters, *extra: tuple[str, str]) -> str:
 
 def page_area_values(api: Api, settings: Settings, f: Filters, metric: str, level: str) -> pd.DataFrame:
     """What the Overview page's own map code computes for this view."""
-    overview = importlib.import_module("dashboard.pages.overview")
-    with api.app.server.test_request_context("/"):
-        _, parts, _ = overview.render_map(get_store(settings), overview.View(f, metric, level, "en"))
-    return parts.area_values
+    from dashboard.views import overview
+
+    view = overview.View(f, metric, level, "en")
+    _, model, _ = overview.render_map(get_store(settings), settings.geo_dir, view)
+    return model.drawing.values
 
 
 # ----------------------------------------------------------------------------- document

@@ -1,0 +1,47 @@
+"""Plain pieces a view model hands to a layout, and labels the view models and the
+components share.
+
+A ``Table`` is a caption, header cells and rows of text (``components.chart_table.
+data_table`` draws it); a ``Note`` is a sentence and the CSS class of its paragraph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dashboard.data.cities import City
+from dashboard.data.filters import Catalog
+from dashboard.data.schema import CITYWIDE
+from dashboard.i18n import t
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    headers: list[str]
+    rows: list[list[str]]
+    #: Per row, the id of the area its first cell names, when that cell links to the
+    #: area's page (the layout makes the link: an address needs the app's prefix).
+    links: list[str | None] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+    class_name: str = "map-note"
+
+
+def has_district_choice(catalog: Catalog) -> bool:
+    """The release places calls below city level (police districts, or a place column such
+    as Lane County's cities), so a district filter means something; boundary files are
+    needed only for the map."""
+    return any(d != CITYWIDE for d in catalog.districts)
+
+
+def district_label(district: str, city: City, lang: str, *, short: bool = False) -> str:
+    """ "Police district 3" ("3" when ``short``, under a "Police district" legend), or
+    the plain words for calls placed only at city level."""
+    if district == CITYWIDE:
+        return t("filters.citywide", lang)
+    key = "filters.district_option" if short else "filters.district_long"
+    return t(key, lang, label=city.geo.district_label, district=city.district_name(district))
