@@ -155,11 +155,8 @@ def controls_query(
         PARAM_DISTRICT: list(catalog.districts) if catalog else [],
         PARAM_CATEGORY: [c.value for c in catalog.categories] if catalog else [],
     }
-    for param, key in (
-        (PARAM_PROGRAM, "programs"),
-        (PARAM_DISTRICT, "districts"),
-        (PARAM_CATEGORY, "categories"),
-    ):
+    groups = ((PARAM_PROGRAM, "programs"), (PARAM_DISTRICT, "districts"), (PARAM_CATEGORY, "categories"))
+    for param, key in groups:
         value = values.get(key)
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             if not value:
