@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.data import disclosure
+from dashboard.data import council_links, disclosure
 from dashboard.data.schema import (
     AREA_CITY,
     AREA_COUNCIL,
@@ -230,6 +230,43 @@ def public_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     }
 
 
+def district_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The rows' totals by police district that the deep audit (``council_links``) ties the
+    council cells to, from the public ``calls`` and ``rollup_minutes`` only:
+
+    * ``joint``: calls per (jurisdiction, year, program, district) and combination of the
+      council measures that are columns of the rows;
+    * ``month_by_district`` / ``response_band_by_district``: calls per (..., district, value)
+      (bands from ``rollup_minutes``; calls without a time are the band ``none``).
+    """
+    head = ("SELECT jurisdiction, year({t})::INTEGER AS year, response_type::VARCHAR AS response_type, "
+            "district")
+    joint_cols = ", ".join(f"{COUNCIL_VALUE_SQL[m]} AS {m}" for m in council_links.JOINT_MEASURES)
+    joint = con.execute(
+        f"{head.format(t='week')}, {joint_cols}, count(*)::BIGINT AS n FROM calls GROUP BY ALL"
+    ).df()
+    month = con.execute(
+        f"{head.format(t='week')}, {COUNCIL_VALUE_SQL['month']} AS value, count(*)::BIGINT AS n "
+        "FROM calls GROUP BY ALL"
+    ).df()
+    keys = "jurisdiction, year, response_type, district"
+    band = con.execute(
+        f"WITH t AS ({head.format(t='month')}, {COUNCIL_VALUE_SQL['response_band']} AS value, "
+        "sum(n)::BIGINT AS n FROM rollup_minutes GROUP BY ALL), "
+        f"r AS ({head.format(t='week')}, count(*)::BIGINT AS n FROM calls GROUP BY ALL), "
+        f"s AS (SELECT {keys}, sum(n) AS n FROM t GROUP BY ALL) "
+        f"SELECT * FROM t UNION ALL SELECT {keys}, 'none', (r.n - coalesce(s.n, 0))::BIGINT "
+        f"FROM r LEFT JOIN s USING ({keys})"
+    ).df()
+    types = {"year": "int32", "n": "int64"}
+    frames = {"joint": joint, "month_by_district": month, "response_band_by_district": band}
+    return {
+        name: frame[frame["n"] > 0].astype({c: types.get(c, "string") for c in frame.columns})
+        .reset_index(drop=True)
+        for name, frame in frames.items()
+    }
+
+
 # -- the linear system ------------------------------------------------------------------------
 
 
@@ -266,8 +303,8 @@ def _matched(frame: pd.DataFrame, margins: pd.DataFrame, keys: list[str]
     return member_group, rhs, len(groups)
 
 
-def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFrame]
-                   ) -> tuple[disclosure.LinearSystem, CubeCells]:
+def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFrame],
+                   deep: dict[str, pd.DataFrame] | None = None) -> tuple[disclosure.LinearSystem, CubeCells]:
     """Every cell of the audited cubes and every linear relation an attacker knows between them.
 
     ``cubes`` frames have their dims, ``n`` (true counts at build time; published counts,
@@ -282,6 +319,12 @@ def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFra
     * council: every measure of a (year, council district, program) group adds up to the
       same unpublished total, and each (year, program, measure, value) adds up over council
       districts to the rows' city total.
+
+    With ``deep`` (``district_margins``), the council cells are instead the marginals of a
+    hidden joint table tied to the rows by police district (``council_links``): the
+    attacker of the outside review, who also uses the identities between measures and the
+    police districts a council district can draw calls from. That system is several times
+    larger; ``validate --deep`` solves it.
     """
     b = disclosure.SystemBuilder()
     ids: dict[str, np.ndarray] = {}
@@ -294,7 +337,11 @@ def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFra
         ids[table.name] = b.add_cells(_labels(table, frame), values, frame["suppressed"].to_numpy(bool))
 
     _precinct_relations(b, cubes, margins, ids)
-    _council_relations(b, cubes, margins, ids)
+    council = cubes.get(CUBE_COUNCIL.name)
+    if deep is not None and council is not None and not council.empty:
+        council_links.add_council_links(b, cubes, ids, deep, council_links.all_pairs(deep, council))
+    else:
+        _council_relations(b, cubes, margins, ids)
     _coverage_relations(b, cubes, margins, ids)
     return b.build(), CubeCells(ids)
 

@@ -193,9 +193,10 @@ def value_hint(value: str, *, cell: bool = True) -> str | None:
 class _Check:
     """One validation run: the folder, k, a DuckDB connection and the violations found."""
 
-    def __init__(self, path: Path, k: int | None) -> None:
+    def __init__(self, path: Path, k: int | None, deep: bool = False) -> None:
         self.path = path
         self.k_arg = k
+        self.deep = deep
         self.k: int | None = None
         self.problems: list[str] = []
         self.manifest: dict = {}
@@ -703,6 +704,8 @@ class _Check:
             frames[table.name] = self.con.execute(f"SELECT * FROM {table.name}").df()
         margins = cubes.public_margins(self.con)
         system, _ = cubes.release_system(frames, margins)
+        if self.deep:
+            self.check_deep(frames, margins)
         for problem in disclosure.margin_differencing(system, self.k):
             self.fail(f"margin differencing: {problem}")
         for problem in cubes.cross_measure_differencing(frames.get(cubes.CUBE_COUNCIL.name), margins, self.k):
@@ -716,6 +719,19 @@ class _Check:
                          "published cell of their group)")
             self.fail(f"linear programming over every published relation and {rule}: "
                       + disclosure.summarize(findings, EXAMPLES))
+
+    def check_deep(self, frames: dict, margins: dict) -> None:
+        """``--deep``: the council cells as marginals of a joint table tied to the rows by
+        police district (``council_links``). Slow (minutes on a city's full release)."""
+        if frames.get(cubes.CUBE_COUNCIL.name) is None or frames[cubes.CUBE_COUNCIL.name].empty:
+            return
+        system, _ = cubes.release_system(frames, margins, deep=cubes.district_margins(self.con))
+        method = _suppression_method(self.manifest)
+        upper = None if method in VALUE_BLIND_METHODS else disclosure.rule_bounds(system, self.k)
+        findings = disclosure.audit(system, self.k, upper)
+        if findings:
+            self.fail("deep audit (council cells as marginals of the rows' joint table by police "
+                      "district): " + disclosure.summarize(findings, EXAMPLES))
 
     # -- manifest counts ----------------------------------------------------------------
     def check_counts(self) -> None:
@@ -792,15 +808,16 @@ def _strings(value: object, *, skip: set[str]) -> list[str]:
     return []
 
 
-def validate_release(path: Path, k: int | None = None) -> list[str]:
+def validate_release(path: Path, k: int | None = None, *, deep: bool = False) -> list[str]:
     """Every violation of the release rules in the folder ``path`` (empty: the release is clean).
 
-    ``k`` overrides the manifest's ``privacy.k``.
+    ``k`` overrides the manifest's ``privacy.k``; ``deep`` adds the deep audit of the
+    council cells (``council_links``), which the release build does not run.
     """
     path = Path(path)
     if not path.is_dir():
         return [f"{path} is not a release folder"]
-    return _Check(path, k).run()
+    return _Check(path, k, deep).run()
 
 
 def resolve_release(path: Path) -> Path:
@@ -817,7 +834,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if not path.is_dir():
         sys.stderr.write(f"validate: {path} is not a release folder\n")
         return 2
-    problems = validate_release(path, args.k)
+    problems = validate_release(path, args.k, deep=getattr(args, "deep", False))
     if problems:
         sys.stdout.write(f"{path}: {len(problems)} violation(s)\n")
         for problem in problems:

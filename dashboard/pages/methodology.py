@@ -209,6 +209,7 @@ def _attacker(k: int, lang: str) -> html.Section:
                   "method.attacker.cannot.hidden"),
             html.H3(t("method.attacker.limits.heading", lang), className="h6"),
             *_paragraphs("method.attacker.limits.body", lang=lang, **values),
+            *_paragraphs("method.attacker.limits.open", lang=lang, **values),
             html.H3(t("method.attacker.rows.heading", lang), className="h6"),
             *_paragraphs("method.attacker.rows.body", lang=lang, **values),
         ],

@@ -85,3 +85,21 @@ def test_the_audited_release_holds_against_every_attack(internal, tmp_path):
                  for t in cubes.AUDITED)
     assert hidden > 1000, "the fixture should exercise suppression"
     assert validate_release(info.path) == []
+
+
+def test_the_deep_audit_sees_council_cells_the_release_audit_lets_through(tmp_path):
+    """The open part of issue 12, measured rather than hidden: an attacker who writes the
+    council cells as marginals of the rows' joint table by police district (``validate
+    --deep``, ``council_links``) narrows hidden council cells of a release the build's own
+    audit passes. One year of a small sample keeps the deep LP to seconds."""
+    settings = Settings()
+    city = {"denver": load_cities(settings.cities_dir)["denver"]}
+    frame = _without_attrs(generate(city, seed=20200601, scale=0.05, geo_dir=settings.geo_dir)["denver"])
+    frame = frame[pd.to_datetime(frame["received_hour"]).dt.year == 2023]
+    info = build_release(frame, tmp_path, city="denver", source="x", synthetic=True, k=K, seed=1)
+    assert validate_release(info.path) == []
+    deep = validate_release(info.path, deep=True)
+    assert len(deep) == 1 and deep[0].startswith("deep audit"), deep
+    narrowed = int(re.search(r"(\d+) hidden cells narrowed", deep[0]).group(1))
+    assert narrowed > 0
+    assert "cube_council" in deep[0] and "cube_coverage" not in deep[0]
