@@ -43,9 +43,9 @@ from dashboard.api import register_api
 from dashboard.api.routes import error_response
 from dashboard.callback_guard import install_callback_guard
 from dashboard.components.links import page_href
-from dashboard.data.export import API_PREFIX
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from dashboard.pages import SETTINGS_KEY, request_language
+from dashboard.queries.export import API_PREFIX
 from dashboard.release_scope import install_release_scope
 from dashboard.routing import install_routing
 from dashboard.security import install_security, warm

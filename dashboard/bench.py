@@ -3,9 +3,9 @@
 For each size (synthetic calls in the release) the benchmark
 
 1. makes a data dir under ``benchmarks/work/<size>/`` (the city configs plus a
-   synthetic release written by ``dashboard.data.sample.write_sample`` at the scale
+   synthetic release written by ``dashboard.sample.generator.write_sample`` at the scale
    that gives ~size rows), reusing one generated earlier for the same size and seed;
-2. times every Overview query (``dashboard.data.queries``, DuckDB over the release's
+2. times every Overview query (``dashboard.queries.overview``, DuckDB over the release's
    rollups and cubes, cache cleared before each change) over a seeded list of realistic
    filter changes;
 3. times the same views computed the way a naive Dash app does it, with plain pandas
@@ -52,12 +52,12 @@ import pandas as pd
 import psutil
 
 from dashboard import ids
-from dashboard.data import queries
-from dashboard.data.cities import City, load_cities
-from dashboard.data.filters import Catalog, Filters
-from dashboard.data.release import ReleaseError, current_release_dir
-from dashboard.data.schema import CITYWIDE, UNKNOWN_AREA, Outcome
-from dashboard.data.store import Store
+from dashboard.contract.cities import City, load_cities
+from dashboard.contract.releases import ReleaseError, current_release_dir
+from dashboard.contract.schema import CITYWIDE, UNKNOWN_AREA, Outcome
+from dashboard.engine.store import Store
+from dashboard.params.filters import Catalog, Filters
+from dashboard.queries import overview as queries
 from dashboard.settings import REPO_ROOT, Settings
 
 #: Where generated bench data lives (gitignored).
@@ -128,7 +128,7 @@ def _minute_quantiles(minutes: pd.DataFrame) -> tuple[float, float, int]:
 class PandasBaseline:
     """The way a plain Dash app does it: every city's ``calls.parquet`` read into one
     DataFrame at start-up, then for each view: boolean-mask the rows by the filters and
-    group by. Same definitions as ``dashboard.data.queries`` (the smoke test checks the
+    group by. Same definitions as ``dashboard.queries.overview`` (the smoke test checks the
     two agree on every number). Response minutes are not in the rows (issue 12): they
     come from ``rollup_minutes.parquet``, read into a second DataFrame and masked the same
     way. The precinct map reads the suppressed precinct cube, because the public rows
@@ -199,7 +199,7 @@ class PandasBaseline:
 
     def kpis(self, f: Filters) -> pd.DataFrame:
         # calls, arrests and the median respect the program filter; the alternative
-        # team's figures do not (see dashboard.data.queries.kpis).
+        # team's figures do not (see dashboard.queries.overview.kpis).
         sub = self.rows(f, programs=False)
         chosen = self._in_programs(sub, f)
         alt = self.cities[f.city].alternative_program.value
@@ -551,12 +551,14 @@ class BenchData:
 
 #: Code whose change changes what the generator writes (plus the city configs).
 GENERATOR_MODULES = (
-    "data/sample.py",
-    "data/release.py",
-    "data/privacy.py",
-    "data/schema.py",
-    "data/calibration.py",
-    "data/cities.py",
+    "sample/generator.py",
+    "publish/release.py",
+    "publish/privacy.py",
+    "contract/schema.py",
+    "contract/sql.py",
+    "contract/releases.py",
+    "sample/calibration.py",
+    "contract/cities.py",
     "geo/assign.py",
 )
 
@@ -577,7 +579,7 @@ def generator_fingerprint(settings: Settings) -> str:
 def rows_at_scale_1(settings: Settings, seed: int = DATA_SEED, work_dir: Path = WORK_DIR) -> int:
     """Calls the sample generator makes at scale 1.0 (all cities), measured once per
     generator version and cached."""
-    from dashboard.data.sample import SAMPLE_CITIES, generate
+    from dashboard.sample.generator import SAMPLE_CITIES, generate
 
     cache = work_dir / "rows_at_scale_1.json"
     fingerprint = generator_fingerprint(settings)
@@ -597,7 +599,7 @@ def rows_at_scale_1(settings: Settings, seed: int = DATA_SEED, work_dir: Path = 
 
 def _generate(data_dir: str, geo_dir: str, privacy_k: int, seed: int, scale: float) -> dict[str, Any]:
     """Write the synthetic release (runs in a fresh process: its peak RSS is its own)."""
-    from dashboard.data.sample import write_sample
+    from dashboard.sample.generator import write_sample
 
     settings = Settings(data_dir=Path(data_dir), geo_dir=Path(geo_dir), privacy_k=privacy_k)
     t0 = time.perf_counter()
@@ -1479,10 +1481,10 @@ def _ingest_run(data_dir: str, geo_dir: str, rows: int, seed: int) -> dict[str, 
     """In a fresh process: export ~``rows`` Denver calls with identifiers, then ingest them."""
     import tempfile
 
-    from dashboard.data.cities import city_config_path
-    from dashboard.data.ingest import ingest
-    from dashboard.data.raw_export import write_raw_export
-    from dashboard.data.sample import generate
+    from dashboard.contract.cities import city_config_path
+    from dashboard.ingest.pipeline import ingest
+    from dashboard.sample.generator import generate
+    from dashboard.sample.raw_export import write_raw_export
 
     settings = Settings(data_dir=Path(data_dir), geo_dir=Path(geo_dir))
     city = load_cities(settings.cities_dir)["denver"]

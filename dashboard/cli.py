@@ -25,7 +25,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _sample(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard.data.sample import main as sample_main
+    from dashboard.sample.generator import main as sample_main
 
     return sample_main(args, settings)
 
@@ -37,13 +37,13 @@ def _geo_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard.data.ingest import main as ingest_main
+    from dashboard.ingest.pipeline import main as ingest_main
 
     return ingest_main(args, settings)
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard.data.validate import main as validate_main
+    from dashboard.publish.validate import main as validate_main
 
     return validate_main(args, settings)
 

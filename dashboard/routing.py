@@ -36,9 +36,9 @@ from flask import Response, g, redirect, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
-from dashboard.data.export import Problem
 from dashboard.i18n import t
 from dashboard.pages import request_language
+from dashboard.queries.export import Problem
 
 #: Longest query (bytes after ``?``, as sent) the app answers; the API's longest valid
 #: query (every parameter at its documented maximum) is well under it.

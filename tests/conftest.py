@@ -59,7 +59,7 @@ def tiny_internal_frame() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def tiny_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings pointing at a data dir holding the real city configs and the tiny release."""
-    from dashboard.data.release import build_release
+    from dashboard.publish.release import build_release
 
     root = tmp_path_factory.mktemp("tiny-data")
     shutil.copytree(REPO_ROOT / "data" / "cities", root / "cities")
@@ -70,7 +70,7 @@ def tiny_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def tiny_store(tiny_settings: Settings):
-    from dashboard.data.store import Store
+    from dashboard.engine.store import Store
 
     return Store(tiny_settings)
 
@@ -118,7 +118,7 @@ def route_page(client: object, pathname: str, search: str) -> object:
 
 def release_calls(settings: Settings, city: str) -> pd.DataFrame:
     """The public rows of a city's current release, as a journalist would download them."""
-    from dashboard.data.release import current_release_dir
+    from dashboard.contract.releases import current_release_dir
 
     path = current_release_dir(settings.releases_dir, city) / "calls.csv"
     return pd.read_csv(path, dtype={"district": "string"}, keep_default_na=True)
@@ -140,7 +140,7 @@ def release_minutes(settings: Settings, city: str) -> pd.DataFrame:
     district, call category and program, over the same calls as the rows. ``month`` is
     returned as a Timestamp.
     """
-    from dashboard.data.release import current_release_dir
+    from dashboard.contract.releases import current_release_dir
 
     frame = pd.read_parquet(current_release_dir(settings.releases_dir, city) / "rollup_minutes.parquet")
     frame["month"] = pd.to_datetime(frame["month"])

@@ -5,7 +5,7 @@ files with their checksums, and an OpenAPI document, from the same process and t
 same ``Store`` as the pages (docs/architecture.md "Architecture": API / downloads are Flask
 routes on the same server). The routes are in ``routes``, the map's data in
 ``charts``, the OpenAPI document in ``openapi``; the data-layer work (SQL, CSV,
-strict parameters, filenames) is ``dashboard.data.export``.
+strict parameters, filenames) is ``dashboard.queries.export``.
 
 ``register_api(server, settings)`` is the one call ``create_app`` makes.
 """

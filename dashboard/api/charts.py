@@ -2,7 +2,7 @@
 
 The steps that turn a view into the map's numbers (which areas, which are "not
 selected" or "unpublished", precinct figures from the suppressed cube, median minutes
-by district) live in ``figures.mapview``, which the Overview page calls too: this module
+by district) live in ``views.mapview``, which the Overview page calls too: this module
 only shapes them into the map CSV and the summary's district records.
 """
 
@@ -13,13 +13,14 @@ from typing import cast
 
 import pandas as pd
 
-from dashboard.data import queries
-from dashboard.data.filters import Filters
-from dashboard.data.schema import CITYWIDE
-from dashboard.data.store import Store
-from dashboard.figures import MAP_METRICS, MapMetric, mapview
+from dashboard.contract.schema import CITYWIDE
+from dashboard.engine.store import Store
+from dashboard.figures import MAP_METRICS, MapMetric
 from dashboard.i18n import t
+from dashboard.params.filters import Filters
+from dashboard.queries import overview as queries
 from dashboard.settings import Settings
+from dashboard.views import mapview
 
 LEVELS: tuple[queries.MapLevel, ...] = mapview.LEVELS
 DEFAULT_LEVEL: queries.MapLevel = "district"

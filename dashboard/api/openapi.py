@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of ``/api/v1``, generated from the data contract.
 
 The row schema (``CallRow``: types, enums, nullability, descriptions), the CSV header
-and the parameters' allowed values are all built from ``dashboard.data.schema`` and the
+and the parameters' allowed values are all built from ``dashboard.contract.schema`` and the
 tuples the routes use (``export.CHARTS``, ``figures.MAP_METRICS``...), so the document,
 the JSON rows, the CSV download and the pages cannot drift apart. The tests validate
 every answer of the API against this document with ``openapi-core``.
@@ -16,7 +16,11 @@ from datetime import date
 from typing import Any
 
 from dashboard.api.charts import LEVELS, MAP_COLUMNS
-from dashboard.data.export import (
+from dashboard.contract.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, Column, ResponseType
+from dashboard.figures import MAP_METRICS, MAP_REASONS
+from dashboard.params.filters import DEFAULT_MONTHS
+from dashboard.params.grammar import MAX_VALUE_LENGTH, Vocabulary
+from dashboard.queries.export import (
     API_PREFIX,
     CHARTS,
     DEFAULT_PAGE_SIZE,
@@ -27,10 +31,6 @@ from dashboard.data.export import (
     ROW_SORT,
     TREND_COLUMNS,
 )
-from dashboard.data.filters import DEFAULT_MONTHS
-from dashboard.data.grammar import MAX_VALUE_LENGTH, Vocabulary
-from dashboard.data.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, Column, ResponseType
-from dashboard.figures import MAP_METRICS, MAP_REASONS
 
 _JSON_TYPES: dict[str, dict[str, str]] = {
     "string": {"type": "string"},

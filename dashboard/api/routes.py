@@ -5,7 +5,7 @@ Rules every route follows, and why:
 * **Strict parameters.** Each route takes a fixed set of parameter names; anything
   else, and any value the OpenAPI document forbids, answers 400 with JSON naming each
   bad parameter; a value it allows that the city's release lacks answers 404
-  (``export.parse_filters_strict``: the pages' grammar, ``dashboard.data.filters``, in
+  (``export.parse_filters_strict``: the pages' grammar, ``dashboard.params.filters``, in
   strict mode). A script must learn about its typo, not receive a silently wider answer.
 * **Never a traceback.** Errors inside these routes answer JSON
   ``{"error": {"status", "message", "problems"}}``; an unexpected exception is logged
@@ -44,8 +44,24 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard.api import EXTENSION_KEY, charts
 from dashboard.api.openapi import openapi_json
-from dashboard.data import export, queries
-from dashboard.data.export import (
+from dashboard.contract.releases import (
+    MANIFEST,
+    ReleaseError,
+    ReleaseInfo,
+    list_releases,
+    read_manifest,
+    sha256_file,
+)
+from dashboard.engine.integrity import SEALS, IntegrityError, manifest_files, verified_chunks
+from dashboard.engine.serving import CityStatus
+from dashboard.engine.store import Store, get_store
+from dashboard.figures import MAP_METRICS, MapMetric
+from dashboard.logsafe import log_exception
+from dashboard.params.filters import PARAM_CITY, Filters
+from dashboard.params.grammar import vocabulary
+from dashboard.queries import export
+from dashboard.queries import overview as queries
+from dashboard.queries.export import (
     API_PREFIX,
     CHARTS,
     DEFAULT_PAGE_SIZE,
@@ -54,21 +70,6 @@ from dashboard.data.export import (
     PARAM_PAGE_SIZE,
     Problem,
 )
-from dashboard.data.filters import PARAM_CITY, Filters
-from dashboard.data.grammar import vocabulary
-from dashboard.data.integrity import SEALS, IntegrityError, manifest_files, verified_chunks
-from dashboard.data.release import (
-    MANIFEST,
-    ReleaseError,
-    ReleaseInfo,
-    list_releases,
-    read_manifest,
-    sha256_file,
-)
-from dashboard.data.serving import CityStatus
-from dashboard.data.store import Store, get_store
-from dashboard.figures import MAP_METRICS, MapMetric
-from dashboard.logsafe import log_exception
 from dashboard.settings import Settings
 
 log = logging.getLogger(__name__)

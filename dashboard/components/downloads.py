@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 from dash import html
 
-from dashboard.data.export import CHARTS, api_url
-from dashboard.data.filters import Filters
 from dashboard.i18n import t
+from dashboard.params.filters import Filters
+from dashboard.queries.export import CHARTS, api_url
 
 
 def rows_href(filters: Filters) -> str:

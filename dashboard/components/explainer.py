@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dash import dcc, html
 
 from dashboard.components.links import page_href
-from dashboard.data.cities import City
-from dashboard.data.schema import ResponseType
+from dashboard.contract.cities import City
+from dashboard.contract.schema import ResponseType
 from dashboard.figures import program_label
 from dashboard.i18n import t
 

@@ -20,11 +20,11 @@ from dash import html
 
 from dashboard import ids
 from dashboard.components.collapse import collapsible_panel
-from dashboard.data.cities import City
-from dashboard.data.filters import Catalog, Filters
-from dashboard.data.schema import ResponseType
+from dashboard.contract.cities import City
+from dashboard.contract.schema import ResponseType
 from dashboard.figures import category_label, month_label, program_label
 from dashboard.i18n import t
+from dashboard.params.filters import Catalog, Filters
 from dashboard.views.parts import district_label, has_district_choice
 
 

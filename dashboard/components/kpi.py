@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import pandas as pd
 from dash import html
 
-from dashboard.data.cities import City
-from dashboard.data.schema import ResponseType
+from dashboard.contract.cities import City
+from dashboard.contract.schema import ResponseType
 from dashboard.figures import PROGRAM_COLORS, program_label
 from dashboard.i18n import fmt_int, fmt_pct, t
 

@@ -15,8 +15,8 @@ from urllib.parse import quote, urlencode
 
 import dash
 
-from dashboard.data.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG
+from dashboard.params.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters
 
 DistrictKind = Literal["police", "council"]
 DISTRICT_PATH = "/district"

@@ -1,6 +1,6 @@
 """Tables of the district profile: the district beside the city, and every district ranked.
 
-They take ``dashboard.data.profile.AreaFigures`` and print them the same way, so the
+They take ``dashboard.queries.profile.AreaFigures`` and print them the same way, so the
 comparison table and the ranking agree cell for cell. Council districts' figures are
 lower bounds where cells were hidden for privacy and their times are 5-minute bands;
 the tables mark both instead of pretending to a precision the data lacks.
@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dash import dcc, html
 
 from dashboard.components.chart_table import data_table
-from dashboard.data.cities import City
-from dashboard.data.profile import AreaFigures
+from dashboard.contract.cities import City
 from dashboard.figures import program_label
 from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, t
+from dashboard.queries.profile import AreaFigures
 
 
 def minutes_text(value: object, lang: str) -> str:

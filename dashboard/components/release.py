@@ -4,7 +4,7 @@ earlier release is shown, and the release line.
 A synthetic sample must never be mistaken for real calls, in a screenshot or a quote,
 so the banner is part of the page content (not a dismissible toast) whenever the
 release says ``synthetic``. For the same reason a page showing a city's previous release,
-because the newest failed its integrity check (``dashboard.data.serving``), says so at
+because the newest failed its integrity check (``dashboard.engine.serving``), says so at
 the top, naming both releases: a figure quoted from it must be attributed to the right one.
 """
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 from dash import html
 
 from dashboard import ids
-from dashboard.data.release import ReleaseInfo
-from dashboard.data.serving import CityStatus
-from dashboard.data.store import Store
+from dashboard.contract.releases import ReleaseInfo
+from dashboard.engine.serving import CityStatus
+from dashboard.engine.store import Store
 from dashboard.i18n import t
 from dashboard.views.prelude import unavailable_cities
 

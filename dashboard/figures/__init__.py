@@ -1,7 +1,7 @@
 """Pure figure builders: small DataFrame in, ``plotly.graph_objects.Figure`` out.
 
 No I/O, no filtering, no Dash: a notebook or the CLI can call these with the frames
-``dashboard.data.queries`` returns, and the unit tests assert on ``fig.to_dict()``.
+``dashboard.queries.overview`` returns, and the unit tests assert on ``fig.to_dict()``.
 Figures are built by hand from ``go`` traces rather than plotly express: ``px`` costs
 about five times as much per figure, and every filter change rebuilds them.
 
@@ -19,9 +19,9 @@ Python so a filter change can patch colours without resending shapes.
 The package splits by figure: ``base`` (colours, names, layout), ``trend`` (the
 monthly series), ``maps`` (area maps), ``coverage`` (weekday x hour heatmaps and
 the planner), ``outcomes`` (outcome shares) and ``flow`` (the category -> program ->
-outcome flow). Pages import from here. One module is not pure: ``mapview`` assembles a
-view's map data (store and boundary files) for the Overview and the API alike; import
-it by name (``from dashboard.figures import mapview``).
+outcome flow). Pages import from here. Every module is pure: none reads the store (an
+import-linter contract holds it); a view's map data (store and boundary files) is
+assembled by the view model ``dashboard.views.mapview``, for the Overview and the API alike.
 """
 
 from dashboard.figures.base import (

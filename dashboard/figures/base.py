@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.data.schema import CallCategory, ResponseType
+from dashboard.contract.schema import CallCategory, ResponseType
 from dashboard.i18n import t
 
 #: One colour per program, fixed across every chart and city (Okabe-Ito).

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.data.schema import Outcome, ResponseType
+from dashboard.contract.schema import Outcome, ResponseType
 from dashboard.figures.base import (
     PROGRAM_COLORS,
     TEXT_DARK,

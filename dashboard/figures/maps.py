@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale, unlabel_rgb
 
-from dashboard.data.schema import ResponseType
+from dashboard.contract.schema import ResponseType
 from dashboard.figures.base import (
     NO_VALUE_COLOR,
     TEXT_DARK,

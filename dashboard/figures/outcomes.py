@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.data.schema import Outcome
+from dashboard.contract.schema import Outcome
 from dashboard.figures.base import (
     TEXT_DARK,
     TEXT_LIGHT,

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.data.cities import Milestone
-from dashboard.data.schema import PROGRAMS
+from dashboard.contract.cities import Milestone
+from dashboard.contract.schema import PROGRAMS
 from dashboard.figures.base import (
     PROGRAM_COLORS,
     PROGRAM_DASHES,

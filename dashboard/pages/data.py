@@ -3,15 +3,15 @@ the data dictionary.
 
 A journalist must be able to get exactly what the dashboard reads, prove the copy is
 intact (sha256), and know what every column means. The file table comes from the
-current release's manifest (``dashboard.data.docs``); the dictionary is generated from
-the contract (``dashboard.data.schema`` and ``datapackage.table_column_names``), the
+current release's manifest (``dashboard.queries.docs``); the dictionary is generated from
+the contract (``dashboard.contract.schema`` and ``datapackage.table_column_names``), the
 same source as ``data_dictionary.json`` and ``datapackage.json``, so the page cannot
 describe a column the files lack. Links go to the API's file route, which serves only
 names in the manifest's ``files`` plus ``manifest.json``.
 
 The descriptions of columns and tables are shown in the reader's language from the
 catalogs (``schema.column.<name>``, ``schema.table.<name>``, ``schema.derived.<name>``).
-``dashboard.data.schema`` stays the source of the English: the release files
+``dashboard.contract.schema`` stays the source of the English: the release files
 (``data_dictionary.md``/``.json``, ``datapackage.json``) are English and read it
 directly, and ``tests/unit/test_i18n.py`` fails when ``en.json``'s text differs from
 the schema's, so a changed description cannot drift from its translations unnoticed.
@@ -35,12 +35,12 @@ from dashboard.components.chart_table import data_table
 from dashboard.components.links import page_href
 from dashboard.components.page import city_switcher, release_stamp, safe_layout
 from dashboard.components.release import city_message, release_line, release_notice, synthetic_banner
-from dashboard.data import docs
-from dashboard.data.datapackage import DATAPACKAGE, table_column_names
-from dashboard.data.release import ReleaseInfo
-from dashboard.data.schema import CALLS_COLUMNS, CUBES, ROLLUPS, Column
+from dashboard.contract.datapackage import DATAPACKAGE, table_column_names
+from dashboard.contract.releases import ReleaseInfo
+from dashboard.contract.schema import CALLS_COLUMNS, CUBES, ROLLUPS, Column
 from dashboard.i18n import fmt_int, t
 from dashboard.pages import current_settings, current_store, register_page
+from dashboard.queries import docs
 from dashboard.views.prelude import query_language
 
 log = logging.getLogger(__name__)

@@ -42,14 +42,9 @@ from dashboard.components.page import release_stamp, safe_layout
 from dashboard.components.profile import comparison_table, outcome_table, ranking_table
 from dashboard.components.release import release_line, release_notice, synthetic_banner
 from dashboard.components.share import share_bar
-from dashboard.data import district as district_data
-from dashboard.data import planner, profile, queries
-from dashboard.data.cities import City
-from dashboard.data.docs import first_value
-from dashboard.data.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters, ascii_int
-from dashboard.data.grammar import parse_filters
-from dashboard.data.schema import AREA_COUNCIL, AREA_DISTRICT, CITYWIDE
-from dashboard.data.store import Store
+from dashboard.contract.cities import City
+from dashboard.contract.schema import AREA_COUNCIL, AREA_DISTRICT, CITYWIDE
+from dashboard.engine.store import Store
 from dashboard.figures import (
     empty_figure,
     map_figure,
@@ -61,10 +56,17 @@ from dashboard.figures import (
     program_label,
 )
 from dashboard.figures.coverage import coverage_figure, coverage_legend, planner_figure
-from dashboard.figures.mapview import localized_areas
 from dashboard.geo.web import WebArea, layer_exists, load_web_layer
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, fmt_int, fmt_pct, normalize_language, t
+from dashboard.models import planner
 from dashboard.pages import current_settings, current_store, register_page
+from dashboard.params.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters, ascii_int
+from dashboard.params.grammar import parse_filters
+from dashboard.queries import district as district_data
+from dashboard.queries import overview as queries
+from dashboard.queries import profile
+from dashboard.queries.docs import first_value
+from dashboard.views.mapview import localized_areas
 from dashboard.views.prelude import page_query, query_language
 
 log = logging.getLogger(__name__)

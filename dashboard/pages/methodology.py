@@ -3,7 +3,7 @@
 A number is only as useful as its definition: a reporter quoting "median response
 time" must know which clock starts and stops, and a reader must know why a district
 has no rate. The definitions here follow the code that computes them
-(``dashboard.data.queries`` module docstring, ``dashboard.data.privacy``) and the
+(``dashboard.queries.overview`` module docstring, ``dashboard.publish.privacy``) and the
 README's methodology; the values that vary (k, each city's alternative program and
 low-population threshold, outcome categories) are read from settings, city configs
 and the contract, never typed in, so the page cannot disagree with the numbers.
@@ -35,9 +35,9 @@ from dashboard import ids
 from dashboard.components.alert import notice
 from dashboard.components.explainer import all_program_definitions
 from dashboard.components.links import page_href
-from dashboard.data.cities import City
-from dashboard.data.release import ReleaseInfo
-from dashboard.data.schema import Outcome
+from dashboard.contract.cities import City
+from dashboard.contract.releases import ReleaseInfo
+from dashboard.contract.schema import Outcome
 from dashboard.figures import program_label
 from dashboard.i18n import fmt_int, t
 from dashboard.logsafe import log_exception

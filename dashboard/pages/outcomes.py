@@ -52,10 +52,14 @@ from dashboard.components.filter_bar import (
 )
 from dashboard.components.page import release_stamp, safe_layout
 from dashboard.components.release import release_line, release_notice, synthetic_banner
-from dashboard.data import outcomes as data
-from dashboard.data.cities import City
-from dashboard.data.docs import first_value
-from dashboard.data.filters import (
+from dashboard.contract.cities import City
+from dashboard.engine.store import Store
+from dashboard.figures import period_label, program_label
+from dashboard.figures.flow import flow_figure
+from dashboard.figures.outcomes import outcome_figure, outcome_label
+from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, fmt_int, fmt_pct, normalize_language, t
+from dashboard.pages import current_settings, current_store, register_page
+from dashboard.params.filters import (
     PARAM_CATEGORY,
     PARAM_CITY,
     PARAM_DISTRICT,
@@ -64,12 +68,8 @@ from dashboard.data.filters import (
     PARAM_START,
     Filters,
 )
-from dashboard.data.store import Store
-from dashboard.figures import period_label, program_label
-from dashboard.figures.flow import flow_figure
-from dashboard.figures.outcomes import outcome_figure, outcome_label
-from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, fmt_int, fmt_pct, normalize_language, t
-from dashboard.pages import current_settings, current_store, register_page
+from dashboard.queries import outcomes as data
+from dashboard.queries.docs import first_value
 from dashboard.views.prelude import page_query, query_language
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ changes, one recomputes everything when any control changes, one turns a click o
 map into the clicked district's page. The map's polygons are sent once per (city,
 level); later filter changes send the patch the figure module gives for the new view
 (``figures.MapDrawing.patch``: colours, texts and the frame of the selected districts).
-The map's data steps are shared with the API's map download (``figures.mapview``).
+The map's data steps are shared with the API's map download (``views.mapview``).
 
 This module is executed by Dash for every app it builds (callbacks belong to one app),
 so the callbacks live here, beside the registration, and stay thin.
@@ -31,11 +31,11 @@ from dashboard.components.chart_table import graph_config
 from dashboard.components.filter_bar import district_options, filter_summary, month_options, program_options
 from dashboard.components.links import district_href
 from dashboard.components.page import page_release_changed, safe_layout
-from dashboard.data.filters import PARAM_CITY, PARAM_END, PARAM_START
 from dashboard.i18n import normalize_language, t
 from dashboard.logsafe import log_exception
 from dashboard.pages import current_settings, current_store, register_page
 from dashboard.pages.layouts import overview as draw
+from dashboard.params.filters import PARAM_CITY, PARAM_END, PARAM_START
 from dashboard.views import overview as vm
 from dashboard.views.parts import has_district_choice
 from dashboard.views.prelude import query_language

@@ -3,8 +3,8 @@
 Numbers move when a city sends new records or the rules change; a journalist who
 quoted last month's figure must be able to see which release it came from, how many
 rows each release published, generalized and withheld, and get any release's files
-with their checksums. The list is ``release.list_releases`` (through
-``dashboard.data.docs.changelog``), the same one ``/api/v1/releases`` serves.
+with their checksums. The list is ``releases.list_releases`` (through
+``dashboard.queries.docs.changelog``), the same one ``/api/v1/releases`` serves.
 
 No callbacks: the city is the ``?city=`` query (validated; bad -> notice and the
 default city). No ``from __future__ import annotations`` (see ``overview``).
@@ -22,9 +22,9 @@ from dashboard.components.chart_table import data_table
 from dashboard.components.links import page_href
 from dashboard.components.page import city_switcher, release_stamp, safe_layout
 from dashboard.components.release import city_message, release_notice, synthetic_banner
-from dashboard.data import docs
 from dashboard.i18n import fmt_int, t
 from dashboard.pages import current_settings, current_store, register_page
+from dashboard.queries import docs
 from dashboard.views.prelude import query_language
 
 log = logging.getLogger(__name__)

@@ -20,11 +20,23 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
-from dashboard.data import queries
-from dashboard.data.cities import City
-from dashboard.data.docs import first_value
-from dashboard.data.export import download_filename
-from dashboard.data.filters import (
+from dashboard.contract.cities import City
+from dashboard.engine.store import Store
+from dashboard.figures import (
+    MAP_METRICS,
+    MapDrawing,
+    MapMetric,
+    category_label,
+    format_map_value,
+    map_legend,
+    month_label,
+    monthly_figure,
+    period_label,
+    program_label,
+)
+from dashboard.geo.web import WebArea
+from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, fmt_int, fmt_pct, t
+from dashboard.params.filters import (
     PARAM_CATEGORY,
     PARAM_CITY,
     PARAM_DISTRICT,
@@ -34,28 +46,16 @@ from dashboard.data.filters import (
     Catalog,
     Filters,
 )
-from dashboard.data.store import Store
-from dashboard.figures import (
-    MAP_METRICS,
-    MapDrawing,
-    MapMetric,
-    category_label,
-    format_map_value,
-    map_legend,
-    mapview,
-    month_label,
-    monthly_figure,
-    period_label,
-    program_label,
-)
-from dashboard.geo.web import WebArea
-from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, fmt_int, fmt_pct, t
+from dashboard.queries import overview as queries
+from dashboard.queries.docs import first_value
+from dashboard.queries.export import download_filename
+from dashboard.views import mapview
 from dashboard.views.parts import Note, Table, district_label, has_district_choice
 from dashboard.views.prelude import page_query
 
 if TYPE_CHECKING:
-    from dashboard.data.release import ReleaseInfo
-    from dashboard.data.serving import CityStatus
+    from dashboard.contract.releases import ReleaseInfo
+    from dashboard.engine.serving import CityStatus
 
 PARAM_METRIC = "metric"
 PARAM_LEVEL = "level"

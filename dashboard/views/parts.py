@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dashboard.data.cities import City
-from dashboard.data.filters import Catalog
-from dashboard.data.schema import CITYWIDE
+from dashboard.contract.cities import City
+from dashboard.contract.schema import CITYWIDE
 from dashboard.i18n import t
+from dashboard.params.filters import Catalog
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dashboard.data.docs import first_value
-from dashboard.data.filters import Catalog, Filters
-from dashboard.data.grammar import parse_filters
-from dashboard.data.store import Store
+from dashboard.engine.store import Store
 from dashboard.i18n import PARAM_LANG, normalize_language
+from dashboard.params.filters import Catalog, Filters
+from dashboard.params.grammar import parse_filters
+from dashboard.queries.docs import first_value
 
 
 def query_language(query: Mapping[str, object]) -> str:

@@ -15,11 +15,11 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from dashboard.data import profile
-from dashboard.data.filters import Filters
-from dashboard.data.schema import CITYWIDE
-from dashboard.data.store import Store
+from dashboard.contract.schema import CITYWIDE
+from dashboard.engine.store import Store
 from dashboard.i18n import fmt_int, fmt_pct
+from dashboard.params.filters import Filters
+from dashboard.queries import profile
 
 QUERY = "city=denver&start=2023-01-01&end=2023-12-31"
 

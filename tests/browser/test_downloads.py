@@ -21,9 +21,9 @@ import pytest
 import requests
 
 from dashboard import ids
-from dashboard.data.filters import Filters, parse_month
-from dashboard.data.schema import CALLS_COLUMN_NAMES, CUBE_PRECINCT, ROLLUP_MINUTES, ResponseType
+from dashboard.contract.schema import CALLS_COLUMN_NAMES, CUBE_PRECINCT, ROLLUP_MINUTES, ResponseType
 from dashboard.i18n import fmt_int, fmt_pct
+from dashboard.params.filters import Filters, parse_month
 from tests.conftest import minute_quantile, select_minutes
 
 pytestmark = pytest.mark.browser

@@ -12,8 +12,8 @@ import json
 import pytest
 
 from dashboard import ids
-from dashboard.data.release import current_release_dir, list_releases
-from dashboard.data.schema import CALLS_COLUMN_NAMES
+from dashboard.contract.releases import current_release_dir, list_releases
+from dashboard.contract.schema import CALLS_COLUMN_NAMES
 from dashboard.i18n import t
 from dashboard.settings import Settings
 

@@ -27,9 +27,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from dashboard.data import docs
-from dashboard.data.cities import load_cities
+from dashboard.contract.cities import load_cities
 from dashboard.i18n import catalog
+from dashboard.queries import docs
 from dashboard.settings import Settings
 
 pytestmark = pytest.mark.browser

@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 
 from dashboard import ids
-from dashboard.data.outcomes import OUTCOME_ORDER
-from dashboard.data.schema import Outcome
+from dashboard.contract.schema import Outcome
 from dashboard.i18n import fmt_int, fmt_pct
+from dashboard.queries.outcomes import OUTCOME_ORDER
 
 pytestmark = pytest.mark.browser
 

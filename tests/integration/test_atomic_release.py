@@ -22,9 +22,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.data.release import BUILDING_PREFIX, CURRENT_POINTER, build_release, current_release_dir
-from dashboard.data.store import Store
-from dashboard.data.validate import validate_release
+from dashboard.contract.releases import CURRENT_POINTER, current_release_dir
+from dashboard.engine.store import Store
+from dashboard.publish.release import BUILDING_PREFIX, build_release
+from dashboard.publish.validate import validate_release
 from dashboard.settings import REPO_ROOT, Settings
 
 from ..conftest import tiny_internal_frame
@@ -33,7 +34,7 @@ from ..unit.test_release import random_internal_frame
 BUILD_SCRIPT = """
 import sys
 from pathlib import Path
-from dashboard.data.release import build_release
+from dashboard.publish.release import build_release
 build_release(Path(sys.argv[1]), Path(sys.argv[2]), city="denver", source="killed build",
               synthetic=True, k=11, seed=1)
 """

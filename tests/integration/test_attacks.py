@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.data import cubes, disclosure
-from dashboard.data.cities import load_cities
-from dashboard.data.release import ReleaseError, build_release
-from dashboard.data.sample import _without_attrs, generate
-from dashboard.data.validate import validate_release
+from dashboard.contract.cities import load_cities
+from dashboard.contract.releases import ReleaseError
+from dashboard.publish import cubes, disclosure
+from dashboard.publish.release import build_release
+from dashboard.publish.validate import validate_release
+from dashboard.sample.generator import _without_attrs, generate
 from dashboard.settings import Settings
 
 K = 11

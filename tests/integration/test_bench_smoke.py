@@ -11,9 +11,9 @@ from datetime import date
 import pytest
 
 from dashboard import bench
-from dashboard.data.filters import Filters
-from dashboard.data.schema import CallCategory, ResponseType
-from dashboard.data.store import Store
+from dashboard.contract.schema import CallCategory, ResponseType
+from dashboard.engine.store import Store
+from dashboard.params.filters import Filters
 from dashboard.settings import Settings
 
 SIZE = 20_000

@@ -18,9 +18,10 @@ import json
 import pandas as pd
 import pytest
 
-from dashboard.data import privacy
-from dashboard.data.ingest import ingest
-from dashboard.data.release import current_release_dir, public_rows
+from dashboard.contract.releases import current_release_dir
+from dashboard.ingest.pipeline import ingest
+from dashboard.publish import privacy
+from dashboard.publish.release import public_rows
 from dashboard.settings import REPO_ROOT
 
 SOURCE = REPO_ROOT / "data" / "reference" / "lane_county"

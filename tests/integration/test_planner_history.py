@@ -14,9 +14,9 @@ from datetime import date
 
 import pytest
 
-from dashboard.data import district
-from dashboard.data.filters import Filters
-from dashboard.data.store import Store
+from dashboard.engine.store import Store
+from dashboard.params.filters import Filters
+from dashboard.queries import district
 
 #: Published shares (NLC) and how close the model must land, in percentage points.
 PUBLISHED = {2022: 0.44, 2023: 0.46}
@@ -61,7 +61,7 @@ def test_district_estimates_share_the_city_vans(store, district_id):
 
 
 def test_more_vans_answer_more(store):
-    from dashboard.data import planner
+    from dashboard.models import planner
 
     city = store.cities["denver"]
     f = Filters("denver", date(2023, 1, 1), date(2023, 12, 1))

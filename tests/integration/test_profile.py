@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.data import profile
-from dashboard.data.filters import Filters
-from dashboard.data.schema import CITYWIDE, RESPONSE_BANDS
-from dashboard.data.store import Store
+from dashboard.contract.schema import CITYWIDE, RESPONSE_BANDS
+from dashboard.engine.store import Store
+from dashboard.params.filters import Filters
+from dashboard.queries import profile
 
 from ..conftest import minute_quantile, release_calls, release_minutes, select_minutes
 
@@ -90,8 +90,8 @@ def test_council_figures_are_the_cubes_published_cells(store, shipped_settings, 
     district ('unknown' included), its cells add up to the rows' city count exactly."""
     f = PERIODS[0]
     city = store.cities["denver"]
-    from dashboard.data.cubes import COUNCIL_VALUE_SQL
-    from dashboard.data.release import current_release_dir
+    from dashboard.contract.releases import current_release_dir
+    from dashboard.publish.cubes import COUNCIL_VALUE_SQL
 
     cube = pd.read_parquet(
         current_release_dir(shipped_settings.releases_dir, "denver") / "cube_council.parquet"
@@ -128,7 +128,7 @@ def test_council_figures_are_the_cubes_published_cells(store, shipped_settings, 
 
 
 def _council_ids(store):
-    from dashboard.data.district import council_districts
+    from dashboard.queries.district import council_districts
 
     return council_districts(store, "denver")
 
@@ -152,7 +152,7 @@ def test_band_quantile_on_hand_made_bands(counts, q, band):
 def test_council_counts_in_hidden_cells_are_marked_unknown_not_zero(store, shipped_settings):
     """A STAR-backup count under k is hidden in the cube: the profile must say "hidden",
     never print the 0 that summing the published cells gives."""
-    from dashboard.data.release import current_release_dir
+    from dashboard.contract.releases import current_release_dir
 
     f = PERIODS[0]
     city = store.cities["denver"]

@@ -36,9 +36,10 @@ from pathlib import Path
 import pytest
 
 from dashboard import ids
-from dashboard.data.release import read_manifest, set_current
-from dashboard.data.store import get_store
+from dashboard.contract.releases import read_manifest
+from dashboard.engine.store import get_store
 from dashboard.i18n import t
+from dashboard.publish.release import set_current
 from dashboard.settings import REPO_ROOT, Settings
 
 from ..conftest import route_page

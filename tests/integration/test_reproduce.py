@@ -12,10 +12,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.data import queries
-from dashboard.data.filters import Filters
-from dashboard.data.schema import CallCategory, ResponseType
-from dashboard.data.store import Store
+from dashboard.contract.schema import CallCategory, ResponseType
+from dashboard.engine.store import Store
+from dashboard.params.filters import Filters
+from dashboard.queries import overview as queries
 
 from ..conftest import minute_quantile, release_calls, release_minutes, select_minutes
 from ..conftest import select_rows as select

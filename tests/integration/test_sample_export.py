@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.data.cities import city_config_path, load_cities
-from dashboard.data.ingest import ingest
-from dashboard.data.raw_export import IDENTIFIER_COLUMNS, TIME_FORMAT, write_raw_export
-from dashboard.data.release import reference_rows
-from dashboard.data.sample import generate
-from dashboard.data.schema import CALLS_COLUMN_NAMES
+from dashboard.contract.cities import city_config_path, load_cities
+from dashboard.contract.schema import CALLS_COLUMN_NAMES
+from dashboard.ingest.pipeline import ingest
+from dashboard.publish.release import reference_rows
+from dashboard.sample.generator import generate
+from dashboard.sample.raw_export import IDENTIFIER_COLUMNS, TIME_FORMAT, write_raw_export
 from dashboard.settings import REPO_ROOT, Settings
 
 

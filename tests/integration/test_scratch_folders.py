@@ -17,9 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard.data.ingest import SCRATCH_PREFIX
-from dashboard.data.release import BUILDING_PREFIX
-from dashboard.data.scratch import WORK_DIR, owner_pid, pid_alive
+from dashboard.ingest.pipeline import SCRATCH_PREFIX
+from dashboard.publish.release import BUILDING_PREFIX
+from dashboard.publish.scratch import WORK_DIR, owner_pid, pid_alive
 from dashboard.settings import REPO_ROOT
 
 from ..unit.test_ingest import CONFIG, GEO, export_rows, run, write_csv
@@ -27,7 +27,7 @@ from ..unit.test_ingest import CONFIG, GEO, export_rows, run, write_csv
 INGEST_SCRIPT = """
 import sys
 from pathlib import Path
-from dashboard.data.ingest import ingest
+from dashboard.ingest.pipeline import ingest
 ingest(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), geo_dir=Path(sys.argv[4]), k=2)
 """
 

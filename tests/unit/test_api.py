@@ -27,11 +27,13 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 from werkzeug.test import TestResponse
 
-from dashboard.data import export, queries
-from dashboard.data.filters import Filters, default_filters
-from dashboard.data.release import build_release, current_release_dir, read_manifest
-from dashboard.data.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, ResponseType
-from dashboard.data.store import get_store
+from dashboard.contract.releases import current_release_dir, read_manifest
+from dashboard.contract.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, ResponseType
+from dashboard.engine.store import get_store
+from dashboard.params.filters import Filters, default_filters
+from dashboard.publish.release import build_release
+from dashboard.queries import export
+from dashboard.queries import overview as queries
 from dashboard.settings import REPO_ROOT, Settings
 
 from ..conftest import minute_quantile, release_minutes, select_minutes, tiny_internal_frame

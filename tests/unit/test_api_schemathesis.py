@@ -26,7 +26,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 from dashboard.api.openapi import build_openapi
-from dashboard.data.grammar import vocabulary
+from dashboard.params.grammar import vocabulary
 from dashboard.routing import MAX_QUERY_BYTES
 from dashboard.settings import REPO_ROOT, Settings
 
@@ -59,7 +59,7 @@ def _app():
 
 def _document() -> dict:
     """The document the server serves (same function, same served cities), built without an app."""
-    from dashboard.data.store import Store
+    from dashboard.engine.store import Store
 
     return build_openapi(vocabulary(Store(Settings()).catalogs()))
 

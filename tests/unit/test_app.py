@@ -17,7 +17,7 @@ CDN_HOSTS = ("cdn.plot.ly", "unpkg.com", "cdn.jsdelivr.net", "cdnjs.cloudflare.c
 
 @pytest.fixture(scope="module")
 def app():
-    from dashboard.data.store import get_store
+    from dashboard.engine.store import get_store
 
     get_store.cache_clear()
     from dashboard.app import create_app
@@ -365,7 +365,7 @@ def _used_keys() -> tuple[set[str], set[str]]:
 
 
 def test_every_message_key_exists_in_english():
-    from dashboard.data.schema import CallCategory, ResponseType
+    from dashboard.contract.schema import CallCategory, ResponseType
     from dashboard.figures import MAP_METRICS, MAP_REASONS
     from dashboard.i18n import catalog
 
@@ -387,7 +387,7 @@ def test_every_message_key_exists_in_english():
     expected |= {f"figure.map.hover.reason.{r}" for r in MAP_REASONS}
     expected |= {f"figure.map.hover.at_least.{m}" for m in ("count", "per_1000")}
     from dashboard.components.explainer import MEASURES
-    from dashboard.data.outcomes import COMPARISONS
+    from dashboard.queries.outcomes import COMPARISONS
 
     expected |= {f"explain.measure.{m}{s}" for m in MEASURES for s in ("", ".term")}
     expected |= {f"explain.program.{p.value}" for p in ResponseType}

@@ -4,8 +4,8 @@
   dotted ``dashboard.x.y`` names (a module, or a class, function or constant defined in
   one, found by parsing the source: nothing is imported), top-level files such as
   ``pyproject.toml``, and bare file names in a table row that starts with a folder
-  (``| `dashboard/data/` | ... `store.py` ...``: ``dashboard/data/store.py``). Rename
-  ``dashboard/data/store.py`` and this fails.
+  (``| `dashboard/engine/` | ... `store.py` ...``: ``dashboard/engine/store.py``). Rename
+  ``dashboard/engine/store.py`` and this fails.
 * Every section cited as ``docs/architecture.md "Section"`` anywhere in the repository
   is a heading of the doc, and the sections the project relies on are there.
 * No file points at the design note that used to live outside the repository.
@@ -131,7 +131,7 @@ def dotted_exists(dotted: str) -> bool:
         names = _defined_names(path)
         node = names.get(rest[0])
         if node is None:
-            # A submodule named through its package (``dashboard.figures.mapview``) is
+            # A submodule named through its package (``dashboard.views.mapview``) is
             # handled by the longer cut; here it is a name the module does not define.
             return False
         if len(rest) == 1:
@@ -225,9 +225,10 @@ def test_the_doc_names_the_modules_it_is_about():
     text = doc_text()
     paths, modules = named_paths(text) | named_folder_files(text), named_modules(text)
     assert len(paths) >= 100 and len(modules) >= 40, (len(paths), len(modules))
-    for core in ("dashboard/data/schema.py", "dashboard/data/store.py", "dashboard/data/release.py",
-                 "dashboard/data/privacy.py", "dashboard/data/filters.py", "dashboard/data/queries.py",
-                 "dashboard/app.py", "dashboard/settings.py", "tests/unit/test_architecture_doc.py"):
+    for core in ("dashboard/contract/schema.py", "dashboard/engine/store.py", "dashboard/publish/release.py",
+                 "dashboard/publish/privacy.py", "dashboard/params/filters.py",
+                 "dashboard/queries/overview.py", "dashboard/app.py", "dashboard/settings.py",
+                 "tests/unit/test_architecture_doc.py"):
         assert core in paths, core
     assert {"pyproject.toml", "Makefile", "Procfile"} <= named_top_level_files(text)
 
@@ -235,13 +236,14 @@ def test_the_doc_names_the_modules_it_is_about():
 @pytest.mark.parametrize(
     "text",
     [
-        "`dashboard/data/stroe.py`",  # a renamed or misspelt module
-        "`dashboard.data.stroe`",
-        "`dashboard.data.store.NoSuchStore`",  # a renamed class
-        "`dashboard.data.store.Store.no_such_method`",
+        "`dashboard/engine/stroe.py`",  # a renamed or misspelt module
+        "`dashboard.engine.stroe`",
+        "`dashboard/data/store.py`",  # a module of a package that was split up
+        "`dashboard.engine.store.NoSuchStore`",  # a renamed class
+        "`dashboard.engine.store.Store.no_such_method`",
         "`tests/unit/test_no_such_thing.py`",
         "`NO_SUCH_FILE.toml`",
-        "| `dashboard/data/` | the store (`stroe.py`) |",  # a bare name in a folder's row
+        "| `dashboard/engine/` | the store (`stroe.py`) |",  # a bare name in a folder's row
     ],
 )
 def test_a_renamed_module_fails_the_check(text):
@@ -249,9 +251,10 @@ def test_a_renamed_module_fails_the_check(text):
 
 
 def test_patterns_and_real_names_pass_the_check():
-    text = ("`data/releases/<city>/CURRENT`, `dashboard/data/store.py`, `dashboard.data.store.Store.pinned`, "
-            "`dashboard.figures.mapview`, `dashboard.data.privacy.ALPHA`, `.ci/run`, `pyproject.toml`\n"
-            "| `dashboard/data/` | `store.py`, `serving.py` |")
+    text = ("`data/releases/<city>/CURRENT`, `dashboard/engine/store.py`, "
+            "`dashboard.engine.store.Store.pinned`, `dashboard.views.mapview`, "
+            "`dashboard.publish.privacy.ALPHA`, `.ci/run`, `pyproject.toml`\n"
+            "| `dashboard/engine/` | `store.py`, `serving.py` |")
     assert missing_names(text) == []
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.data import district, queries
-from dashboard.data.filters import Filters, default_filters
-from dashboard.data.schema import CITYWIDE, UNKNOWN_AREA
-from dashboard.data.store import Store
+from dashboard.contract.schema import CITYWIDE, UNKNOWN_AREA
+from dashboard.engine.store import Store
+from dashboard.params.filters import Filters, default_filters
+from dashboard.queries import district
+from dashboard.queries import overview as queries
 from dashboard.settings import Settings
 
 

@@ -6,8 +6,8 @@ Every figure is recomputed from the public rows (calls.csv), as a journalist wou
 import pandas as pd
 import pytest
 
-from dashboard.data.calibration import TARGETS, TOLERANCE
-from dashboard.data.cities import load_cities
+from dashboard.contract.cities import load_cities
+from dashboard.sample.calibration import TARGETS, TOLERANCE
 
 from ..conftest import release_calls
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from dashboard.data.cities import CityConfigError, load_cities, load_city
-from dashboard.data.schema import ResponseType
+from dashboard.contract.cities import CityConfigError, load_cities, load_city
+from dashboard.contract.schema import ResponseType
 from dashboard.figures import monthly_figure, program_label
 from dashboard.settings import REPO_ROOT
 

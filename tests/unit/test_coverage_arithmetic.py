@@ -17,9 +17,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.data import district, profile
-from dashboard.data.filters import Filters
-from dashboard.data.schema import CITYWIDE
+from dashboard.contract.schema import CITYWIDE
+from dashboard.params.filters import Filters
+from dashboard.queries import district, profile
 from dashboard.settings import Settings
 
 K = 11
@@ -65,8 +65,8 @@ def _rows() -> pd.DataFrame:
 def store(tmp_path_factory):
     import shutil
 
-    from dashboard.data.release import build_release
-    from dashboard.data.store import Store
+    from dashboard.engine.store import Store
+    from dashboard.publish.release import build_release
     from dashboard.settings import REPO_ROOT
 
     root = tmp_path_factory.mktemp("coverage-data")

@@ -7,9 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.data import privacy
-from dashboard.data.release import build_release, public_rows
-from dashboard.data.schema import (
+from dashboard.contract.schema import (
     CITYWIDE,
     CUBE_COUNCIL,
     CUBE_COVERAGE,
@@ -18,7 +16,9 @@ from dashboard.data.schema import (
     RESPONSE_BANDS,
     UNKNOWN_AREA,
 )
-from dashboard.data.validate import validate_release
+from dashboard.publish import privacy
+from dashboard.publish.release import build_release, public_rows
+from dashboard.publish.validate import validate_release
 
 K = 11
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from dashboard.data.datapackage import (
+from dashboard.contract.datapackage import (
     DATAPACKAGE,
     FIELD_TYPES,
     build_datapackage,
@@ -28,9 +28,9 @@ from dashboard.data.datapackage import (
     table_column_names,
     write_datapackage,
 )
-from dashboard.data.release import current_release_dir, sha256_file
-from dashboard.data.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CUBES, ROLLUPS
-from dashboard.data.validate import validate_release
+from dashboard.contract.releases import current_release_dir, sha256_file
+from dashboard.contract.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CUBES, ROLLUPS
+from dashboard.publish.validate import validate_release
 
 #: Frictionless v1 name pattern (packages and resources).
 NAME = re.compile(r"^[-a-z0-9._/]+$")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.data import cubes, disclosure
-from dashboard.data.schema import CUBE_COUNCIL
+from dashboard.contract.schema import CUBE_COUNCIL
+from dashboard.publish import cubes, disclosure
 
 K = 11
 

@@ -1,4 +1,4 @@
-"""Downloads (``dashboard.data.export``): every row of a view once, in a fixed order, formatted
+"""Downloads (``dashboard.queries.export``): every row of a view once, in a fixed order, formatted
 like the release's ``calls.csv``, with spreadsheet formulas neutralized; strict parameters.
 
 Expected values are recomputed here with pandas from the release's ``calls.csv`` (the file a
@@ -21,12 +21,14 @@ from hypothesis import given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from dashboard.data import export, queries
-from dashboard.data.filters import Filters, add_months, default_filters
-from dashboard.data.grammar import parse_filters
-from dashboard.data.release import build_release, current_release_dir
-from dashboard.data.schema import CALLS_COLUMN_NAMES, CallCategory, ResponseType
-from dashboard.data.store import Store
+from dashboard.contract.releases import current_release_dir
+from dashboard.contract.schema import CALLS_COLUMN_NAMES, CallCategory, ResponseType
+from dashboard.engine.store import Store
+from dashboard.params.filters import Filters, add_months, default_filters
+from dashboard.params.grammar import parse_filters
+from dashboard.publish.release import build_release
+from dashboard.queries import export
+from dashboard.queries import overview as queries
 from dashboard.settings import REPO_ROOT, Settings
 
 from ..conftest import minute_quantile, release_calls, release_minutes, select_minutes, tiny_internal_frame

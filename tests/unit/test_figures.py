@@ -11,8 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard.data.cities import Milestone
-from dashboard.data.schema import ResponseType
+from dashboard.contract.cities import Milestone
+from dashboard.contract.schema import ResponseType
 from dashboard.figures import (
     MAP_SCALE,
     NO_VALUE_COLOR,
@@ -533,7 +533,7 @@ def test_long_colour_bar_titles_break_onto_two_lines():
 
 
 def test_numbered_area_names_are_translated_and_place_names_kept():
-    from dashboard.figures.mapview import area_name
+    from dashboard.views.mapview import area_name
 
     assert area_name("District 5", "es") == "Distrito 5"
     assert area_name("Precinct 111", "es") == "Sector 111"

@@ -11,8 +11,6 @@ import plotly.graph_objects as go
 import pytest
 from plotly.colors import unlabel_rgb
 
-from dashboard.data import planner
-from dashboard.data.planner import Plan, PlanSpan
 from dashboard.figures import (
     COVERAGE_HEIGHT,
     MAP_SCALE,
@@ -26,6 +24,8 @@ from dashboard.figures import (
     planner_parts,
 )
 from dashboard.figures.coverage import COVERAGE_DAY, HIDDEN_PATTERN, PARTLY_HIDDEN_PATTERN, text_color_on
+from dashboard.models import planner
+from dashboard.models.planner import Plan, PlanSpan
 
 BASIC_BUNDLE_TRACES = {"scatter", "bar", "pie"}
 K = 11

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.data.filters import Catalog, Filters, parse_month
-from dashboard.data.grammar import parse_filters
-from dashboard.data.schema import CallCategory, ResponseType
+from dashboard.contract.schema import CallCategory, ResponseType
+from dashboard.params.filters import Catalog, Filters, parse_month
+from dashboard.params.grammar import parse_filters
 
 CATALOG = Catalog(
     city="denver",

@@ -86,7 +86,7 @@ def _schema_texts() -> dict[str, str]:
     a rollup publishes as a dim: ``response_minutes`` left the rows (issue 12) but is still
     published, per minute, in ``rollup_minutes``, and its description with it.
     """
-    from dashboard.data.schema import (
+    from dashboard.contract.schema import (
         CALLS_COLUMNS,
         CUBE_SUPPRESSED,
         CUBES,
@@ -115,7 +115,7 @@ def test_schema_descriptions_are_in_the_catalogs_word_for_word():
     english = catalog("en")
     assert sorted(set(texts) - set(english)) == [], "schema descriptions missing from en.json"
     drifted = {k: (english[k], v) for k, v in texts.items() if english[k] != v}
-    assert drifted == {}, "en.json differs from dashboard/data/schema.py: update both catalogs"
+    assert drifted == {}, "en.json differs from dashboard/contract/schema.py: update both catalogs"
     stale = sorted(k for k in english if k.startswith("schema.") and k not in texts)
     assert stale == []
 

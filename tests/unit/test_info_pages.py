@@ -19,13 +19,14 @@ import pandas as pd
 import pytest
 
 from dashboard import ids
-from dashboard.data import district, docs
-from dashboard.data.filters import Filters
-from dashboard.data.release import build_release, current_release_dir
-from dashboard.data.schema import CALLS_COLUMN_NAMES, Outcome
-from dashboard.data.store import Store
+from dashboard.contract.releases import current_release_dir
+from dashboard.contract.schema import CALLS_COLUMN_NAMES, Outcome
+from dashboard.engine.store import Store
 from dashboard.i18n import t
 from dashboard.pages import SETTINGS_KEY
+from dashboard.params.filters import Filters
+from dashboard.publish.release import build_release
+from dashboard.queries import district, docs
 from dashboard.settings import REPO_ROOT, Settings
 
 from ..conftest import tiny_internal_frame

@@ -23,10 +23,10 @@ import pyarrow.parquet as pq
 import pytest
 import shapely
 
-from dashboard.data import ingest as ingest_module
-from dashboard.data.ingest import IngestError, ingest, main, normalize_label, parse_times
-from dashboard.data.ingest_config import IngestConfigError, TimeColumn, load_ingest_config
-from dashboard.data.release import current_release_dir
+from dashboard.contract.releases import current_release_dir
+from dashboard.ingest import pipeline as ingest_module
+from dashboard.ingest.config import IngestConfigError, TimeColumn, load_ingest_config
+from dashboard.ingest.pipeline import IngestError, ingest, main, normalize_label, parse_times
 from dashboard.settings import REPO_ROOT, Settings
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ingest"

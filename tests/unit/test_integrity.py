@@ -9,9 +9,9 @@ import shutil
 
 import pytest
 
-from dashboard.data import integrity
-from dashboard.data.integrity import IntegrityError, SealCache, verified_chunks, verify_release
-from dashboard.data.release import current_release_dir
+from dashboard.contract.releases import current_release_dir
+from dashboard.engine import integrity
+from dashboard.engine.integrity import IntegrityError, SealCache, verified_chunks, verify_release
 
 
 def _sha(data: bytes) -> str:

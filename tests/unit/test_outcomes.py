@@ -14,12 +14,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard.data import outcomes
-from dashboard.data.filters import Filters
-from dashboard.data.schema import Outcome, ResponseType
-from dashboard.data.store import Store
+from dashboard.contract.schema import Outcome, ResponseType
+from dashboard.engine.store import Store
 from dashboard.figures.flow import SMALL, flow_figure, merge_small
 from dashboard.figures.outcomes import outcome_figure
+from dashboard.params.filters import Filters
+from dashboard.queries import outcomes
 from dashboard.settings import Settings
 
 from ..conftest import release_calls, route_page

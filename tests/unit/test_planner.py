@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.data import planner
-from dashboard.data.cities import SchedulePeriod, load_city
-from dashboard.data.planner import (
+from dashboard.contract.cities import SchedulePeriod, load_city
+from dashboard.contract.schema import UnansweredReason
+from dashboard.models import planner
+from dashboard.models.planner import (
     Plan,
     PlanSpan,
     demand_from_cells,
@@ -26,7 +27,6 @@ from dashboard.data.planner import (
     schedule_plans,
     weekday_counts,
 )
-from dashboard.data.schema import UnansweredReason
 from dashboard.settings import REPO_ROOT
 
 FOUR_WEEKS = (date(2024, 1, 1), date(2024, 1, 28))  # Monday to Sunday: each weekday 4 times

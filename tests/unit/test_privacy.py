@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from dashboard.data import privacy
-from dashboard.data.schema import CITYWIDE, QUASI_IDENTIFIERS, CallCategory
+from dashboard.contract.schema import CITYWIDE, QUASI_IDENTIFIERS, CallCategory
+from dashboard.publish import privacy
 
 
 def rows_frame(spec):

@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from dashboard.data import disclosure, privacy
-from dashboard.data.release import build_release
-from dashboard.data.schema import CITYWIDE, CallCategory, Outcome, ResponseType, UnansweredReason
-from dashboard.data.validate import validate_release
+from dashboard.contract.schema import CITYWIDE, CallCategory, Outcome, ResponseType, UnansweredReason
+from dashboard.publish import disclosure, privacy
+from dashboard.publish.release import build_release
+from dashboard.publish.validate import validate_release
 
 from .test_release import reference_calls_parquet
 

@@ -16,9 +16,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from dashboard.data import queries
-from dashboard.data.filters import Filters
-from dashboard.data.schema import CallCategory, ResponseType
+from dashboard.contract.schema import CallCategory, ResponseType
+from dashboard.params.filters import Filters
+from dashboard.queries import overview as queries
 
 ALL = Filters("denver", date(2023, 1, 1), date(2023, 2, 1))
 
@@ -121,8 +121,8 @@ def test_map_minutes_by_hand(tiny_store):
 def test_map_minutes_equal_a_direct_computation_from_the_rollup(shipped_settings):
     """Per district, the smallest whole minute with at least half the timed calls at or under it,
     recomputed with numpy from ``rollup_minutes`` itself for three views."""
-    from dashboard.data.filters import default_filters
-    from dashboard.data.store import get_store
+    from dashboard.engine.store import get_store
+    from dashboard.params.filters import default_filters
 
     store = get_store(shipped_settings)
     base = default_filters(store.catalogs()["denver"])

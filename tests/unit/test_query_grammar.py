@@ -2,7 +2,7 @@
 
 The pages used to parse a view with one function and the API with another, and they
 disagreed (``?end=2022-06``, ``district=3,4&district=5``). Now both read it with
-``dashboard.data.grammar.parse``; what these tests prove, for any query string:
+``dashboard.params.grammar.parse``; what these tests prove, for any query string:
 
 * **Same values.** Strict mode (the API) accepts a query exactly when lenient mode (the
   pages) reads it without a notice, and then both give the very same ``Filters``. Each
@@ -34,8 +34,8 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from dashboard.api.openapi import build_openapi
-from dashboard.data import export
-from dashboard.data.filters import (
+from dashboard.contract.schema import CallCategory, ResponseType
+from dashboard.params.filters import (
     FILTER_PARAMS,
     LIST_PARAMS,
     PARAM_CITY,
@@ -44,8 +44,8 @@ from dashboard.data.filters import (
     Catalog,
     Filters,
 )
-from dashboard.data.grammar import LENIENT, STRICT, Vocabulary, parse, vocabulary
-from dashboard.data.schema import CallCategory, ResponseType
+from dashboard.params.grammar import LENIENT, STRICT, Vocabulary, parse, vocabulary
+from dashboard.queries import export
 from dashboard.settings import Settings
 
 from ..conftest import route_page
@@ -333,7 +333,7 @@ def test_the_page_and_the_api_show_the_same_view(client, query_string, start, en
 
 @cache
 def _shipped_vocabulary() -> Vocabulary:
-    from dashboard.data.store import Store
+    from dashboard.engine.store import Store
 
     return vocabulary(Store(Settings()).catalogs())
 

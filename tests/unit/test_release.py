@@ -8,16 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.data import privacy
-from dashboard.data.release import (
-    ReleaseError,
-    build_release,
-    current_release_dir,
-    data_dictionary,
-    public_rows,
-    read_release_info,
-)
-from dashboard.data.schema import (
+from dashboard.contract.releases import ReleaseError, current_release_dir, read_release_info
+from dashboard.contract.schema import (
     CALLS_COLUMN_NAMES,
     CITYWIDE,
     CUBE_PRECINCT,
@@ -26,6 +18,8 @@ from dashboard.data.schema import (
     ROLLUP_MINUTES,
     UNKNOWN_AREA,
 )
+from dashboard.publish import privacy
+from dashboard.publish.release import build_release, data_dictionary, public_rows
 
 from ..conftest import tiny_internal_frame
 
@@ -115,7 +109,7 @@ def test_a_failed_build_keeps_the_previous_release_current(tmp_path, monkeypatch
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("dashboard.data.release._write_rollups", boom)
+    monkeypatch.setattr("dashboard.publish.release._write_rollups", boom)
     frame = tiny_internal_frame()
     frame["response_minutes"] = frame["response_minutes"] + 1
     with pytest.raises(OSError, match="disk full"):
@@ -136,7 +130,7 @@ def random_internal_frame(n: int, seed: int) -> pd.DataFrame:
     """Internal rows with every kind of value: small and big classes, NULL minutes and
     reasons, calls without a precinct (in a district, or placed citywide), a column that must
     never be published."""
-    from dashboard.data.schema import CallCategory, Outcome, ResponseType, UnansweredReason
+    from dashboard.contract.schema import CallCategory, Outcome, ResponseType, UnansweredReason
 
     rng = np.random.default_rng(seed)
     hours = pd.Timestamp("2022-12-26") + pd.to_timedelta(rng.integers(0, 24 * 7 * 40, n), unit="h")
@@ -174,7 +168,8 @@ def reference_calls_parquet(internal: pd.DataFrame, path, k: int, seed: int):
     """The pandas reference rows, written by the same Parquet writer as the builder."""
     import pyarrow as pa
 
-    from dashboard.data.release import _write_calls_parquet, calls_arrow_schema, reference_rows
+    from dashboard.contract.sql import calls_arrow_schema
+    from dashboard.publish.release import _write_calls_parquet, reference_rows
 
     rows, stats = reference_rows(internal, k, seed)
     body = pa.schema([f for f in calls_arrow_schema() if f.name != "call_id"])

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.data.cities import SchedulePeriod, load_cities
-from dashboard.data.sample import (
+from dashboard.contract.cities import SchedulePeriod, load_cities
+from dashboard.sample.generator import (
     SERVICE_MAX_MINUTES,
     SERVICE_MEAN_BOUNDS,
     SERVICE_SIGMA,

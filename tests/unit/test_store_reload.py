@@ -19,9 +19,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.data.integrity import IntegrityError
-from dashboard.data.release import CURRENT_POINTER, build_release, read_pointer, set_current
-from dashboard.data.store import Store
+from dashboard.contract.releases import CURRENT_POINTER, read_pointer
+from dashboard.engine.integrity import IntegrityError
+from dashboard.engine.store import Store
+from dashboard.publish.release import build_release, set_current
 from dashboard.settings import REPO_ROOT, Settings
 
 from ..conftest import tiny_internal_frame
@@ -93,7 +94,7 @@ def test_a_release_that_fails_its_checks_leaves_the_old_one_serving_and_is_retri
     b = build(settings, tiny_internal_frame())
     store = Store(settings, watch=False)
     set_current(settings.releases_dir / "denver", "20990101-missing")
-    with caplog.at_level(logging.ERROR, logger="dashboard.data.store"):
+    with caplog.at_level(logging.ERROR, logger="dashboard.engine.store"):
         store.refresh()
     assert store.release_info("denver").release_id == b.release_id
     assert total(store) == TINY

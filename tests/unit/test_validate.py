@@ -19,15 +19,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from dashboard.cli import main as cli_main
-from dashboard.data.release import (
-    ReleaseError,
-    build_release,
-    calls_arrow_schema,
-    current_release_dir,
-    sha256_file,
-)
-from dashboard.data.schema import CUBE_PRECINCT, ROLLUP_OVERVIEW
-from dashboard.data.validate import identifier_hint, validate_release, value_hint
+from dashboard.contract.releases import ReleaseError, current_release_dir, sha256_file
+from dashboard.contract.schema import CUBE_PRECINCT, ROLLUP_OVERVIEW
+from dashboard.contract.sql import calls_arrow_schema
+from dashboard.publish.release import build_release
+from dashboard.publish.validate import identifier_hint, validate_release, value_hint
 from dashboard.settings import REPO_ROOT
 
 from ..conftest import tiny_internal_frame
@@ -295,7 +291,7 @@ def test_a_build_with_a_violation_is_refused_and_nothing_moves(tmp_path, monkeyp
         return {name: cube.assign(n=cube["n"].astype("Int64"), suppressed=False)
                 for name, cube in counts.items()}
 
-    monkeypatch.setattr("dashboard.data.cubes.suppress", no_suppression)
+    monkeypatch.setattr("dashboard.publish.cubes.suppress", no_suppression)
     frame = tiny_internal_frame()
     frame.loc[0, "precinct"] = "112"  # one STAR call alone in its precinct: a cell of 1
     with pytest.raises(ReleaseError, match="(?s)not published.*count of 1..k-1"):

@@ -22,10 +22,10 @@ from dashboard.components.kpi import kpi_section
 from dashboard.components.links import district_href, page_href
 from dashboard.components.page import release_stamp
 from dashboard.components.release import release_line, release_notice, synthetic_banner
-from dashboard.data.filters import PARAM_CITY
-from dashboard.data.store import Store
+from dashboard.engine.store import Store
 from dashboard.figures import empty_figure
 from dashboard.i18n import t
+from dashboard.params.filters import PARAM_CITY
 from dashboard.views.overview import MapModel, Overview, View, metric_options
 from dashboard.views.parts import Note, Table
 

@@ -1,0 +1,389 @@
+"""The data contract: the one place that names the release's columns, types and values.
+
+Pages, API, downloads, the sample generator, the release builder and the tests all
+import these definitions; nothing else may hard-code a list of column names. The
+data dictionary (``data_dictionary.json``/``.md`` in every release) is generated
+from this module, so the published description cannot drift from the code.
+
+The descriptions here are English, and the release files stay English. The /data page
+shows them in the reader's language through the message catalogs (``schema.column.<name>``,
+``schema.table.<name>``, ``schema.derived.<name>`` in ``dashboard/i18n/*.json``), whose
+English must equal this module's text (``tests/unit/test_i18n.py``): change a description
+here and the test names the catalog entries (and their translations) to update.
+
+A release has three kinds of table (see docs in README "Data model"):
+
+* ``calls``: the public row-level file, one row per in-scope call at a coarse grain
+  (ISO week or month x police district x call category x program x police backup),
+  k-anonymous on those columns and with no sensitive outcome dominating any class.
+* rollups: exact GROUP BYs of the ``calls`` rows, built once at release time so
+  pages read a few thousand rows instead of millions. They hold nothing the rows
+  do not, so every number they feed is reproducible from the CSV download; the one
+  exception is ``rollup_minutes``, response minutes for the same rows (not in them).
+* cubes: aggregates at grains finer than the rows (precinct, hour of day, council
+  district), built from the same calls as the rows with small-cell suppression and
+  complements chosen so that no hidden cell can be narrowed (``disclosure``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ResponseType(StrEnum):
+    """Who answered the call."""
+
+    STAR = "STAR"
+    CO_RESPONDER = "CO_RESPONDER"
+    CIT_OFFICER = "CIT_OFFICER"
+    PATROL = "PATROL"
+
+
+class Outcome(StrEnum):
+    """What happened after the response (public categories)."""
+
+    RESOLVED_ON_SCENE = "resolved_on_scene"
+    REFERRED_TO_SERVICES = "referred_to_services"
+    TRANSPORTED_SHELTER = "transported_shelter"
+    TRANSPORTED_HOSPITAL = "transported_hospital"
+    TRANSPORTED_DETOX = "transported_detox"
+    MENTAL_HEALTH_HOLD = "mental_health_hold"
+    CITATION = "citation"
+    ARREST = "arrest"
+    GONE_ON_ARRIVAL = "gone_on_arrival"
+    REFUSED = "refused"
+
+
+class UnansweredReason(StrEnum):
+    """Why an eligible call was not answered by the alternative team."""
+
+    OUT_OF_HOURS = "out_of_hours"
+    OUTSIDE_SERVICE_AREA = "outside_service_area"
+    NO_TEAM_AVAILABLE = "no_team_available"
+    SAFETY_SCREEN = "safety_screen"
+    UNKNOWN = "unknown"
+
+
+class CallCategory(StrEnum):
+    """Public call categories (a city's config maps its own call types onto these)."""
+
+    WELFARE_CHECK = "welfare_check"
+    MENTAL_HEALTH = "mental_health"
+    SUICIDAL_THREAT = "suicidal_threat"
+    INTOXICATION = "intoxication"
+    TRESPASS = "trespass_unwanted_person"
+    DISTURBANCE = "disturbance"
+    INDECENT_EXPOSURE = "indecent_exposure"
+    PUBLIC_ASSIST = "public_assist"
+    OTHER = "other"  # not otherwise classified, or generalized for privacy
+
+
+class TimeGrain(StrEnum):
+    """How precise a row's ``week`` is: generalized rows carry the first day of the month."""
+
+    WEEK = "week"
+    MONTH = "month"
+
+
+#: District value of rows placed only at city level: the city has no district
+#: geography, or privacy generalization moved the row up from its district.
+CITYWIDE = "citywide"
+
+#: Responses that are not ordinary patrol, in display order.
+PROGRAMS: tuple[ResponseType, ...] = tuple(ResponseType)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One published column: its name, storage type, values and meaning."""
+
+    name: str
+    dtype: str  # "string" | "date" | "bool" | "int"
+    description: str
+    nullable: bool = False
+    values: tuple[str, ...] = ()
+
+
+CALLS_COLUMNS: tuple[Column, ...] = (
+    Column("call_id", "string", "Random identifier of this release row; never a CAD incident number."),
+    Column("jurisdiction", "string", "City or county whose program answered, e.g. `denver`."),
+    Column(
+        "week",
+        "date",
+        "Monday of the local ISO week the call came in. Where `time_grain` is `month` the row was "
+        "generalized for privacy and this is the first day of the month of that Monday.",
+    ),
+    Column(
+        "time_grain",
+        "string",
+        "`week`, or `month` where the row was generalized for privacy.",
+        values=tuple(TimeGrain),
+    ),
+    Column(
+        "district",
+        "string",
+        f"Police district. `{CITYWIDE}` where the city has no districts or the row was "
+        "generalized to city level for privacy.",
+    ),
+    Column("call_category", "string", "Public call category.", values=tuple(CallCategory)),
+    Column(
+        "star_eligible",
+        "bool",
+        "The call met the alternative-response dispatch criteria in force (only assessed while "
+        "the city's alternative program operates).",
+    ),
+    Column("response_type", "string", "Who answered the call.", values=tuple(ResponseType)),
+    Column("outcome", "string", "What happened after the response.", values=tuple(Outcome)),
+    Column("police_backup", "bool", "The alternative team asked for police."),
+    Column(
+        "unanswered_reason",
+        "string",
+        "For an eligible call the alternative team did not answer: why. Empty otherwise.",
+        nullable=True,
+        values=tuple(UnansweredReason),
+    ),
+    Column(
+        "repeat_contact_90d",
+        "bool",
+        "The same person had an in-scope call in the prior 90 days (computed at ingest from a "
+        "salted key that is never published).",
+    ),
+)
+
+CALLS_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in CALLS_COLUMNS)
+
+#: Quasi-identifiers of the row-level file: k-anonymity is measured on these. Besides
+#: when, where and what kind of call, they include what a neighbour or relative could see
+#: of it: which team came (``response_type``) and whether police came to back it up
+#: (``police_backup``). How many minutes the team took is seen too, and is so fine that
+#: it would single out most calls: it is not in the rows at all (``rollup_minutes``).
+QUASI_IDENTIFIERS: tuple[str, ...] = (
+    "jurisdiction", "week", "time_grain", "district", "call_category", "response_type", "police_backup",
+)
+
+#: k of k-anonymity: every quasi-identifier class of the rows, and every published cube
+#: cell, holds at least this many calls or is hidden (``dashboard.publish.privacy``). The
+#: planner hides its small cells by the same k, so it lives with the contract.
+DEFAULT_K = 11
+
+#: Values of the rows' other columns that say something sensitive about a person (they
+#: were arrested, held, taken to hospital or detox, cited, a repeat caller, screened out
+#: as a safety risk). In every quasi-identifier class of the rows, each of these values
+#: may hold at most ``privacy.ALPHA`` of the rows, so knowing which class a person's
+#: call is in never tells an attacker such an outcome with more than that confidence.
+SENSITIVE_VALUES: dict[str, tuple[str, ...]] = {
+    "outcome": (
+        "arrest", "citation", "mental_health_hold", "transported_hospital", "transported_detox",
+    ),
+    "repeat_contact_90d": ("true",),
+    "unanswered_reason": ("safety_screen",),
+}
+
+#: Area, precinct and council-district value of the cubes for calls with no such place
+#: (no precinct recorded, outside every council district): present so that a cube's
+#: cells add up exactly to the totals the rows publish.
+UNKNOWN_AREA = "unknown"
+
+#: Columns of the internal (never published) frame that the release builder takes in,
+#: beyond the public ones: the exact hour, finer places and the person key.
+INTERNAL_EXTRA_COLUMNS: tuple[Column, ...] = (
+    Column("received_hour", "timestamp", "Local time the call came in, truncated to the hour."),
+    Column("precinct", "string", "Police precinct (may be empty where the city has none).", True),
+    Column("neighborhood", "string", "Statistical neighborhood.", True),
+    Column("council_district", "string", "City council district.", True),
+    Column("person_key", "string", "Salted key of the person; used for repeat contacts only.", True),
+    Column("busy_minutes", "int", "Whole minutes from the unit's dispatch to it clearing the call.", True),
+    Column(
+        "response_minutes",
+        "int",
+        "Whole minutes from call received to first unit on scene; empty when no unit arrived. "
+        "Published only as counts per minute (`rollup_minutes`), never in a row.",
+        nullable=True,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A derived table of a release: its file stem, grouping columns and measure."""
+
+    name: str
+    dims: tuple[str, ...]
+    description: str
+    suppressed: bool  # True for cubes finer than the rows (small cells hidden)
+    measures: tuple[str, ...] = ("n",)  # counts; see release.MEASURE_SQL
+    #: A rollup that is an exact GROUP BY of the public rows (validate recomputes it);
+    #: False for ``rollup_minutes``, built from the minutes the rows do not carry.
+    from_rows: bool = True
+    #: Groups of cells whose totals are public elsewhere (the rows, another cube, the
+    #: cube's own coarser cells): complementary suppression keeps every such group at
+    #: zero or at least two hidden cells, so no hidden cell is recovered by subtraction.
+    margins: tuple[tuple[str, ...], ...] = ()
+
+
+#: Rollups: exact aggregates of the published rows. ``month`` is the first day of the
+#: month of the row's ``week`` (a week belongs to the month its Monday falls in).
+ROLLUP_OVERVIEW = Table(
+    "rollup_overview",
+    ("jurisdiction", "month", "district", "call_category", "response_type", "star_eligible"),
+    "Published rows (`n`), those ending in arrest (`arrests`) and those where the alternative "
+    "team asked for police (`backups`) for each combination: the Overview's numbers, from a "
+    "table a few thousand rows long however many calls there are.",
+    suppressed=False,
+    measures=("n", "arrests", "backups"),
+)
+ROLLUP_COUNTS = Table(
+    "rollup_counts",
+    (
+        "jurisdiction",
+        "month",
+        "district",
+        "call_category",
+        "response_type",
+        "star_eligible",
+        "outcome",
+        "police_backup",
+        "repeat_contact_90d",
+        "unanswered_reason",
+    ),
+    "Number of published rows (`n`) for each combination; sums reproduce any count on the pages.",
+    suppressed=False,
+)
+ROLLUP_MINUTES = Table(
+    "rollup_minutes",
+    ("jurisdiction", "month", "district", "call_category", "response_type", "response_minutes"),
+    "Calls of the published rows (`n`) at each whole response minute, by month, district, call "
+    "category and program as the rows publish them: medians and percentiles. Minutes are not in "
+    "the rows (to the minute they would single out most calls and, with them, their outcome), so "
+    "this is the one table not computed from `calls`; its counts add up to at most the rows' "
+    "(calls where no unit arrived have no minute).",
+    suppressed=False,
+    from_rows=False,
+)
+#: Cube finer than the rows: precinct (by the year of the week's Monday).
+#: Cells with 1..k-1 calls have ``n`` empty and
+#: ``suppressed`` true; complementary suppression protects district totals.
+CUBE_PRECINCT = Table(
+    "cube_precinct",
+    ("jurisdiction", "year", "district", "precinct", "response_type", "star_eligible"),
+    "Calls by police precinct and calendar year (`n`) of the calls the rows publish with their "
+    "district (`unknown`: no precinct recorded; calls whose row is generalized to `citywide` are "
+    "left out, as their precinct would give their district back), so a district's precincts add "
+    "up to its rows. Small cells suppressed (`suppressed` = true, `n` empty). Yearly, because "
+    "monthly precinct cells are mostly too small to publish.",
+    suppressed=True,
+    margins=(("jurisdiction", "year", "district", "response_type", "star_eligible"),),
+)
+
+#: ``area_type`` values of the coverage cube.
+AREA_CITY = "city"
+AREA_DISTRICT = "district"
+AREA_COUNCIL = "council"
+AREA_TYPES: tuple[str, ...] = (AREA_CITY, AREA_DISTRICT, AREA_COUNCIL)
+
+CUBE_COVERAGE = Table(
+    "cube_coverage",
+    ("jurisdiction", "year", "area_type", "area", "weekday", "hour"),
+    "Eligible calls (`n`) among the calls the rows publish, by weekday (0 = Monday) and local "
+    "hour of the call (0-23), per calendar year, for the whole city (`area_type` = `city`, `area` "
+    "= `citywide`), each police district as the rows publish it (`district`, `citywide` included) "
+    "and each council district (`council`, placed by the same spatial join as police districts; "
+    "`unknown` outside every council district). Every weekday-hour of a year and area is present "
+    "(zeros included); cells of 1..k-1 calls are suppressed, with complements until no hidden "
+    "cell can be narrowed by the area's total, the city's cell or any other published relation.",
+    suppressed=True,
+    margins=(
+        ("jurisdiction", "year", "area_type", "area"),
+        ("jurisdiction", "year", "area_type", "weekday", "hour"),
+    ),
+)
+
+#: ``measure`` values of the council cube; each splits a council district's calls of one
+#: program and year a different way (``value`` holds the category, as text).
+COUNCIL_MEASURES: tuple[str, ...] = (
+    "month", "star_eligible", "outcome", "police_backup", "repeat_contact_90d", "unanswered_reason",
+    "response_band",
+)
+#: Response-time bands of the council cube: 5-minute bands, then 60+ and no unit on scene.
+RESPONSE_BANDS: tuple[str, ...] = (*(f"{m:02d}-{m + 4:02d}" for m in range(0, 60, 5)), "60+", "none")
+
+CUBE_COUNCIL = Table(
+    "cube_council",
+    ("jurisdiction", "year", "council_district", "response_type", "measure", "value"),
+    "Calls (`n`) among those the rows publish, per city council district (`unknown` outside every "
+    "council district), calendar year and program, split by each `measure`: `month` (`YYYY-MM`, "
+    "the month of the week's Monday), `star_eligible`, `outcome`, `police_backup`, "
+    "`repeat_contact_90d` (`true`/`false`), `unanswered_reason` (`none` when answered or not "
+    "eligible) and `response_band` (whole minutes in 5-minute bands, `60+`, or `none` when no "
+    "unit arrived). Council districts cut across police districts, so they are not in the rows; "
+    "small cells are suppressed, with complements until no hidden cell can be narrowed by the "
+    "district's total (shared by every measure), the city's total of each category or any other "
+    "published relation.",
+    suppressed=True,
+    margins=(
+        ("jurisdiction", "year", "council_district", "response_type", "measure"),
+        ("jurisdiction", "year", "response_type", "measure", "value"),
+    ),
+)
+
+CUBE_SERVICE = Table(
+    "cube_service",
+    ("jurisdiction", "year", "response_type"),
+    "Time on task: calls with a recorded time (`n`) and their total minutes from dispatch to "
+    "clearing the call (`busy_minutes`), per program and calendar year; the planner's time per "
+    "call is `busy_minutes / n`. Suppressed under k calls.",
+    suppressed=True,
+    measures=("n", "busy_minutes"),
+)
+
+ROLLUPS: tuple[Table, ...] = (ROLLUP_OVERVIEW, ROLLUP_COUNTS, ROLLUP_MINUTES)
+CUBES: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_SERVICE)
+
+# -- columns of the aggregate tables --------------------------------------------------------
+
+#: Columns of the rollups and cubes that are not columns of ``calls``: the derived time
+#: grains, the counts and the cubes' own dims. Described here, beside ``CALLS_COLUMNS``,
+#: so the Data Package (``datapackage``) and any other description of the tables read
+#: one text. A name found neither here nor among the calls and internal columns is typed
+#: from its file and described by its table (``datapackage.table_columns``).
+DERIVED_COLUMNS: dict[str, Column] = {
+    "month": Column(
+        "month",
+        "date",
+        "First day of the month of the row's `week`: a week belongs to the month its Monday "
+        "falls in, so a month is four or five whole weeks.",
+    ),
+    "year": Column("year", "int", "Calendar year of the Monday of the call's week."),
+    "n": Column("n", "int", "Number of calls in this combination."),
+    "arrests": Column("arrests", "int", "Of those calls, how many ended in arrest (`outcome` = `arrest`)."),
+    "backups": Column(
+        "backups",
+        "int",
+        "Of those calls, how many had the alternative team ask for police (`police_backup`).",
+    ),
+    # Dims and measures of the district-view cubes (dashboard.publish.cubes).
+    "area_type": Column("area_type", "string", "`city`, `district` (police) or `council` (council district).",
+                        values=AREA_TYPES),
+    "area": Column("area", "string", "The police district as the rows publish it (`citywide` for calls "
+                   "placed only at city level) or the council district (`unknown` for calls outside every "
+                   "council district); `citywide` for the city itself."),
+    "weekday": Column("weekday", "int", "Local day of the week the call came in, 0 = Monday to 6 = Sunday."),
+    "hour": Column("hour", "int", "Local hour of the day the call came in, 0-23."),
+    "measure": Column("measure", "string", "Which split of the calls this row belongs to.",
+                      values=COUNCIL_MEASURES),
+    "value": Column("value", "string", "The category of `measure` (text: a month, `true`/`false`, "
+                    "an outcome, a reason or a response-time band)."),
+    "busy_minutes": Column("busy_minutes", "int", "Total minutes from dispatch to clearing the calls.",
+                           nullable=True),
+}
+
+#: The flag every suppressed cube adds after its measures (see ``privacy.suppress_cells``).
+CUBE_SUPPRESSED = Column(
+    "suppressed",
+    "bool",
+    "True where the cell's counts are hidden for privacy: a small cell, or a cell hidden so that "
+    "no small cell can be recovered from totals published elsewhere.",
+)
+#: What a suppressed cube's measure says besides its own meaning.
+SUPPRESSED_MEASURE_NOTE = "Empty where the cell is suppressed (`suppressed` = true)."

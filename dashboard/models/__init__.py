@@ -1,0 +1,2 @@
+"""Models computed from published figures: ``planner`` (the team-size planner, Erlang B).
+"""

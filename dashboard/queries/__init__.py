@@ -1,0 +1,4 @@
+"""The questions pages and the API ask the engine, as functions of (store, Filters) returning
+small values: ``overview``, ``outcomes``, ``district``, ``profile``, ``docs`` (the information
+pages) and ``export`` (the API's downloads).
+"""

@@ -1,0 +1,415 @@
+"""The questions a district profile asks: coverage by hour, time per call, council figures.
+
+Police-district figures that the rows can answer exactly (calls, eligible share, minutes,
+outcomes) come from the rollups through ``queries``; this module adds what only the
+suppressed cubes hold (``dashboard.publish.cubes``):
+
+* coverage: eligible calls by weekday x hour for an area, summed over the calendar
+  years the period touches (the cube is yearly: hour-of-day cells by month would be
+  mostly suppressed). Hidden cells are reported, never guessed: ``hidden`` counts the
+  suppressed cells summed into each weekday-hour.
+* time per call: total busy minutes / calls with a time, per program, same years.
+* council districts: a council district's calls per program, eligibility, outcome,
+  backup, repeat contact, reason unanswered, response band and month, from the
+  council cube (yearly, suppressed). Their sums are lower bounds where cells are hidden,
+  and every frame says how many cells were.
+
+Like ``queries``, SQL here names contract columns only and binds every value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from dashboard.contract.cities import City
+from dashboard.contract.schema import (
+    AREA_CITY,
+    AREA_COUNCIL,
+    AREA_DISTRICT,
+    CITYWIDE,
+    UNKNOWN_AREA,
+    UnansweredReason,
+)
+from dashboard.engine.store import Store
+from dashboard.models import planner
+from dashboard.params.filters import Filters
+from dashboard.queries.overview import view_where
+
+AREA_TYPES_QUERYABLE = (AREA_CITY, AREA_DISTRICT, AREA_COUNCIL)
+
+
+def years(f: Filters) -> tuple[int, int]:
+    """The calendar years a yearly cube sums for the period ``f`` (both ends inclusive)."""
+    return f.start.year, f.end.year
+
+
+def coverage(store: Store, f: Filters, area_type: str, area: str) -> pd.DataFrame:
+    """Eligible calls per weekday (0 = Monday) x hour, for one area over the period's years.
+
+    Columns: weekday, hour, calls (sum of published cells), hidden (suppressed cells
+    summed in). All 168 weekday-hours are present.
+    """
+    if area_type not in AREA_TYPES_QUERYABLE:
+        raise ValueError(f"unknown area type {area_type!r}")
+    first, last = years(f)
+    if area_type == AREA_CITY:
+        area = CITYWIDE
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            """SELECT weekday, hour, coalesce(sum(n), 0)::BIGINT AS calls,
+                      count(*) FILTER (WHERE suppressed)::BIGINT AS hidden
+               FROM cube_coverage
+               WHERE jurisdiction = ? AND year BETWEEN ? AND ? AND area_type = ? AND area = ?
+               GROUP BY ALL ORDER BY ALL""",
+            [f.city, first, last, area_type, area],
+        )
+
+    got = store.cached(("coverage", f.city, first, last, area_type, area), compute)
+    grid = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
+    out = got.set_index(["weekday", "hour"]).reindex(grid, fill_value=0).reset_index()
+    return out.astype({"weekday": "int64", "hour": "int64", "calls": "int64", "hidden": "int64"})
+
+
+#: Areas of the cubes that are no district: calls whose row was generalized to city level
+#: (``citywide``) and calls with no council district (``unknown``). The cubes carry them
+#: so that their cells add up to the totals the rows publish; a list of districts, a
+#: ranking or a map must not show them as if they were places.
+NOT_A_DISTRICT: tuple[str, ...] = (CITYWIDE, UNKNOWN_AREA)
+
+
+def coverage_areas(store: Store, f: Filters, area_type: str) -> pd.DataFrame:
+    """Eligible calls per district of a type over the period's years (published sum, hidden
+    cells). ``citywide`` and ``unknown`` are left out (``NOT_A_DISTRICT``): a share per
+    district then spreads the calls of no known district over the known ones."""
+    first, last = years(f)
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            """SELECT area, coalesce(sum(n), 0)::BIGINT AS calls,
+                      count(*) FILTER (WHERE suppressed)::BIGINT AS hidden
+               FROM cube_coverage
+               WHERE jurisdiction = ? AND year BETWEEN ? AND ? AND area_type = ?
+                 AND NOT list_contains(?, area)
+               GROUP BY ALL ORDER BY ALL""",
+            [f.city, first, last, area_type, list(NOT_A_DISTRICT)],
+        )
+
+    return store.cached(("coverage_areas", f.city, first, last, area_type), compute)
+
+
+def out_of_hours(store: Store, f: Filters) -> pd.DataFrame:
+    """Eligible calls and those that arrived when no team was on duty, per police district.
+
+    Exact (from the rows' rollup). Rows generalized to city level stay under
+    ``citywide``. Columns: district, eligible, out_of_hours, share.
+    """
+    where, params = view_where(f)
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            f"""SELECT district, coalesce(sum(n), 0)::BIGINT AS eligible,
+                       coalesce(sum(n) FILTER (WHERE unanswered_reason = ?), 0)::BIGINT AS out_of_hours
+                FROM rollup_counts WHERE star_eligible AND {where}
+                GROUP BY ALL ORDER BY ALL""",
+            [UnansweredReason.OUT_OF_HOURS.value, *params],
+        )
+
+    out = store.cached(("out_of_hours", f.with_(programs=())), compute)
+    out["share"] = out["out_of_hours"] / out["eligible"].where(out["eligible"] > 0)
+    return out
+
+
+def unanswered_reasons(store: Store, f: Filters) -> pd.DataFrame:
+    """Eligible calls by why the alternative team did not answer (``answered`` when it did).
+
+    Columns: reason, calls. The program filter does not apply (eligibility is about all
+    calls); the district and category filters do.
+    """
+    where, params = view_where(f)
+    alt = store.alternative_program(f.city).value
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            f"""SELECT CASE WHEN response_type = ? THEN 'answered'
+                            ELSE coalesce(unanswered_reason, 'unknown') END AS reason,
+                       sum(n)::BIGINT AS calls
+                FROM rollup_counts WHERE star_eligible AND {where}
+                GROUP BY ALL ORDER BY ALL""",
+            [alt, *params],
+        )
+
+    return store.cached(("reasons", f.with_(programs=())), compute)
+
+
+def time_per_call(store: Store, f: Filters) -> pd.DataFrame:
+    """Mean minutes from dispatch to clear, per program, over the period's years.
+
+    Columns: response_type, calls, busy_minutes, mean_minutes. Years whose cell is
+    suppressed (under k calls) are left out, and ``hidden_years`` counts them.
+    """
+    first, last = years(f)
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            """SELECT response_type, coalesce(sum(n), 0)::BIGINT AS calls,
+                      coalesce(sum(busy_minutes), 0)::BIGINT AS busy_minutes,
+                      count(*) FILTER (WHERE suppressed)::BIGINT AS hidden_years
+               FROM cube_service WHERE jurisdiction = ? AND year BETWEEN ? AND ?
+               GROUP BY ALL ORDER BY ALL""",
+            [f.city, first, last],
+        )
+
+    out = store.cached(("service", f.city, first, last), compute)
+    out["mean_minutes"] = out["busy_minutes"] / out["calls"].where(out["calls"] > 0)
+    return out
+
+
+def council_measure(store: Store, f: Filters, council_district: str | None, measure: str) -> pd.DataFrame:
+    """One measure of the council cube over the period's years, per program and category.
+
+    ``council_district`` None sums every council district (the city as the cube sees it).
+    Columns: response_type, value, calls (published sum), hidden (suppressed cells).
+    """
+    first, last = years(f)
+
+    def compute() -> pd.DataFrame:
+        clause = "" if council_district is None else "AND council_district = ?"
+        params: list[object] = [f.city, first, last, measure]
+        if council_district is not None:
+            params.append(council_district)
+        return store.frame(
+            f"""SELECT response_type, value, coalesce(sum(n), 0)::BIGINT AS calls,
+                       count(*) FILTER (WHERE suppressed)::BIGINT AS hidden
+                FROM cube_council
+                WHERE jurisdiction = ? AND year BETWEEN ? AND ? AND measure = ? {clause}
+                GROUP BY ALL ORDER BY ALL""",
+            params,
+        )
+
+    return store.cached(("council", f.city, first, last, council_district, measure), compute)
+
+
+def council_districts(store: Store, city: str) -> tuple[str, ...]:
+    """Council districts the city's release has cells for, in numeric order.
+
+    The cube's ``unknown`` council district (calls outside every council district, kept so
+    that the cube adds up to the rows' city totals) is not one: it is left out, so no page
+    lists, ranks or links to it.
+    """
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            "SELECT DISTINCT council_district FROM cube_council WHERE jurisdiction = ? "
+            "AND NOT list_contains(?, council_district)",
+            [city, list(NOT_A_DISTRICT)],
+        )
+
+    values = store.cached(("council_districts", city), compute)["council_district"].astype(str)
+    return tuple(sorted(values, key=lambda v: (0, int(v), v) if v.isdigit() else (1, 0, v)))
+
+
+def coverage_cells(store: Store, f: Filters, area_type: str, area: str) -> pd.DataFrame:
+    """The coverage cube's cells for one area over the period's years (weekday, hour, n, suppressed)."""
+    first, last = years(f)
+    if area_type == AREA_CITY:
+        area = CITYWIDE
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            """SELECT year, weekday, hour, n, suppressed FROM cube_coverage
+               WHERE jurisdiction = ? AND year BETWEEN ? AND ? AND area_type = ? AND area = ?
+               ORDER BY ALL""",
+            [f.city, first, last, area_type, area],
+        )
+
+    return store.cached(("coverage_cells", f.city, first, last, area_type, area), compute)
+
+
+@dataclass(frozen=True, eq=False)
+class PlannerInputs:
+    """What the planner needs for an area and period, measured from the release.
+
+    ``start``/``end`` are the whole weeks of the cube years the period touches;
+    ``observed_share`` is the share of the area's eligible calls the alternative team
+    answered then (exact, from the rows); ``minutes_per_call`` is None when the release
+    has no time on task (the planner cannot run).
+    """
+
+    area_type: str
+    area: str
+    start: date
+    end: date
+    demand: planner.Demand
+    eligible: int
+    observed_answered: int
+    observed_share: float
+    minutes_per_call: float | None
+    screen_share: float
+    area_share: float | dict[str, float]
+
+
+def _year_filters(f: Filters) -> Filters:
+    first, last = years(f)
+    return f.with_(start=date(first, 1, 1), end=date(last, 12, 1), programs=(), categories=())
+
+
+def planner_inputs(store: Store, f: Filters, city: City, area_type: str, area: str) -> PlannerInputs:
+    """Demand, time per call, screened share and observed share for the planner.
+
+    Police districts and the city read the exact rollups for the observed and screened
+    shares; council districts read the council cube (suppressed cells make its shares
+    approximate). Categories are not filtered: the planner is about all eligible calls.
+    """
+    yf = _year_filters(f)
+    first, last = years(f)
+    start, end = planner.week_year_dates(first)[0], planner.week_year_dates(last)[1]
+    if area_type == AREA_DISTRICT:
+        yf = yf.with_(districts=(area,))
+    elif area_type == AREA_CITY:
+        yf = yf.with_(districts=())
+    alt = city.alternative_program.value
+    if area_type == AREA_COUNCIL:
+        reasons_frame = council_measure(store, yf, area, "unanswered_reason")
+        eligible_frame = council_measure(store, yf, area, "star_eligible")
+        eligible = int(eligible_frame.loc[eligible_frame["value"] == "true", "calls"].sum())
+        answered = int(eligible_frame.loc[(eligible_frame["value"] == "true")
+                                          & (eligible_frame["response_type"] == alt), "calls"].sum())
+        by_reason = reasons_frame.groupby("value")["calls"].sum()
+    else:
+        reasons = unanswered_reasons(store, yf)
+        by_reason = reasons.set_index("reason")["calls"]
+        eligible = int(by_reason.sum())
+        answered = int(by_reason.get("answered", 0))
+    lost_hours = int(by_reason.get(UnansweredReason.OUT_OF_HOURS.value, 0))
+    lost_area = int(by_reason.get(UnansweredReason.OUTSIDE_SERVICE_AREA.value, 0))
+    screened = int(by_reason.get(UnansweredReason.SAFETY_SCREEN.value, 0)) + int(
+        by_reason.get(UnansweredReason.UNKNOWN.value, 0))
+    reachable = eligible - lost_hours - lost_area
+    screen_share = min(1.0, screened / reachable) if reachable > 0 else 0.0
+
+    cells = coverage_cells(store, f, area_type, area)
+    known = float(cells["n"].fillna(0).sum())
+    total = float(eligible) if area_type == AREA_CITY and eligible >= known else None
+    demand = planner.demand_from_cells(cells[["weekday", "hour", "n", "suppressed"]], start, end, total=total,
+                                       k=store.settings.privacy_k)
+    service = time_per_call(store, f)
+    row = service[service["response_type"] == alt]
+    minutes = float(row["mean_minutes"].iloc[0]) if len(row) and not math.isnan(row["mean_minutes"].iloc[0]) \
+        else None
+    if area_type == AREA_DISTRICT:
+        share: float | dict[str, float] = {area: 1.0}
+    elif area_type == AREA_CITY:
+        areas = coverage_areas(store, f, AREA_DISTRICT)
+        total_calls = float(areas["calls"].sum())
+        share = ({str(r.area): float(r.calls) / total_calls for r in areas.itertuples()}
+                 if total_calls else 1.0)
+    else:
+        share = 1.0  # council districts are not in the schedule's police-district service areas
+    return PlannerInputs(area_type, area, start, end, demand, eligible, answered,
+                         answered / eligible if eligible else math.nan, minutes, screen_share, share)
+
+
+def current_estimate(inputs: PlannerInputs, city: City) -> planner.Estimate | None:
+    """The planner's estimate for the schedule that was really in force (None without times)."""
+    if inputs.minutes_per_call is None:
+        return None
+    spans = planner.schedule_plans(city.schedule, inputs.start, inputs.end, inputs.area_share)
+    return planner.estimate(inputs.demand, spans, minutes_per_call=inputs.minutes_per_call,
+                            screen_share=inputs.screen_share)
+
+
+def area_estimate(area: PlannerInputs, city_estimate: planner.Estimate, in_area: float) -> float:
+    """Share of an area's eligible calls answered, when the vans serve the whole city.
+
+    A district does not have the city's vans to itself: a van busy on another district's
+    call cannot take this one. So each weekday-hour's chance that every van is busy
+    (``blocking``) comes from the city's estimate, and the area's own calls in that hour
+    are answered at the city's rate: calls x on-duty share x in-area share x (1 - screened
+    share) x (1 - blocking). ``in_area`` is the share of the period the area was inside
+    the team's service area.
+    """
+    if area.eligible <= 0 and area.demand.calls <= 0:
+        return math.nan
+    cells = city_estimate.cells.set_index(["weekday", "hour"])
+    demand = area.demand.cells.set_index(["weekday", "hour"])["calls"]
+    blocking = cells["blocking"].fillna(1.0)
+    duty = cells["duty_share"].fillna(0.0)
+    answered = (demand * duty * (1.0 - blocking)).sum() * in_area * (1.0 - area.screen_share)
+    total = float(demand.sum())
+    return float(answered / total) if total else math.nan
+
+
+def in_area_share(city: City, inputs: PlannerInputs) -> float:
+    """Share of the period's days on which a police district was in the service area."""
+    if inputs.area_type != AREA_DISTRICT:
+        return 1.0
+    spans = planner.schedule_plans(city.schedule, inputs.start, inputs.end, {inputs.area: 1.0})
+    days = sum(s.days for s in spans)
+    return sum(s.plan.area_share * s.days for s in spans) / days if days else 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class PlanComparison:
+    """Observed, modelled-current and modelled-planned shares for an area and its city.
+
+    Shares are of all eligible calls over the whole weeks of the period's years
+    (``PlannerInputs``). ``*_current`` and ``*_planned`` are None when the release has no
+    time on task (the model cannot run). The planned schedule is assumed to serve the
+    whole city (every district inside the service area); the current one is the city's
+    published schedule with its service areas. ``city_observed_lost`` splits the city's
+    unanswered eligible calls by reason, exactly as the rows record them.
+    """
+
+    city_inputs: PlannerInputs
+    area_inputs: PlannerInputs
+    city_current: planner.Estimate | None
+    city_planned: planner.Estimate | None
+    area_current: float | None
+    area_planned: float | None
+    plan: planner.Plan | None
+    city_observed_lost: dict[str, float]
+
+
+def compare_plans(
+    store: Store, f: Filters, city: City, area_type: str, area: str, plan: planner.Plan | None
+) -> PlanComparison:
+    """Everything the planner panel shows for one area (police or council district, or city)."""
+    city_inputs = planner_inputs(store, f, city, AREA_CITY, CITYWIDE)
+    area_inputs = city_inputs if area_type == AREA_CITY else planner_inputs(store, f, city, area_type, area)
+    city_current = current_estimate(city_inputs, city)
+    city_planned = None
+    if plan is not None and city_inputs.minutes_per_call is not None:
+        city_planned = planner.estimate(city_inputs.demand, plan,
+                                        minutes_per_call=city_inputs.minutes_per_call,
+                                        screen_share=city_inputs.screen_share)
+    area_current = area_planned = None
+    if city_current is not None:
+        area_current = area_estimate(area_inputs, city_current, in_area_share(city, area_inputs))
+    if city_planned is not None and plan is not None:
+        area_planned = area_estimate(area_inputs, city_planned, plan.area_share)
+    reasons = unanswered_reasons(store, _year_filters(f).with_(districts=())).set_index("reason")["calls"]
+    eligible = float(reasons.sum())
+    lost = {
+        "answered": float(reasons.get("answered", 0)),
+        "no_team": float(reasons.get(UnansweredReason.NO_TEAM_AVAILABLE.value, 0)),
+        "out_of_hours": float(reasons.get(UnansweredReason.OUT_OF_HOURS.value, 0)),
+        "outside_area": float(reasons.get(UnansweredReason.OUTSIDE_SERVICE_AREA.value, 0)),
+        "screened": float(reasons.get(UnansweredReason.SAFETY_SCREEN.value, 0))
+        + float(reasons.get(UnansweredReason.UNKNOWN.value, 0)),
+    }
+    observed = {k: (v / eligible if eligible else math.nan) for k, v in lost.items()}
+    return PlanComparison(city_inputs, area_inputs, city_current, city_planned, area_current, area_planned,
+                          plan, observed)
+
+
+def estimate_shares(est: planner.Estimate) -> dict[str, float]:
+    """An estimate's eligible calls split by fate, as shares (the planner chart's segments)."""
+    total = est.eligible
+    parts = {"answered": est.answered, "no_team": est.no_team, "out_of_hours": est.out_of_hours,
+             "outside_area": est.outside_area, "screened": est.screened}
+    return {k: (v / total if total > 0 else math.nan) for k, v in parts.items()}

@@ -1,0 +1,285 @@
+"""A district's headline figures beside the city's, and the table ranking every district.
+
+One shape (``AreaFigures``) for three sources, so the page and its ranking table treat
+them alike:
+
+* a police district, and the city: exact, from the rollups (the numbers reproduce
+  from ``calls.csv`` filtered to the district);
+* a council district: from the yearly, suppressed council cube (council districts cut
+  across police districts and are not in the rows). Sums over hidden cells are lower
+  bounds and ``hidden`` says how many cells were left out; response times come as
+  5-minute bands, so the median and 90th percentile are bands (``"10-14"``), not minutes.
+
+Populations come from the boundary layers (the page passes them in: data never reads
+geography). A rate per 1,000 residents is withheld (NaN) for areas under the city's
+``low_population_threshold``, like on the map.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+
+from dashboard.contract.cities import City
+from dashboard.contract.schema import CITYWIDE, RESPONSE_BANDS, UnansweredReason
+from dashboard.engine.store import Store
+from dashboard.params.filters import Filters
+from dashboard.queries import overview as queries
+from dashboard.queries.district import council_measure
+from dashboard.queries.overview import view_where
+
+AreaKind = Literal["city", "police", "council"]
+
+
+@dataclass(frozen=True, eq=False)
+class AreaFigures:
+    """One area's headline measures for a period.
+
+    ``programs``: response_type, calls, median, p90 (whole minutes for police districts
+    and the city; band labels such as ``"10-14"`` for council districts, empty when
+    unknown). ``outcomes``: response_type, outcome, calls. Shares are NaN when their
+    denominator is zero.
+    """
+
+    kind: AreaKind
+    area: str
+    calls: int
+    eligible: int
+    eligible_answered: int
+    out_of_hours: int
+    alt_calls: int
+    backups: int
+    repeat_calls: int
+    population: int | None
+    programs: pd.DataFrame
+    outcomes: pd.DataFrame
+    hidden: int = 0
+    #: Measures whose count fell in a hidden cell (council districts): their value is
+    #: unknown, not zero ("out_of_hours", "eligible_answered", "backups", "repeat_calls").
+    hidden_measures: frozenset[str] = frozenset()
+
+    @property
+    def alt_share(self) -> float:
+        return _share(self.eligible_answered, self.eligible)
+
+    @property
+    def out_of_hours_share(self) -> float:
+        return _share(self.out_of_hours, self.eligible)
+
+    @property
+    def backup_share(self) -> float:
+        return _share(self.backups, self.alt_calls)
+
+    @property
+    def repeat_share(self) -> float:
+        return _share(self.repeat_calls, self.calls)
+
+    def per_1000(self, low_population_threshold: int) -> float:
+        """Calls per 1,000 residents; NaN without a population or under the threshold."""
+        if not self.population or self.population < low_population_threshold:
+            return math.nan
+        return self.calls / self.population * 1000
+
+    def minutes(self, program: str) -> tuple[object, object]:
+        """(median, p90) of one program: minutes, a band label, or None."""
+        row = self.programs[self.programs["response_type"] == program]
+        if row.empty:
+            return None, None
+        median, p90 = row["median"].iloc[0], row["p90"].iloc[0]
+        return (None if _missing(median) else median), (None if _missing(p90) else p90)
+
+
+def _missing(value: object) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part) / float(whole) if whole else math.nan
+
+
+# ----------------------------------------------------------------------- from the rows
+
+
+def _row_details(store: Store, f: Filters) -> pd.DataFrame:
+    """One scan of the exact rollup: calls by program, outcome, repeat contact, and
+    whether the call was eligible and came in with no team on duty."""
+    where, params = view_where(f)
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            f"""SELECT response_type, outcome, repeat_contact_90d AS repeat,
+                       coalesce(star_eligible AND unanswered_reason = ?, false) AS out_of_hours,
+                       sum(n)::BIGINT AS calls
+                FROM rollup_counts WHERE {where} GROUP BY ALL""",
+            [UnansweredReason.OUT_OF_HOURS.value, *params],
+        )
+
+    return store.cached(("profile_details", f), compute)
+
+
+def rows_figures(store: Store, f: Filters, kind: AreaKind, area: str, population: int | None) -> AreaFigures:
+    """Exact figures of the city (``kind="city"``) or one police district, from the rollups.
+
+    Every program and category counts (the district page shows the whole district); the
+    out-of-hours count is the exact one (eligible calls whose reason is out_of_hours).
+    """
+    base = f.with_(programs=(), categories=(), districts=() if kind == "city" else (area,))
+    kpis = queries.kpis(store, base).iloc[0]
+    counts = queries.program_counts(store, base)
+    minutes = queries.minutes_by_program(store, base).set_index("response_type")
+    programs = counts.assign(
+        median=[minutes["median"].get(p, math.nan) for p in counts["response_type"]],
+        p90=[minutes["p90"].get(p, math.nan) for p in counts["response_type"]],
+    )
+    details = _row_details(store, base)
+    outcomes = (
+        details.dropna(subset=["outcome"])
+        .groupby(["response_type", "outcome"], as_index=False)["calls"]
+        .sum()
+    )
+    repeat = int(details.loc[details["repeat"].fillna(False).astype(bool), "calls"].sum())
+    return AreaFigures(
+        kind=kind,
+        area=area,
+        calls=int(kpis["calls"]),
+        eligible=int(kpis["eligible"]),
+        eligible_answered=int(kpis["eligible_answered"]),
+        out_of_hours=int(details.loc[details["out_of_hours"], "calls"].sum()),
+        alt_calls=int(kpis["alt_calls"]),
+        backups=int(kpis["backup"]),
+        repeat_calls=repeat,
+        population=population,
+        programs=programs,
+        outcomes=outcomes,
+    )
+
+
+# ------------------------------------------------------------------ from the council cube
+
+
+def band_quantile(bands: Mapping[str, int], q: float) -> str:
+    """The 5-minute band holding the q-quantile of calls with a time ("" when none).
+
+    Bands are ``RESPONSE_BANDS`` (``none``, no unit on scene, is left out, like calls
+    without a time in the minute figures): the smallest band whose cumulative count
+    reaches q of the total.
+    """
+    ordered = [(band, int(bands.get(band, 0))) for band in RESPONSE_BANDS if band != "none"]
+    total = sum(n for _, n in ordered)
+    if total <= 0:
+        return ""
+    running = 0
+    for band, n in ordered:
+        running += n
+        if running >= q * total:
+            return band
+    return ordered[-1][0]
+
+
+def council_figures(
+    store: Store, f: Filters, city: City, council: str, population: int | None
+) -> AreaFigures:
+    """One council district's figures from the council cube (lower bounds where hidden)."""
+    alt = city.alternative_program.value
+    eligible = council_measure(store, f, council, "star_eligible")
+    reasons = council_measure(store, f, council, "unanswered_reason")
+    backup = council_measure(store, f, council, "police_backup")
+    repeat = council_measure(store, f, council, "repeat_contact_90d")
+    outcome = council_measure(store, f, council, "outcome")
+    bands = council_measure(store, f, council, "response_band")
+    per_program = eligible.groupby("response_type")["calls"].sum()
+    rows = []
+    for program in city.programs:
+        part = bands[bands["response_type"] == program.value]
+        by_band = dict(zip(part["value"].astype(str), part["calls"].astype(int), strict=True))
+        rows.append(
+            {
+                "response_type": program.value,
+                "calls": int(per_program.get(program.value, 0)),
+                "median": band_quantile(by_band, 0.5),
+                "p90": band_quantile(by_band, 0.9),
+            }
+        )
+    is_true = eligible["value"] == "true"
+    is_alt = eligible["response_type"] == alt
+    out_of_hours_rows = reasons["value"] == UnansweredReason.OUT_OF_HOURS.value
+    backup_rows = (backup["value"] == "true") & (backup["response_type"] == alt)
+    repeat_rows = repeat["value"] == "true"
+    hidden_measures = {
+        name
+        for name, frame, rows in (
+            ("eligible_answered", eligible, is_true & is_alt),
+            ("out_of_hours", reasons, out_of_hours_rows),
+            ("backups", backup, backup_rows),
+            ("repeat_calls", repeat, repeat_rows),
+        )
+        if int(frame.loc[rows, "hidden"].sum()) > 0
+    }
+    return AreaFigures(
+        kind="council",
+        area=council,
+        calls=int(eligible["calls"].sum()),
+        eligible=int(eligible.loc[is_true, "calls"].sum()),
+        eligible_answered=int(eligible.loc[is_true & is_alt, "calls"].sum()),
+        out_of_hours=int(reasons.loc[out_of_hours_rows, "calls"].sum()),
+        alt_calls=int(per_program.get(alt, 0)),
+        backups=int(backup.loc[backup_rows, "calls"].sum()),
+        repeat_calls=int(repeat.loc[repeat_rows, "calls"].sum()),
+        population=population,
+        programs=pd.DataFrame(rows, columns=["response_type", "calls", "median", "p90"]),
+        outcomes=outcome.rename(columns={"value": "outcome"})[["response_type", "outcome", "calls"]],
+        hidden=int(eligible["hidden"].sum()),
+        hidden_measures=frozenset(hidden_measures),
+    )
+
+
+def council_monthly(store: Store, f: Filters, city: City, council: str) -> pd.DataFrame:
+    """Calls per month and program of a council district, shaped like
+    ``queries.monthly_by_program`` (month, response_type, calls, weeks, per_week, hidden).
+
+    The cube is yearly, so months outside the period are dropped; hidden cells count as
+    zero there (``hidden`` says how many).
+    """
+    got = council_measure(store, f, council, "month")
+    months = pd.date_range(pd.Timestamp(f.start), pd.Timestamp(f.end), freq="MS")
+    programs = [p.value for p in city.programs]
+    got = got.assign(month=pd.to_datetime(got["value"] + "-01"))
+    got = got[got["month"].isin(months)]
+    grid = pd.MultiIndex.from_product([months, programs], names=["month", "response_type"])
+    indexed = got.set_index(["month", "response_type"])
+    out = pd.DataFrame(
+        {
+            "calls": indexed["calls"].reindex(grid, fill_value=0).astype("int64"),
+            "hidden": indexed["hidden"].reindex(grid, fill_value=0).astype("int64"),
+        }
+    ).reset_index()
+    out["weeks"] = out["month"].map(queries.weeks_in_month).astype("int64")
+    out["per_week"] = out["calls"] / out["weeks"]
+    return out[["month", "response_type", "calls", "weeks", "per_week", "hidden"]]
+
+
+# -------------------------------------------------------------------------- the ranking
+
+
+def ranking(
+    store: Store,
+    f: Filters,
+    city: City,
+    kind: AreaKind,
+    areas: Sequence[str],
+    populations: Mapping[str, int],
+) -> list[AreaFigures]:
+    """Every district of one kind, in the order given (the page sorts for display)."""
+    if kind == "council":
+        return [council_figures(store, f, city, a, populations.get(a)) for a in areas]
+    return [rows_figures(store, f, "police", a, populations.get(a)) for a in areas if a != CITYWIDE]
+
+
+def period_years(f: Filters) -> tuple[date, date]:
+    """The whole calendar years a yearly cube covers for ``f`` (first and last month)."""
+    return date(f.start.year, 1, 1), date(f.end.year, 12, 1)
