@@ -54,6 +54,17 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     return bench_main(args, settings)
 
 
+def _share(text: str) -> float:
+    """A threshold from 0 to 1 (the ingest guard's ``--max-shrink``, ``--max-reject-rate``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crisis-dashboard", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--city", required=True, help="city configuration file (TOML) with an [ingest] section")
     p.add_argument("--out", default=None, help="releases folder (default data/releases)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--max-shrink", type=_share, default=None, metavar="SHARE",
+                   help="refuse when a month the current release covers loses more than this share "
+                        "of its calls (default: the city's [ingest] max_shrink, else 0.05)")
+    p.add_argument("--max-reject-rate", type=_share, default=None, metavar="SHARE",
+                   help="refuse when more than this share of the rows is rejected (default: the "
+                        "city's [ingest] max_reject_rate, else 0.10)")
+    p.add_argument("--accept-shrink", action="store_true",
+                   help="publish even if months lose calls beyond --max-shrink (recorded in the manifest)")
+    p.add_argument("--accept-rejects", action="store_true",
+                   help="publish even if the reject rate passes --max-reject-rate (recorded in the manifest)")
     p.set_defaults(func=_ingest)
 
     p = sub.add_parser("validate", help="re-check every privacy rule on a finished release")

@@ -10,6 +10,8 @@ named, before any input is read. Format, by example (see README "Ingest")::
     sheet = "Abbrev list"                       # .xlsx only; default: the first sheet
     identifiers = ["ID", "Address"]             # known identifiers / free text: never copied
     person_column = "Person ID"                 # optional: repeat contacts only, salted hash
+    max_shrink = 0.05                           # refuse a month of calls falling by more (guard)
+    max_reject_rate = 0.10                      # refuse more rejected rows than this share (guard)
 
     [ingest.received]                           # required: when the call came in
     column = "Call Received"
@@ -56,6 +58,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dashboard.contract.cities import City, CityConfigError, load_city
 from dashboard.contract.schema import CallCategory, Outcome, ResponseType, UnansweredReason
+from dashboard.ingest.guard import DEFAULT_MAX_REJECT_RATE, DEFAULT_MAX_SHRINK, share
 
 ANY_LABEL = "*"
 BLANK_LABEL = ""
@@ -186,6 +189,8 @@ class IngestConfig:
     sheet: str | None = None
     delimiter: str = ","
     synthetic: bool = False  # the export itself was made by a generator: the release says so
+    max_shrink: float = DEFAULT_MAX_SHRINK  # dashboard.ingest.guard: refusals before publishing
+    max_reject_rate: float = DEFAULT_MAX_REJECT_RATE
 
     @property
     def value_fields(self) -> tuple[MappedField, ...]:
@@ -501,10 +506,20 @@ def _parse_ingest(raw: dict[str, Any], path: Path, city: City, sha: str) -> Inge
         sheet=ingest.get("sheet", str),
         delimiter=delimiter,
         synthetic=ingest.get("synthetic", bool, False),
+        max_shrink=_share(ingest, "max_shrink", DEFAULT_MAX_SHRINK),
+        max_reject_rate=_share(ingest, "max_reject_rate", DEFAULT_MAX_REJECT_RATE),
     )
     ingest.done()
     _check_columns(cfg, ingest)
     return cfg
+
+
+def _share(table: _Table, key: str, default: float) -> float:
+    """A threshold of the guard (``dashboard.ingest.guard``): a number from 0 to 1."""
+    try:
+        return share(table.get(key, (int, float), default), "it")
+    except ValueError as exc:
+        raise table.error(str(exc), key) from None
 
 
 def load_ingest_config(path: Path) -> IngestConfig:

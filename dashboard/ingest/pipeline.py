@@ -30,7 +30,12 @@ here knows a city. The steps, and why each is where it is:
    salted hash of the person column, ordered by time), then the hash is dropped. The
    salt comes from ``CRISIS_PERSON_SALT`` (or the caller) or is random per run; it is
    never written.
-5. **Release**: ``build_release`` writes the k-anonymous rows, rollups, suppressed
+5. **Refuse a bad file** (``dashboard.ingest.guard``), before anything is built: a CSV
+   whose last record is incomplete (cut off mid-line), more rejected rows than the
+   city's ``max_reject_rate``, or a month the current release covers losing more than
+   ``max_shrink`` of its calls. Each names the lines or months and exits 3, with
+   nothing published; ``--accept-rejects`` / ``--accept-shrink`` let the last two through.
+6. **Release**: ``build_release`` writes the k-anonymous rows, rollups, suppressed
    cubes and manifest atomically; only then is the rejects file moved into
    ``<releases>/<city>/rejects/`` (owner-only: rejects are internal, never published).
 """
@@ -83,6 +88,7 @@ from dashboard.ingest.config import (
     normalize_label,
     program_start,
 )
+from dashboard.ingest.guard import Checks, Overrides, Refused, check_last_record
 from dashboard.publish.release import build_release
 from dashboard.publish.scratch import private_dir, scratch_dir, work_dir
 
@@ -101,6 +107,7 @@ REJECTS_DIR = "rejects"
 REJECTS_HEADER = ("line", "reason", "field", "detail")
 #: Scratch folders ``<releases>/.work/crisis-ingest-<pid>-<token>`` (see ``scratch``).
 SCRATCH_PREFIX = "crisis-ingest-"
+REFUSED_EXIT = 3  # the guard refused the file (dashboard.ingest.guard); other errors exit 1
 
 
 class IngestError(RuntimeError):
@@ -956,6 +963,7 @@ class Tally:
     busy_configured: bool = False  # the config names a cleared-time column
     busy_filled: int = 0  # accepted rows with busy minutes
     busy_nulled: MinuteCounts = field(default_factory=MinuteCounts)
+    last_line: int = 0  # where the last record starts (the guard re-reads it)
 
     @property
     def rejected(self) -> int:
@@ -991,6 +999,7 @@ def stream(src: InputFile, mapper: Mapper, work: Path, progress: Progress) -> Ta
             writer.write_table(accepted)
             rejects_csv.writerows(rejects)
             tally.read += len(chunk.frame)
+            tally.last_line = int(chunk.lines[-1]) if len(chunk.lines) else tally.last_line
             tally.accepted += accepted.num_rows
             tally.rejected_by_reason.update(r[1] for r in rejects)
             tally.minutes_nulled.add(minutes)
@@ -1065,17 +1074,21 @@ class Result:
     tally: Tally
     rejects_file: Path
     source: InputFile
+    warnings: list[str] = field(default_factory=list)  # what the operator let through (guard)
 
 
 def ingest(input_path: Path, config_path: Path, releases_dir: Path, *, geo_dir: Path, k: int,
            quiet: bool = True, synthetic: bool | None = None, salt: str | None = None,
-           switch_delay: float = 0.0) -> Result:
+           switch_delay: float = 0.0, overrides: Overrides | None = None) -> Result:
     """Run the whole ingest; raises IngestError/IngestConfigError before writing on bad input.
 
     ``synthetic`` overrides the config's ``synthetic`` flag (the sample generator's exports
     are synthetic whatever the city's config says); ``salt`` overrides CRISIS_PERSON_SALT.
     Servers switch to the new release ``switch_delay`` seconds after it is published
     (``release.set_current``; the command line uses ``Settings.switch_delay``).
+    A truncated file, too many rejects or a shrink of months the current release covers
+    raise ``guard.Refused`` before anything is built (``overrides``: the operator's
+    thresholds and flags, see ``dashboard.ingest.guard``).
     """
     cfg = load_ingest_config(config_path)
     if synthetic is not None:
@@ -1089,21 +1102,28 @@ def ingest(input_path: Path, config_path: Path, releases_dir: Path, *, geo_dir: 
         if tally.accepted == 0:
             raise IngestError(f"no row of {src.path.name} was accepted ({_reasons_text(tally)}); "
                               "nothing was written")
+        if src.kind == "csv":
+            check_last_record(src.path, src.encoding, cfg.delimiter, len(src.header), tally.last_line)
+        checks = Checks.of(cfg.max_shrink, cfg.max_reject_rate, overrides)
+        checks.reject_rate(tally.read, tally.rejected, work / "rejects.csv")
+        checks.shrink(work / "stage.parquet", releases_dir, cfg.city.id)
         repeat_contacts(work / "stage.parquet", work / "internal.parquet",
                         has_person=cfg.person_column is not None, work=work)
         rejects_name = f"{REJECTS_DIR}/{stamp}-rejects.csv"
+        extra = _manifest_extra(src, cfg, tally, rejects_name, salt_note)
+        extra["ingest"] |= {"guard": checks.record()}
         info = build_release(  # the Parquet path: DuckDB builds the release memory-flat
             work / "internal.parquet", releases_dir, city=cfg.city.id, source=src.path.name,
             synthetic=cfg.synthetic,
             k=k, seed=_release_seed(key), rows_read=tally.read, rows_rejected=tally.rejected,
-            extra_manifest=_manifest_extra(src, cfg, tally, rejects_name, salt_note),
+            extra_manifest=extra,
             switch_delay=switch_delay,
         )
         rejects_file = releases_dir / cfg.city.id / rejects_name
         private_dir(rejects_file.parent)  # internal: never published, owner only
         shutil.move(work / "rejects.csv", rejects_file)
         rejects_file.chmod(0o600)
-    return Result(info, tally, rejects_file, src)
+    return Result(info, tally, rejects_file, src, checks.warnings)
 
 
 def _stream_all(src: InputFile, mapper: Mapper, work: Path, quiet: bool) -> tuple[InputFile, Tally]:
@@ -1184,6 +1204,7 @@ def summary(result: Result) -> str:
         f"  response minutes nulled (kept the call): negative {m.negative:,}, over 24 h "
         f"{m.over_24h:,}, unparseable {m.unparseable:,}",
         *_busy_summary(t),
+        *(f"  warning: {w}" for w in result.warnings),
     ]
     return "\n".join(lines) + "\n"
 
@@ -1203,11 +1224,18 @@ def _busy_summary(t: Tally) -> list[str]:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    """CLI entry: errors about the input or config are one line on stderr, exit 1."""
+    """CLI entry: errors about the input or config are one line on stderr, exit 1; a refusal
+    of the guard (truncated file, too many rejects, a shrink) exits 3."""
     releases_dir = Path(args.out) if args.out else settings.releases_dir
+    overrides = Overrides(getattr(args, "max_shrink", None), getattr(args, "max_reject_rate", None),
+                          getattr(args, "accept_shrink", False), getattr(args, "accept_rejects", False))
     try:
         result = ingest(Path(args.input), Path(args.city), releases_dir, geo_dir=settings.geo_dir,
-                        k=settings.privacy_k, quiet=args.quiet, switch_delay=settings.switch_delay)
+                        k=settings.privacy_k, quiet=args.quiet, switch_delay=settings.switch_delay,
+                        overrides=overrides)
+    except Refused as exc:
+        sys.stderr.write(f"ingest: refused: {exc}\n")
+        return REFUSED_EXIT
     except (IngestError, IngestConfigError, ReleaseError) as exc:
         sys.stderr.write(f"ingest: error: {exc}\n")
         return 1
