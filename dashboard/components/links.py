@@ -4,23 +4,32 @@ A police district's page is ``/district/<id>`` (``/district/3``); a council dist
 ``/district/council-<id>`` (``/district/council-10``): the two kinds of district share
 numbers, so the prefix tells them apart. The query carries the city and the period (and
 the language when it is not the default), exactly as the Overview's filters write them,
-so a click from the Overview's map keeps the period the reader chose.
+so a click from the Overview's map keeps the period the reader chose. The slug and the
+query are pure (``dashboard.params.districts``); this adds the app's prefix.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 from urllib.parse import quote, urlencode
 
 import dash
 
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG
-from dashboard.params.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters
+from dashboard.params.districts import (  # re-exported: the pages' links use them from here
+    COUNCIL_PREFIX,
+    DISTRICT_PATH,
+    DistrictKind,
+    district_query,
+    district_slug,
+    parse_district_slug,
+)
+from dashboard.params.filters import Filters
 
-DistrictKind = Literal["police", "council"]
-DISTRICT_PATH = "/district"
-COUNCIL_PREFIX = "council-"
+__all__ = [
+    "COUNCIL_PREFIX", "DISTRICT_PATH", "DistrictKind", "district_href", "district_query", "district_slug",
+    "page_href", "parse_district_slug",
+]
 
 
 def page_href(path: str, lang: str = DEFAULT_LANGUAGE, params: Sequence[tuple[str, str]] = ()) -> str:
@@ -31,36 +40,6 @@ def page_href(path: str, lang: str = DEFAULT_LANGUAGE, params: Sequence[tuple[st
     """
     query = [*params, *([(PARAM_LANG, lang)] if lang != DEFAULT_LANGUAGE else [])]
     return dash.get_relative_path(path) + (f"?{urlencode(query)}" if query else "")
-
-
-def district_slug(area_id: str, kind: DistrictKind = "police") -> str:
-    """The last part of a district page's path: ``3`` or ``council-10``."""
-    return f"{COUNCIL_PREFIX}{area_id}" if kind == "council" else str(area_id)
-
-
-def parse_district_slug(slug: object) -> tuple[DistrictKind, str] | None:
-    """``3`` -> ("police", "3"); ``council-10`` -> ("council", "10"); anything else None.
-
-    Only the shape is checked here; whether the city has that district is the page's job.
-    """
-    if not isinstance(slug, str):
-        return None
-    slug = slug.strip()
-    if not slug or len(slug) > 40:
-        return None
-    if slug.startswith(COUNCIL_PREFIX):
-        rest = slug[len(COUNCIL_PREFIX):]
-        return ("council", rest) if rest else None
-    return ("police", slug)
-
-
-def district_query(filters: Filters, lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
-    """The query of a district page: city and period (district pages show every program,
-    district and category of that district, so the other filters are not carried)."""
-    params = [p for p in filters.to_params() if p[0] in (PARAM_CITY, PARAM_START, PARAM_END)]
-    if lang != DEFAULT_LANGUAGE:
-        params.append((PARAM_LANG, lang))
-    return params
 
 
 def district_href(

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from dashboard import ids
-from dashboard.components.links import parse_district_slug
+from dashboard.params.districts import parse_district_slug
 from dashboard.settings import Settings
 
 from ..conftest import route_page
@@ -92,7 +92,7 @@ def test_district_slugs(slug, expected):
     ],
 )
 def test_plan_from_the_address(app, query, vans, problem):
-    from dashboard.pages.district import parse_plan
+    from dashboard.views.district import parse_plan
 
     plan, errors = parse_plan(query, "en")
     assert (plan.vans if plan else None) == vans
