@@ -84,3 +84,15 @@ def test_district_values_that_are_words_are_translated_and_place_names_are_not()
     assert spanish.district_name("Eugene") == "Eugene"
     assert lane.district_name("Other") == "Other"
     assert spanish.localized("es").district_names == spanish.district_names
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_no_shipped_city_labels_its_areas_like_the_city_selector(lang):
+    """Lane County's areas were labelled "City", as the city selector is: two filters of
+    one page read "City" (issue 14). A city's area label must not repeat the selector's."""
+    from dashboard.i18n import t
+
+    selector = t("filters.city", lang).casefold()
+    for city in load_cities(REPO_ROOT / "data" / "cities").values():
+        label = city.localized(lang).geo.district_label
+        assert label.casefold() != selector, (city.id, lang, label)
