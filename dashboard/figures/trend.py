@@ -47,6 +47,14 @@ def _milestone_rows(positions: Sequence[float], min_gap: float) -> list[int]:
     return rows
 
 
+def _month_step(span_days: int) -> str:
+    """Months between x-axis ticks: every month up to a year, every quarter up to three
+    years, every year beyond (at most about a dozen labels at phone width)."""
+    if span_days <= 366:
+        return "M1"
+    return "M3" if span_days < 3 * 366 else "M12"
+
+
 def monthly_figure(
     df: pd.DataFrame,
     *,
@@ -160,8 +168,11 @@ def monthly_figure(
             "fixedrange": True,
             "hoverformat": "%b %Y",
             "tickformat": "%b\n%Y" if span_days < 3 * 366 else "%Y",
-            # Yearly ticks on long ranges: half-year ticks labelled "%Y" repeat each year.
-            **({"dtick": "M12", "tick0": "2000-01-01"} if span_days >= 3 * 366 else {}),
+            # Ticks on month starts only: left to itself plotly puts weekly ticks on a
+            # short range, each labelled with its month ("May, May, May, May"), and
+            # half-year ticks labelled "%Y" on a long one (each year twice).
+            "dtick": _month_step(span_days),
+            "tick0": "2000-01-01",
             "showgrid": False,
             "linecolor": "#adb5bd",
             "ticks": "outside",

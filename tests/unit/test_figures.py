@@ -345,7 +345,7 @@ def test_long_ranges_get_one_tick_per_year():
     fig = monthly_figure(monthly_frame(months=60, start="2020-01-01"), lang="en").to_dict()
     assert fig["layout"]["xaxis"]["dtick"] == "M12"
     short = monthly_figure(monthly_frame(months=12), lang="en").to_dict()
-    assert "dtick" not in short["layout"]["xaxis"]
+    assert short["layout"]["xaxis"]["dtick"] == "M1"  # month starts on short ranges too
 
 
 def test_every_figure_passes_plotly_validation():
@@ -564,3 +564,12 @@ def test_a_hidden_month_is_a_gap_not_a_zero():
     assert all(v is not None for i, v in enumerate(line["y"]) if i != 1)
     others = [tr for tr in fig["data"] if "STAR" not in tr["name"]]
     assert others and all(None not in tr["y"] for tr in others)
+
+
+@pytest.mark.parametrize(("months", "step", "fmt"), [(2, "M1", "%b\n%Y"), (12, "M1", "%b\n%Y"),
+                                                     (24, "M3", "%b\n%Y"), (60, "M12", "%Y")])
+def test_trend_ticks_fall_on_month_starts_whatever_the_range(months, step, fmt):
+    """A two-month range labelled its axis "May, May, May, May" (weekly ticks, each named by
+    its month; issue 14): ticks are whole months, fewer as the range grows."""
+    axis = monthly_figure(monthly_frame(months=months), lang="en").to_dict()["layout"]["xaxis"]
+    assert (axis["dtick"], axis["tickformat"], axis["tick0"]) == (step, fmt, "2000-01-01")
