@@ -47,6 +47,29 @@ def _milestone_rows(positions: Sequence[float], min_gap: float) -> list[int]:
     return rows
 
 
+def _mark_gaps(df: pd.DataFrame, shapes: list, annotations: list, lang: str) -> None:
+    """Shade each run of months without records and say so on the chart: the break in
+    the line alone could read as a drawing fault."""
+    if "no_records" not in df:
+        return
+    months = sorted(pd.to_datetime(df.loc[df["no_records"].astype(bool), "month"]).unique())
+    runs: list[list[pd.Timestamp]] = []
+    for month in months:
+        if runs and month == runs[-1][-1] + pd.offsets.MonthBegin(1):
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    for run in runs:
+        start, end = run[0] - pd.Timedelta(days=15), run[-1] + pd.Timedelta(days=15)
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": start.strftime("%Y-%m-%d"),
+                       "x1": end.strftime("%Y-%m-%d"), "y0": 0, "y1": 1, "fillcolor": "#e9ecef",
+                       "line": {"width": 0}, "layer": "below"})
+        middle = run[0] + (run[-1] - run[0]) / 2
+        annotations.append({"x": middle.strftime("%Y-%m-%d"), "xref": "x", "y": 0.5, "yref": "paper",
+                            "text": t("figure.no_records", lang), "showarrow": False, "textangle": -90,
+                            "font": {"size": 12, "color": TEXT_DARK}})
+
+
 def _month_step(span_days: int) -> str:
     """Months between x-axis ticks: every month up to a year, every quarter up to three
     years, every year beyond (at most about a dozen labels at phone width)."""
@@ -88,6 +111,9 @@ def monthly_figure(
         # A month whose count is hidden for privacy is a gap, never a zero: a drop to zero
         # would tell a reader the team answered nothing that month.
         hidden = part["hidden"].to_numpy() > 0 if "hidden" in part else np.zeros(len(part), bool)
+        # So is a month with no records at all (the city's export has none): not zero calls.
+        if "no_records" in part:
+            hidden = hidden | part["no_records"].to_numpy(bool)
         name = program_label(program, lang, labels)
         hover = t("figure.per_week_hover", lang, per_week="%{y:,.0f}", calls="%{customdata:,}")
         traces.append(
@@ -149,6 +175,7 @@ def monthly_figure(
             }
         )
     badge_rows = (max(rows) + 1) if rows else 0
+    _mark_gaps(df, shapes, annotations, lang)
 
     layout = base_layout(height, lang)
     layout.update(

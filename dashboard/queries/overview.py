@@ -202,7 +202,13 @@ def monthly_by_program(store: Store, f: Filters) -> pd.DataFrame:
 
     Months hold four or five whole weeks, so ``per_week`` (calls / ``weeks``) is what a
     chart should draw: raw monthly counts zig-zag by 25% with the calendar.
+    ``no_records`` marks months in which the city's release holds no call at all, under
+    any filter (a gap in the records, such as Lane County's October-November 2024): a
+    chart draws them as gaps, not as zero calls.
     """
+    everything = _counts(store, f.with_(districts=(), categories=()))
+    recorded = set(pd.to_datetime(everything.loc[(everything["level"] == "month")
+                                                 & (everything["calls"] > 0), "month"]))
     counts = _counts(store, f)
     got = counts[counts["level"] == "month"]
     months = pd.date_range(pd.Timestamp(f.start), pd.Timestamp(f.end), freq="MS")
@@ -217,6 +223,7 @@ def monthly_by_program(store: Store, f: Filters) -> pd.DataFrame:
     weeks = {m: weeks_in_month(m) for m in months}
     out["weeks"] = out["month"].map(weeks).astype("int64")
     out["per_week"] = out["calls"] / out["weeks"]
+    out["no_records"] = ~out["month"].isin(recorded)
     return out
 
 

@@ -243,6 +243,7 @@ def _trend_table(monthly: pd.DataFrame, lang: str, labels: Mapping[str, str]) ->
     programs = list(dict.fromkeys(monthly["response_type"].astype(str)))
     by_month: dict[pd.Timestamp, dict[str, int]] = {}
     weeks: dict[pd.Timestamp, int] = {}
+    unrecorded = set(pd.to_datetime(monthly.loc[monthly["no_records"], "month"]))  # drawn as gaps
     for row in monthly.itertuples(index=False):
         by_month.setdefault(pd.Timestamp(row.month), {})[str(row.response_type)] = int(row.calls)
         weeks[pd.Timestamp(row.month)] = int(row.weeks)
@@ -250,13 +251,11 @@ def _trend_table(monthly: pd.DataFrame, lang: str, labels: Mapping[str, str]) ->
         t("table.month", lang), t("table.weeks", lang),
         *(program_label(p, lang, labels) for p in programs), t("table.total", lang),
     ]
+    gap = t("table.no_records", lang)
     rows = [
-        [
-            month_label(month, lang),
-            str(weeks[month]),
-            *(fmt_int(counts.get(p, 0), lang) for p in programs),
-            fmt_int(sum(counts.values()), lang),
-        ]
+        [month_label(month, lang), str(weeks[month]),
+         *((gap if month in unrecorded else fmt_int(counts.get(p, 0), lang)) for p in programs),
+         gap if month in unrecorded else fmt_int(sum(counts.values()), lang)]
         for month, counts in sorted(by_month.items())
     ]
     return Table(t("overview.trend.table_caption", lang), headers, rows)

@@ -573,3 +573,26 @@ def test_trend_ticks_fall_on_month_starts_whatever_the_range(months, step, fmt):
     its month; issue 14): ticks are whole months, fewer as the range grows."""
     axis = monthly_figure(monthly_frame(months=months), lang="en").to_dict()["layout"]["xaxis"]
     assert (axis["dtick"], axis["tickformat"], axis["tick0"]) == (step, fmt, "2000-01-01")
+
+
+def test_months_without_any_record_are_gaps_not_zero_calls(shipped_settings):
+    """Lane County's export has no record in October-November 2024 (issue 14): those months
+    are gaps in the line, shaded and labelled on the chart and 'no records' in its table,
+    while a month with records stays a number."""
+    from dashboard.engine.store import get_store
+    from dashboard.params.filters import Filters
+    from dashboard.queries import overview as queries
+    from dashboard.views.overview import _trend_table
+
+    store = get_store(shipped_settings)
+    start, end = pd.Timestamp("2024-08-01").date(), pd.Timestamp("2025-01-01").date()
+    f = Filters(city="lane_county", start=start, end=end)
+    monthly = queries.monthly_by_program(store, f)
+    gaps = monthly.loc[monthly["no_records"], "month"].dt.strftime("%Y-%m").tolist()
+    assert gaps == ["2024-10", "2024-11"]
+    fig = monthly_figure(monthly, lang="es").to_dict()
+    (trace,) = fig["data"]
+    assert [y is None for y in trace["y"]] == [False, False, True, True, False, False]
+    assert [a["text"] for a in fig["layout"]["annotations"] if a.get("textangle") == -90] == ["Sin registros"]
+    rows = _trend_table(monthly, "en", {}).rows
+    assert [r[-1] for r in rows][1:4] == [rows[1][-1], "no records", "no records"] and rows[1][-1] != "0"
