@@ -21,9 +21,9 @@ Choices the v1 spec leaves open, and why:
 * ``bytes`` is given for every file but Parquet: frictionless-py 5 (the reference
   validator) reads Parquet through pandas, cannot count its bytes and would report every
   Parquet file invalid. Parquet keeps its ``hash``; ``manifest.json`` has every size.
-  (The same reader turns a NULL in an integer column into NaN, so it would report an
-  empty integer cell of a Parquet file as a type error; the package states the truth,
-  NULL is "empty", and is left so.)
+  A NULL in Parquet is an empty cell (``missingValues`` lists only ``""``, the CSV's
+  empty cell): frictionless 5.21 with pandas 3 reads it as empty, not as "nan".
+  ``tests/integration/test_frictionless.py`` runs that validator on every release.
 * ``licenses``: the synthetic sample is the project's own output and carries the
   project's licence; for real records the descriptor names none, because the city
   that publishes them decides, and the description says so (see ``licenses``).
