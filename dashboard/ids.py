@@ -21,7 +21,8 @@ RELEASE_NOTICE = "release-notice"  # "the newest release failed its check; showi
 # --- collapsible panels and share bar (components) ---
 COLLAPSE_TOGGLE = "collapse-toggle"  # the type of a toggle's pattern-matching id
 
-# --- overview page (dashboard/pages/overview.py) -------------------------------------
+# --- overview page (dashboard/pages/overview.py, pages/layouts/overview.py,
+# --- components/filter_bar.py) ------------------------------------------------------
 OVERVIEW_URL = "overview-url"
 OVERVIEW_LANG = "overview-lang"
 OVERVIEW_BANNER = "overview-banner"
@@ -68,9 +69,10 @@ OVERVIEW_TREND_DOWNLOAD = "overview-trend-download"
 OVERVIEW_PROGRAMS_DOWNLOAD = "overview-programs-download"
 OVERVIEW_MAP_DOWNLOAD = "overview-map-download"
 
-# --- outcomes page (dashboard/pages/outcomes.py) -------------------------------------
+# --- outcomes page (dashboard/pages/outcomes.py, pages/layouts/outcomes.py) -----------
 OUTCOMES_NAV = "outcomes-nav"  # a dcc.Location: controls navigate to the new address
 OUTCOMES_STATE = "outcomes-state"
+OUTCOMES_CONTROLS = "outcomes-controls"  # the collapsible panel of the controls
 OUTCOMES_HEADING = "outcomes-heading"
 OUTCOMES_HEADLINE = "outcomes-headline"
 OUTCOMES_SCOPE = "outcomes-scope"
@@ -93,7 +95,7 @@ OUTCOMES_FLOW_SUMMARY = "outcomes-flow-summary"
 OUTCOMES_DOWNLOAD_ROWS = "outcomes-download-rows"
 OUTCOMES_RELEASE = "outcomes-release"
 
-# --- district page (dashboard/pages/district.py) --------------------------------------
+# --- district page (dashboard/pages/district.py, pages/layouts/district.py) -----------
 DISTRICT_NAV = "district-nav"  # a dcc.Location: every control navigates to the new address
 DISTRICT_CONTROLS = "district-controls"
 DISTRICT_HEADING = "district-heading"

@@ -16,20 +16,8 @@ from urllib.parse import quote, urlencode
 import dash
 
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG
-from dashboard.params.districts import (  # re-exported: the pages' links use them from here
-    COUNCIL_PREFIX,
-    DISTRICT_PATH,
-    DistrictKind,
-    district_query,
-    district_slug,
-    parse_district_slug,
-)
+from dashboard.params.districts import DISTRICT_PATH, DistrictKind, district_query, district_slug
 from dashboard.params.filters import Filters
-
-__all__ = [
-    "COUNCIL_PREFIX", "DISTRICT_PATH", "DistrictKind", "district_href", "district_query", "district_slug",
-    "page_href", "parse_district_slug",
-]
 
 
 def page_href(path: str, lang: str = DEFAULT_LANGUAGE, params: Sequence[tuple[str, str]] = ()) -> str:

@@ -24,11 +24,11 @@ import dash
 from dash import Input, Output, State, callback, html, no_update
 
 from dashboard import ids
-from dashboard.components.links import DISTRICT_PATH, parse_district_slug
 from dashboard.components.page import safe_layout
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, normalize_language, t
 from dashboard.pages import current_settings, current_store, register_page
 from dashboard.pages.layouts import district as draw
+from dashboard.params.districts import DISTRICT_PATH, parse_district_slug
 from dashboard.params.filters import PARAM_CITY, PARAM_END, PARAM_START
 from dashboard.views import district as vm
 from dashboard.views.district import PARAM_DAYS, PARAM_FROM, PARAM_TO, PARAM_VANS

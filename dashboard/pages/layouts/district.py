@@ -20,7 +20,7 @@ from dashboard.components.chart_table import CHART_ROLE, chart_card, data_table,
 from dashboard.components.collapse import collapsible_panel
 from dashboard.components.explainer import what_is_this
 from dashboard.components.filter_bar import month_options, select_field
-from dashboard.components.links import district_href, district_query, district_slug, page_href
+from dashboard.components.links import district_href, page_href
 from dashboard.components.page import release_stamp
 from dashboard.components.profile import comparison_table, outcome_table, ranking_table
 from dashboard.components.release import release_line, release_notice, synthetic_banner
@@ -29,6 +29,7 @@ from dashboard.engine.store import Store
 from dashboard.figures import month_label, period_label
 from dashboard.i18n import t
 from dashboard.models import planner
+from dashboard.params.districts import district_query, district_slug
 from dashboard.views.district import District, DistrictView, Missing, png_name
 from dashboard.views.parts import Table
 
