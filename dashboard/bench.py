@@ -242,6 +242,9 @@ class PandasBaseline:
         mondays = {m: len(pd.date_range(m, m + pd.offsets.MonthEnd(0), freq="W-MON")) for m in months}
         out["weeks"] = out["month"].map(mondays).astype("int64")
         out["per_week"] = out["calls"] / out["weeks"]
+        # months in which the city has no call at all, whatever the filters (drawn as gaps)
+        recorded = self.rows(f.with_(districts=(), categories=()), programs=False)["month"].unique()
+        out["no_records"] = ~out["month"].isin(recorded)
         return out
 
     def minutes_by_program(self, f: Filters) -> pd.DataFrame:
