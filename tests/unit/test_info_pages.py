@@ -22,7 +22,7 @@ from dashboard import ids
 from dashboard.contract.releases import current_release_dir
 from dashboard.contract.schema import CALLS_COLUMN_NAMES, Outcome
 from dashboard.engine.store import Store
-from dashboard.i18n import t
+from dashboard.i18n import catalog, t
 from dashboard.pages import SETTINGS_KEY
 from dashboard.params.filters import Filters
 from dashboard.publish.release import build_release
@@ -382,3 +382,14 @@ def test_release_entry_tolerates_a_hand_made_manifest():
     assert [(f.name, f.sha256, f.size) for f in entry.files] == [("a.csv", None, None), ("b.csv", "ab", 3)]
     assert not entry.has_datapackage
 
+
+
+def test_the_spanish_planner_figures_are_the_english_ones():
+    """The page quotes the model's figures in both languages; the tests above check the
+    English ones against the model, so every number of each Spanish check paragraph must be
+    the English one's, in the same order (issue 13 item 7: es.json was not checked)."""
+    number = re.compile(r"\d+(?:\.\d+)?")
+    keys = [k for k in catalog("en") if k.startswith("method.planner.check")]
+    assert len(keys) >= 10
+    for key in keys:
+        assert number.findall(t(key, "es")) == number.findall(t(key, "en")), key
