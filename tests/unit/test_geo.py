@@ -454,19 +454,36 @@ def test_smallest_id_rule_on_synthetic_squares():
 
 
 def test_assignment_matches_geopandas_sjoin(layers, assigner):
-    """An independent implementation agrees on points with a single candidate."""
+    """An independent implementation agrees on points with a single candidate (and on
+    points outside every police district: no district)."""
     rng = np.random.default_rng(11)
     lon = rng.uniform(-105.11, -104.6, 20_000)
     lat = rng.uniform(39.61, 39.92, 20_000)
     got = assigner.assign(lon, lat)
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    placed = points.index.isin(gpd.sjoin(points, layers["districts"][["id", "geometry"]],
+                                         predicate="intersects").index)
+    assert got.loc[~placed, "district"].isna().all()
     for name, column in (("districts", "district"), ("precincts", "precinct")):
         joined = gpd.sjoin(points, layers[name][["id", "geometry"]], predicate="intersects")
         single = joined[~joined.index.duplicated(keep=False)]
-        expected = pd.Series(pd.NA, index=points.index, dtype="string")
-        expected[single.index] = single["id"].astype("string")
-        unique = ~points.index.isin(joined.index[joined.index.duplicated()])
-        assert got.loc[unique, column].equals(expected[unique])
+        unique = points.index.isin(single.index)
+        assert got.loc[unique, column].equals(single["id"].astype("string").reindex(points.index)[unique])
+
+
+def test_a_point_another_layer_places_takes_the_nearest_polygon_within_500_m():
+    """Layers that tile the city differently leave slivers: a point the police-district
+    layer places is given another layer's nearest polygon within SNAP_METRES; farther, or
+    outside every police district, it stays <NA>."""
+    city = shapely.box(-105.0, 39.7, -104.8, 39.8)
+    west = shapely.box(-105.0, 39.7, -104.9, 39.8)
+    east = shapely.box(-104.895, 39.7, -104.85, 39.8)  # a ~430 m gap, then nothing east of -104.85
+    assigner = Assigner({"district": gpd.GeoDataFrame({"id": ["A"]}, geometry=[city], crs=4326),
+                         "council": gpd.GeoDataFrame({"id": ["2", "1"]}, geometry=[west, east], crs=4326)})
+    lon = [-104.8985, -104.8965, -104.81, -104.7]
+    got = assigner.assign(lon, [39.75] * 4)
+    assert got["council"].tolist() == ["2", "1", pd.NA, pd.NA]
+    assert got["district"].tolist() == ["A", "A", "A", pd.NA]
 
 
 def test_assigns_a_million_points_without_a_per_point_loop(assigner):
