@@ -2,8 +2,9 @@
 
 They take ``dashboard.queries.profile.AreaFigures`` and print them the same way, so the
 comparison table and the ranking agree cell for cell. Council districts' figures are
-lower bounds where cells were hidden for privacy and their times are 5-minute bands;
-the tables mark both instead of pretending to a precision the data lacks.
+lower bounds where cells were hidden for privacy, their times are 10-minute bands of the
+alternative team's calls, their outcomes pool every program and their police backups are
+not published; the tables say so instead of pretending to a precision the data lacks.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dash import dcc, html
 
 from dashboard.components.chart_table import data_table
 from dashboard.contract.cities import City
+from dashboard.contract.schema import ALL_PROGRAMS
 from dashboard.figures import program_label
 from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, t
 from dashboard.queries.profile import AreaFigures
@@ -35,20 +37,31 @@ def rate_text(value: float, lang: str) -> str:
     return fmt_decimal(value, lang)
 
 
+def share_text(figures: AreaFigures, lang: str) -> str:
+    """The alternative team's share; "≤" when its denominator (eligible calls) is a lower
+    bound, since the share is then at most what is shown."""
+    text = fmt_pct(_nan_none(figures.alt_share), lang)
+    return f"≤ {text}" if "eligible" in figures.bounded and text != "—" else text
+
+
 def _measure(text: str, figures: AreaFigures, measure: str, lang: str) -> str:
-    """The value, or "hidden" when its count fell in a cell hidden for privacy."""
+    """The value, "hidden" when its count fell in a cell hidden for privacy, or "not
+    published" for a measure this kind of area never publishes."""
+    if measure in figures.unavailable:
+        return t("profile.unavailable", lang)
     return t("profile.hidden", lang) if measure in figures.hidden_measures else text
 
 
-def _lower_bound(text: str, figures: AreaFigures) -> str:
-    return f"≥ {text}" if figures.hidden and text != "—" else text
+def _lower_bound(text: str, figures: AreaFigures, measure: str) -> str:
+    """"≥ N" where the figure sums published cells beside hidden ones."""
+    return f"≥ {text}" if measure in figures.bounded and text != "—" else text
 
 
 def measure_rows(figures: AreaFigures, city: City, lang: str) -> list[tuple[str, str]]:
     """(measure label, value) pairs in the order both tables use."""
     alt_name = program_label(city.alternative_program, lang, city.label_map)
     rows = [
-        (t("profile.calls", lang), _lower_bound(fmt_int(figures.calls, lang), figures)),
+        (t("profile.calls", lang), _lower_bound(fmt_int(figures.calls, lang), figures, "calls")),
         (t("profile.per_1000", lang), rate_text(figures.per_1000(city.geo.low_population_threshold), lang)),
     ]
     for program in city.programs:
@@ -57,23 +70,24 @@ def measure_rows(figures: AreaFigures, city: City, lang: str) -> list[tuple[str,
         rows.append(
             (
                 t("profile.program_calls", lang, program=program_label(program, lang, city.label_map)),
-                _lower_bound(fmt_int(value, lang), figures),
+                _lower_bound(fmt_int(value, lang), figures, "programs"),
             )
         )
     rows += [
-        (t("profile.eligible", lang), _lower_bound(fmt_int(figures.eligible, lang), figures)),
+        (t("profile.eligible", lang), _lower_bound(fmt_int(figures.eligible, lang), figures, "eligible")),
         (
             t("profile.alt_share", lang, program=alt_name),
-            _measure(fmt_pct(_nan_none(figures.alt_share), lang), figures, "eligible_answered", lang),
+            _measure(share_text(figures, lang), figures, "eligible_answered", lang),
         ),
         (
             t("profile.out_of_hours", lang),
-            _measure(
-                _lower_bound(fmt_int(figures.out_of_hours, lang), figures), figures, "out_of_hours", lang
-            ),
+            _measure(_lower_bound(fmt_int(figures.out_of_hours, lang), figures, "out_of_hours"),
+                     figures, "out_of_hours", lang),
         ),
     ]
     for program in city.programs:
+        if figures.kind == "council" and program != city.alternative_program:
+            continue  # the council table has the alternative team's times only
         median, p90 = figures.minutes(program.value)
         name = program_label(program, lang, city.label_map)
         rows.append((t("profile.median", lang, program=name), minutes_text(median, lang)))
@@ -110,9 +124,11 @@ def comparison_table(
 
 
 def outcome_table(area: AreaFigures, city: City, lang: str) -> html.Div:
-    """What happened after the response, per program: calls and share of the program's calls."""
-    programs = [p.value for p in city.programs]
+    """What happened after the response, per program (all programs together for a council
+    district): calls and share of the program's calls."""
     outcomes = area.outcomes
+    pooled = (outcomes["response_type"] == ALL_PROGRAMS).any()
+    programs = [ALL_PROGRAMS] if pooled else [p.value for p in city.programs]
     totals = outcomes.groupby("response_type")["calls"].sum()
     order = list(dict.fromkeys(outcomes.sort_values("calls", ascending=False)["outcome"].astype(str)))
     rows = []
@@ -124,7 +140,9 @@ def outcome_table(area: AreaFigures, city: City, lang: str) -> html.Div:
             total = int(totals.get(program, 0))
             row.append(f"{fmt_pct(n / total if total else None, lang)} ({fmt_int(n, lang)})")
         rows.append(row)
-    headers = [t("profile.outcome", lang), *(program_label(p, lang, city.label_map) for p in programs)]
+    names = ([t("profile.all_programs", lang)] if pooled
+             else [program_label(p, lang, city.label_map) for p in programs])
+    headers = [t("profile.outcome", lang), *names]
     return data_table(t("profile.outcome_caption", lang), headers, rows)
 
 
@@ -168,11 +186,11 @@ def ranking_table(
         cells = [
             str(rank),
             html.Strong(link) if is_current else link,
-            _lower_bound(fmt_int(f.calls, lang), f),
+            _lower_bound(fmt_int(f.calls, lang), f, "calls"),
             rate_text(f.per_1000(city.geo.low_population_threshold), lang),
-            _lower_bound(fmt_int(f.eligible, lang), f),
-            _measure(fmt_pct(_nan_none(f.alt_share), lang), f, "eligible_answered", lang),
-            _measure(_lower_bound(fmt_int(f.out_of_hours, lang), f), f, "out_of_hours", lang),
+            _lower_bound(fmt_int(f.eligible, lang), f, "eligible"),
+            _measure(share_text(f, lang), f, "eligible_answered", lang),
+            _measure(_lower_bound(fmt_int(f.out_of_hours, lang), f, "out_of_hours"), f, "out_of_hours", lang),
             minutes_text(f.minutes(alt)[0], lang),
             _measure(fmt_pct(_nan_none(f.backup_share), lang), f, "backups", lang),
             _measure(fmt_pct(_nan_none(f.repeat_share), lang), f, "repeat_calls", lang),

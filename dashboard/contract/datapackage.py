@@ -302,7 +302,8 @@ def description(city: str, synthetic: bool, k: int) -> str:
         "group: a row in a group that breaks either rule is generalized (week to month, category to "
         f"`other`, district to `{CITYWIDE}`) and withheld if it still does. Cubes finer than the "
         f"rows count exactly the published calls and hide cells of 1 to {k - 1} calls, with "
-        "complements that leave no hidden cell recoverable."
+        f"complements until every hidden cell that could be small stays open from 0 to {k - 1} "
+        "against a linear program over every published number (crisis-dashboard validate)."
     )
     parts.append("manifest.json beside this file holds the release id, the exact creation time and the "
                  "row counts (read, accepted, rejected, published, generalized, withheld).")

@@ -299,31 +299,53 @@ CUBE_COVERAGE = Table(
     ),
 )
 
-#: ``measure`` values of the council cube; each splits a council district's calls of one
-#: program and year a different way (``value`` holds the category, as text).
+#: ``measure`` values of the council cube. ``calls`` (value ``all``) is the district's
+#: calls in the year; every other measure splits them a different way (``value`` holds the
+#: category, as text), but ``response_band``, which splits the alternative team's calls.
+#: Publishing the total as a cell of its own keeps each measure's suppression to itself:
+#: as an unpublished total shared by every measure, hiding a cell of one measure spread
+#: complements into all the others. The splits are coarse on purpose (issue 12):
+#: per program x measure, 42% of Denver's cells had to be hidden and an attacker who ties
+#: them to the rows by police district still narrowed some.
 COUNCIL_MEASURES: tuple[str, ...] = (
-    "month", "star_eligible", "outcome", "police_backup", "repeat_contact_90d", "unanswered_reason",
-    "response_band",
+    "calls", "program", "reason", "outcome", "repeat_contact_90d", "month", "response_band",
 )
-#: Response-time bands of the council cube: 5-minute bands, then 60+ and no unit on scene.
-RESPONSE_BANDS: tuple[str, ...] = (*(f"{m:02d}-{m + 4:02d}" for m in range(0, 60, 5)), "60+", "none")
+#: ``response_type`` of a series that pools every program (the council cube's figures).
+ALL_PROGRAMS = "all"
+#: ``reason`` values: not eligible, answered by the alternative team, or why not (safety
+#: screen and unknown are one category here, as in the planner, so the split stays large).
+REASON_NOT_ELIGIBLE = "not_eligible"
+REASON_ANSWERED = "answered"
+REASON_SCREENED = "safety_screen_or_unknown"
+COUNCIL_REASONS: tuple[str, ...] = (
+    REASON_NOT_ELIGIBLE, REASON_ANSWERED, "no_team_available", "out_of_hours", "outside_service_area",
+    REASON_SCREENED,
+)
+#: Response-time bands of the council cube: 10-minute bands to 30, then ``30+``, which also
+#: holds the calls no unit reached (apart, both are a few calls a year in most districts).
+BAND_NO_UNIT = "30+"
+RESPONSE_BANDS: tuple[str, ...] = ("00-09", "10-19", "20-29", BAND_NO_UNIT)
 
 CUBE_COUNCIL = Table(
     "cube_council",
-    ("jurisdiction", "year", "council_district", "response_type", "measure", "value"),
-    "Calls (`n`) among those the rows publish, per city council district (`unknown` outside every "
-    "council district), calendar year and program, split by each `measure`: `month` (`YYYY-MM`, "
-    "the month of the week's Monday), `star_eligible`, `outcome`, `police_backup`, "
-    "`repeat_contact_90d` (`true`/`false`), `unanswered_reason` (`none` when answered or not "
-    "eligible) and `response_band` (whole minutes in 5-minute bands, `60+`, or `none` when no "
-    "unit arrived). Council districts cut across police districts, so they are not in the rows; "
-    "small cells are suppressed, with complements until no hidden cell can be narrowed by the "
-    "district's total (shared by every measure), the city's total of each category or any other "
-    "published relation.",
+    ("jurisdiction", "year", "council_district", "measure", "value"),
+    "Calls (`n`) among those the rows publish, per city council district (`unknown` outside "
+    "every council district) and calendar year, all programs together: `calls` (value `all`) "
+    "counts them all, and each other `measure` splits them: `program` (the `response_type`), "
+    "`reason` (`not_eligible`, `answered` by the alternative team, or why an eligible call was "
+    "not: `no_team_available`, `out_of_hours`, `outside_service_area`, "
+    "`safety_screen_or_unknown`), `outcome`, `repeat_contact_90d` (`true`/`false`), `month` "
+    "(`YYYY-MM`, the month of the week's Monday) and `response_band` (the alternative team's "
+    "calls only, by whole minutes to the first unit on scene: `00-09`, `10-19`, `20-29`, or "
+    "`30+`, which also holds the calls no unit reached). Council districts cut across police "
+    "districts, so they are not in the rows. Cells of 1..k-1 calls are suppressed, with "
+    "complements until no hidden cell that could be small can be narrowed below [0, k-1] by "
+    "the district's `calls`, the city's total of each category, or the rows' counts by police "
+    "district (each checked by `crisis-dashboard validate`).",
     suppressed=True,
     margins=(
-        ("jurisdiction", "year", "council_district", "response_type", "measure"),
-        ("jurisdiction", "year", "response_type", "measure", "value"),
+        ("jurisdiction", "year", "council_district", "measure"),
+        ("jurisdiction", "year", "measure", "value"),
     ),
 )
 

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.contract.cities import Milestone
-from dashboard.contract.schema import PROGRAMS
+from dashboard.contract.schema import ALL_PROGRAMS, PROGRAMS
 from dashboard.figures.base import (
     PROGRAM_COLORS,
     PROGRAM_DASHES,
@@ -89,7 +89,8 @@ def monthly_figure(
     """Calls per week (averaged over each month), one line per program, milestones marked.
 
     ``df`` is ``queries.monthly_by_program`` output: month (datetime64), response_type,
-    calls, weeks, per_week, zero-filled; a ``hidden`` column (council districts) marks
+    calls, weeks, per_week, zero-filled (``response_type`` ``ALL_PROGRAMS``: one line for
+    every program together, a council district's); a ``hidden`` column (council districts) marks
     months whose count is suppressed, drawn as gaps. Per week, because months are four or five
     whole weeks and raw monthly counts would zig-zag with the calendar. Milestones
     inside the months shown are drawn as dotted vertical lines with a numbered badge on
@@ -104,17 +105,20 @@ def monthly_figure(
     first, last = months.min(), months.max()
     traces = []
     present = set(df["response_type"].astype(str))
-    for program in PROGRAMS:
-        if program.value not in present:
+    for program in (*PROGRAMS, ALL_PROGRAMS):
+        value = getattr(program, "value", program)
+        if value not in present:
             continue
-        part = df[df["response_type"].astype(str) == program.value].sort_values("month")
+        part = df[df["response_type"].astype(str) == value].sort_values("month")
         # A month whose count is hidden for privacy is a gap, never a zero: a drop to zero
         # would tell a reader the team answered nothing that month.
         hidden = part["hidden"].to_numpy() > 0 if "hidden" in part else np.zeros(len(part), bool)
         # So is a month with no records at all (the city's export has none): not zero calls.
         if "no_records" in part:
             hidden = hidden | part["no_records"].to_numpy(bool)
-        name = program_label(program, lang, labels)
+        pooled = program == ALL_PROGRAMS
+        name = t("profile.all_programs", lang) if pooled else program_label(program, lang, labels)
+        color = TEXT_DARK if pooled else PROGRAM_COLORS[program]
         hover = t("figure.per_week_hover", lang, per_week="%{y:,.0f}", calls="%{customdata:,}")
         traces.append(
             dict(
@@ -125,8 +129,8 @@ def monthly_figure(
                 customdata=part["calls"].astype("int64").tolist(),
                 name=name,
                 mode="lines+markers" if len(part) <= 24 else "lines",
-                line={"color": PROGRAM_COLORS[program], "width": 2.5, "dash": PROGRAM_DASHES[program]},
-                marker={"size": 5, "color": PROGRAM_COLORS[program]},
+                line={"color": color, "width": 2.5, "dash": "solid" if pooled else PROGRAM_DASHES[program]},
+                marker={"size": 5, "color": color},
                 hovertemplate=hover + "<extra>" + name + "</extra>",
             )
         )

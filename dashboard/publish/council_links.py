@@ -1,34 +1,36 @@
-"""The deep audit's model of the council cube: a hidden joint table tied to the rows.
+"""The council cube's relations: the measures of a district, and the deep audit's model.
 
-The council cube publishes, for each (year, council district, program), one count per
+The council cube publishes, for each (year, council district), its calls and one count per
 category of each measure: marginals of a table no file publishes, the district's calls
-split by eligibility x outcome x backup x repeat contact x reason at once. The rows
-publish that joint table by police district, and every police district's calls go to
-some council districts. An attacker who has read this code writes all of it as linear
-relations (an outside review did, and narrowed 284 hidden Denver cells that the
-per-measure model of ``cubes.release_system`` lets through):
+split by program x reason x outcome x repeat contact at once. ``measure_totals`` writes
+the relations every reader sees: each measure of a district adds up to its ``calls``
+cell, and ``response_band`` to the alternative team's ``program`` cells.
 
-* latent counts X[year, program, police district, council district, combo] >= 0, for
-  every combination of the joint attributes the rows show in that police district;
-* the rows: for each (year, program, police district, combo), the X add up over council
-  districts to the rows' count;
-* the cube: each published or hidden council cell of a joint measure is the sum of the X
-  whose combo has that value (so "eligible and not answered by the team" = "has a
-  reason" ties two measures together, as it does in the data);
-* month and response band, which the rows hold by police district but not jointly with
-  the rest: flows F[year, program, police district, council district, value] adding up
-  to the rows (or ``rollup_minutes``) per police district, to the council cells per
-  council district, and per (police, council) pair to the same calls as the X.
+The rows publish that joint table by police district, and every police district's calls
+go to some council districts. An attacker who has read this code writes all of it as
+linear relations (an outside review did, and narrowed hidden Denver cells that the
+per-measure model lets through); ``add_council_links`` writes them for ``validate``
+and for the release build, which protects against them:
+
+* latent counts X[year, police district, council district, combo] >= 0, for every
+  combination of the joint attributes the rows show in that police district;
+* the rows: for each (year, police district, combo), the X add up over council districts
+  to the rows' count;
+* the cube: each council cell of a joint measure is the sum of the X whose combo has that
+  value (so "answered by the alternative team" ties ``program`` and ``reason`` together);
+* month and response band, which the rows (and ``rollup_minutes``) hold by police district
+  but not jointly with the rest: flows F[year, police district, council district, value]
+  adding up to the rows per police district, to the council cells per council district,
+  and per (police, council) pair to the same calls as the X (the alternative team's, for
+  response bands).
 
 Not modelled (so the deep audit is a lower bound on the attacker, stated in the
 Methodology): which pairs of police and council districts overlap on the map (every
-pair is allowed, ``all_pairs``); hour flows tying the coverage cube's police and
+pair is allowed, ``all_pairs``; the build and ``validate`` must use the same model: the
+rule is about cells that *could* be small, so an attacker who knows more can make a cell
+provably large that a weaker one can only narrow); hour flows tying the coverage cube's police and
 council hour cells together; precincts inside council districts; and the schedule
-(off-duty hour cells add up to the rows' "out of hours" calls). With hour flows the
-Denver system has ~260,000 columns and the audit did not finish in 15 minutes.
-
-``cubes.release_system(..., deep=...)`` adds these relations; ``validate --deep`` solves
-them. The release build does not yet protect against them (issue 12's open part).
+(off-duty hour cells add up to the rows' "out of hours" calls).
 """
 
 from __future__ import annotations
@@ -41,11 +43,11 @@ import pandas as pd
 from dashboard.publish import disclosure
 
 #: Council measures that are columns of the rows, modelled jointly.
-JOINT_MEASURES: tuple[str, ...] = (
-    "star_eligible", "outcome", "police_backup", "repeat_contact_90d", "unanswered_reason",
-)
+JOINT_MEASURES: tuple[str, ...] = ("calls", "program", "reason", "outcome", "repeat_contact_90d")
 #: Council measures the rows hold by police district but not jointly with the rest.
 SEPARATE_MEASURES: tuple[str, ...] = ("month", "response_band")
+#: Council measures that split only the alternative team's calls (``cubes.ALT_ONLY_MEASURES``).
+ALT_ONLY: tuple[str, ...] = ("response_band",)
 
 J = "jurisdiction"
 
@@ -89,6 +91,25 @@ def _unknowns(b: disclosure.SystemBuilder, frame: pd.DataFrame, prefix: str, key
     return frame.assign(_id=b.add_unknowns([f"{prefix} {t}" for t in text]))
 
 
+def _alt_cells(frame: pd.DataFrame, alt: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Rows of ``frame`` whose program (column ``value``) is an alternative team's."""
+    alt = alt.rename(columns={"response_type": value})
+    return frame.merge(alt, on=[J, value])
+
+
+def measure_totals(b: disclosure.SystemBuilder, council: pd.DataFrame, alt: pd.DataFrame) -> None:
+    """Every measure of a (year, council district) adds up to its ``calls`` cell;
+    ``response_band`` to its ``program`` cells of the alternative team."""
+    keys = [J, "year", "council_district"]
+    total = council[council["measure"] == "calls"]
+    whole = council[~council["measure"].isin((*ALT_ONLY, "calls"))]
+    per_measure = total.drop(columns="measure").merge(whole[[*keys, "measure"]].drop_duplicates(), on=keys)
+    relate(b, [(whole, 1.0), (per_measure, -1.0)], [*keys, "measure"])
+    bands = council[council["measure"].isin(ALT_ONLY)]
+    programs = council[council["measure"] == "program"]
+    relate(b, [(bands, 1.0), (_alt_cells(programs, alt, "value"), -1.0)], keys)
+
+
 def add_council_links(b: disclosure.SystemBuilder, cubes: dict[str, pd.DataFrame], ids: dict[str, np.ndarray],
                       margins: dict[str, pd.DataFrame], pairs: dict[str, pd.DataFrame]) -> None:
     """The relations of the module doc, for a release with a council cube.
@@ -98,26 +119,27 @@ def add_council_links(b: disclosure.SystemBuilder, cubes: dict[str, pd.DataFrame
     ``pairs`` the (district, council_district) pairs that may share calls.
     """
     council = cubes["cube_council"].assign(_id=ids["cube_council"])
-    groups = council[[J, "year", "council_district", "response_type"]].drop_duplicates()
+    keys = [J, "year", "council_district"]
+    districts = council[keys].drop_duplicates()
     dc = pairs["district_council"]
+    on = [c for c in (J, "year", "district") if c in dc.columns]
     joint = margins["joint"]
-    x = joint.drop(columns="n").merge(dc, on="district").merge(groups, on=[J, "year", "council_district",
-                                                                              "response_type"])
-    x = _unknowns(b, x, "calls",
-                  [J, "year", "response_type", "district", "council_district", *JOINT_MEASURES])
-    relate(b, [(x, 1.0)], [J, "year", "response_type", "district", *JOINT_MEASURES], joint)
-    cell_keys = [J, "year", "council_district", "response_type", "value"]
+    x = joint.drop(columns="n").merge(dc, on=on).merge(districts, on=[J, "year", "council_district"])
+    x = _unknowns(b, x, "calls", [J, "year", "district", "council_district", *JOINT_MEASURES])
+    relate(b, [(x, 1.0)], [J, "year", "district", *JOINT_MEASURES], joint)
+    cell_keys = [*keys, "value"]
     for measure in JOINT_MEASURES:
         cells = council[council["measure"] == measure]
         relate(b, [(cells, 1.0), (x.assign(value=x[measure]), -1.0)], cell_keys)
+    pair_keys = [J, "year", "district", "council_district"]
     for measure in SEPARATE_MEASURES:
         by_district = margins[f"{measure}_by_district"]
-        f = by_district.drop(columns="n").merge(dc, on="district").merge(
-            groups, on=[J, "year", "council_district", "response_type"])
-        f = _unknowns(b, f, measure, [J, "year", "response_type", "district", "council_district", "value"])
-        relate(b, [(f, 1.0)], [J, "year", "response_type", "district", "value"], by_district)
+        f = by_district.drop(columns="n").merge(dc, on=on).merge(districts, on=keys)
+        f = _unknowns(b, f, measure, [*pair_keys, "value"])
+        relate(b, [(f, 1.0)], [J, "year", "district", "value"], by_district)
         relate(b, [(council[council["measure"] == measure], 1.0), (f, -1.0)], cell_keys)
-        relate(b, [(f, 1.0), (x, -1.0)], [J, "year", "response_type", "district", "council_district"])
+        same_calls = _alt_cells(x, margins["alt"], "program") if measure in ALT_ONLY else x
+        relate(b, [(f, 1.0), (same_calls, -1.0)], pair_keys)
 
 
 def all_pairs(deep: dict[str, pd.DataFrame], council: pd.DataFrame) -> dict[str, pd.DataFrame]:

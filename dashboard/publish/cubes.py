@@ -41,12 +41,16 @@ from dashboard.contract.schema import (
     AREA_CITY,
     AREA_COUNCIL,
     AREA_DISTRICT,
+    BAND_NO_UNIT,
     CITYWIDE,
     COUNCIL_MEASURES,
     CUBE_COUNCIL,
     CUBE_COVERAGE,
     CUBE_PRECINCT,
     CUBE_SERVICE,
+    REASON_ANSWERED,
+    REASON_NOT_ELIGIBLE,
+    REASON_SCREENED,
     UNKNOWN_AREA,
     Table,
 )
@@ -124,39 +128,68 @@ def coverage_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _typed(full, CUBE_COVERAGE).sort_values(list(CUBE_COVERAGE.dims)).reset_index(drop=True)
 
 
-#: SQL for each council measure's category (as text) over ``published`` (and, but for
-#: ``response_band``, over the public ``calls``: the city totals use the same SQL).
+#: The alternative team's programs, per city, as a CTE over ``{src}`` (``published`` or the
+#: public ``calls``): the programs that answer eligible calls (every other program's
+#: eligible calls carry the reason they were not answered). No city config needed, so
+#: ``validate`` finds the same programs in the public rows.
+ALT_CTE = ("alt AS (SELECT DISTINCT jurisdiction, response_type FROM {src} "
+           "WHERE star_eligible AND unanswered_reason IS NULL)")
+#: The condition (on a table joined to ``alt`` with a LEFT JOIN as ``a``) of the
+#: alternative team's calls.
+IS_ALT = "a.response_type IS NOT NULL"
+
+#: SQL for each council measure's category (as text), over ``published`` (and the public
+#: ``calls``, for the city totals and the rows' totals by police district; ``response_band``
+#: from ``rollup_minutes`` there, as the rows carry no minutes).
 COUNCIL_VALUE_SQL: dict[str, str] = {
-    "month": "strftime(week, '%Y-%m')",
-    "star_eligible": "star_eligible::VARCHAR",
+    "calls": "'all'",
+    "program": "response_type::VARCHAR",
+    "reason": (
+        f"CASE WHEN NOT star_eligible THEN '{REASON_NOT_ELIGIBLE}' WHEN unanswered_reason IS NULL "
+        f"THEN '{REASON_ANSWERED}' WHEN unanswered_reason::VARCHAR IN ('safety_screen', 'unknown') "
+        f"THEN '{REASON_SCREENED}' ELSE unanswered_reason::VARCHAR END"
+    ),
     "outcome": "outcome::VARCHAR",
-    "police_backup": "police_backup::VARCHAR",
     "repeat_contact_90d": "repeat_contact_90d::VARCHAR",
-    "unanswered_reason": "coalesce(unanswered_reason::VARCHAR, 'none')",
+    "month": "strftime(week, '%Y-%m')",
     "response_band": (
-        "CASE WHEN response_minutes IS NULL THEN 'none' WHEN response_minutes >= 60 THEN '60+' "
-        "ELSE lpad((response_minutes // 5 * 5)::VARCHAR, 2, '0') || '-' "
-        "|| lpad((response_minutes // 5 * 5 + 4)::VARCHAR, 2, '0') END"
+        "CASE WHEN response_minutes IS NULL OR response_minutes >= 30 THEN '30+' "
+        "ELSE lpad((response_minutes // 10 * 10)::VARCHAR, 2, '0') || '-' "
+        "|| lpad((response_minutes // 10 * 10 + 9)::VARCHAR, 2, '0') END"
     ),
 }
 assert tuple(COUNCIL_VALUE_SQL) == COUNCIL_MEASURES  # noqa: S101 (one list, two places)
+#: Measures that split only the alternative team's calls (the others split all calls).
+ALT_ONLY_MEASURES: tuple[str, ...] = council_links.ALT_ONLY
+
+
+def _measure_sql(src: str, keys: str, measures: tuple[str, ...]) -> str:
+    """One SELECT per measure of ``keys``, measure, value and calls over ``src`` (UNION ALL)."""
+    parts = []
+    for measure in measures:
+        where = f"WHERE {IS_ALT}" if measure in ALT_ONLY_MEASURES else ""
+        parts.append(f"SELECT {keys}, '{measure}' AS measure, {COUNCIL_VALUE_SQL[measure]} AS value, "
+                     f"count(*)::BIGINT AS n FROM s LEFT JOIN alt a USING (jurisdiction, response_type) "
+                     f"{where} GROUP BY ALL")
+    return " UNION ALL ".join(parts)
 
 
 def council_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Calls per council district x year x program x (measure, value), zeros filled in."""
+    """Calls per council district x year x (measure, value), zeros filled in.
+
+    Every council district of a year has every category any district has that year, so a
+    district's zero is published as 0 rather than left out (a missing row would say as much).
+    """
     if not _has(con, "council_district IS NOT NULL"):
         return _typed(pd.DataFrame(columns=[*CUBE_COUNCIL.dims, "n"]), CUBE_COUNCIL)
-    parts = [
-        f"SELECT jurisdiction, year(week)::INTEGER AS year, coalesce(council_district, '{UNKNOWN_AREA}') "
-        f"AS council_district, response_type::VARCHAR AS response_type, '{measure}' AS measure, "
-        f"{value} AS value, count(*)::BIGINT AS n FROM published GROUP BY ALL"
-        for measure, value in COUNCIL_VALUE_SQL.items()
-    ]
-    counts = _typed(con.execute(" UNION ALL ".join(parts)).df(), CUBE_COUNCIL)
-    group_keys = ["jurisdiction", "year", "council_district", "response_type", "measure"]
-    groups = counts[group_keys].drop_duplicates()
+    keys = (f"jurisdiction, year(week)::INTEGER AS year, coalesce(council_district, '{UNKNOWN_AREA}') "
+            "AS council_district")
+    sql = (f"WITH {ALT_CTE.format(src='published')}, s AS (SELECT * FROM published) "
+           + _measure_sql("s", keys, COUNCIL_MEASURES))
+    counts = _typed(con.execute(sql).df(), CUBE_COUNCIL)
+    districts = counts[["jurisdiction", "year", "council_district"]].drop_duplicates()
     values = counts[["jurisdiction", "year", "measure", "value"]].drop_duplicates()
-    grid = groups.merge(values, on=["jurisdiction", "year", "measure"])
+    grid = districts.merge(values, on=["jurisdiction", "year"])
     full = grid.merge(counts, on=list(CUBE_COUNCIL.dims), how="left")
     full["n"] = full["n"].fillna(0)
     return _typed(full, CUBE_COUNCIL).sort_values(list(CUBE_COUNCIL.dims)).reset_index(drop=True)
@@ -184,6 +217,41 @@ def service_cube(con: duckdb.DuckDBPyConnection, k: int) -> pd.DataFrame:
 # -- the totals the public files give ----------------------------------------------------------
 
 
+def _council_by(con: duckdb.DuckDBPyConnection, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Calls per (jurisdiction, year, ``extra``) x (measure, value) of every council measure,
+    from the public files: ``calls`` for the measures the rows carry, ``rollup_minutes``
+    (plus the alternative team's calls without a minute, which are in the band ``30+``)
+    for ``response_band``."""
+    split = tuple(m for m in COUNCIL_MEASURES if m != "response_band")
+    more = "".join(f", {c}" for c in extra)
+    band = COUNCIL_VALUE_SQL["response_band"]
+    sql = (
+        f"WITH {ALT_CTE.format(src='calls')}, s AS (SELECT * FROM calls), "
+        "m AS (SELECT r.*, year(month)::INTEGER AS year FROM rollup_minutes r "
+        "  SEMI JOIN alt USING (jurisdiction, response_type)), "
+        f"tc AS (SELECT jurisdiction, year(week)::INTEGER AS year{more}, count(*) AS n FROM calls "
+        "  SEMI JOIN alt USING (jurisdiction, response_type) GROUP BY ALL), "
+        f"mc AS (SELECT jurisdiction, year{more}, sum(n) AS n FROM m GROUP BY ALL) "
+        f"SELECT jurisdiction, year{more}, measure, value, sum(n)::BIGINT AS n FROM ("
+        + _measure_sql("s", f"jurisdiction, year(week)::INTEGER AS year{more}", split)
+        + f" UNION ALL SELECT jurisdiction, year{more}, 'response_band', {band}, sum(n)::BIGINT FROM m "
+        "GROUP BY ALL"
+        + f" UNION ALL SELECT jurisdiction, year{more}, 'response_band', '{BAND_NO_UNIT}', "
+        f"(tc.n - coalesce(mc.n, 0))::BIGINT FROM tc LEFT JOIN mc USING (jurisdiction, year{more})"
+        ") GROUP BY ALL"
+    )
+    frame = con.execute(sql).df()
+    frame = frame[frame["n"] > 0]
+    return frame.astype({c: {"year": "int32", "n": "int64"}.get(c, "string") for c in frame.columns}
+                        ).reset_index(drop=True)
+
+
+def alt_programs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """(jurisdiction, response_type) of the alternative team's programs, from the public rows."""
+    frame = con.execute(f"WITH {ALT_CTE.format(src='calls')} SELECT * FROM alt ORDER BY ALL").df()
+    return frame.astype("string")
+
+
 def public_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """Totals every audited cube adds up to, computed from the public ``calls`` and
     ``rollup_minutes`` views only (validate runs this on the published files).
@@ -191,8 +259,7 @@ def public_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     * ``eligible``: eligible calls per (jurisdiction, year, district);
     * ``precinct``: calls per (jurisdiction, year, district, response_type, star_eligible)
       of districts other than ``citywide``;
-    * ``council``: calls per (jurisdiction, year, response_type, measure, value) for
-      every council measure (response bands from ``rollup_minutes``).
+    * ``council``: calls per (jurisdiction, year, measure, value) for every council measure.
     """
     eligible = con.execute(
         "SELECT jurisdiction, year(week)::INTEGER AS year, district, count(*)::BIGINT AS n FROM calls "
@@ -203,68 +270,39 @@ def public_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         f"response_type::VARCHAR AS response_type, star_eligible, count(*)::BIGINT AS n FROM calls "
         f"WHERE district <> '{CITYWIDE}' GROUP BY ALL"
     ).df()
-    parts = [
-        f"SELECT jurisdiction, year(week)::INTEGER AS year, response_type::VARCHAR AS response_type, "
-        f"'{measure}' AS measure, {value} AS value, count(*)::BIGINT AS n FROM calls GROUP BY ALL"
-        for measure, value in COUNCIL_VALUE_SQL.items() if measure != "response_band"
-    ]
-    band = COUNCIL_VALUE_SQL["response_band"]
-    parts.append(
-        f"SELECT jurisdiction, year(month)::INTEGER AS year, response_type::VARCHAR AS response_type, "
-        f"'response_band' AS measure, {band} AS value, sum(n)::BIGINT AS n FROM rollup_minutes GROUP BY ALL"
-    )
-    parts.append(
-        "SELECT t.jurisdiction, t.year, t.response_type, 'response_band', 'none', "
-        "(t.n - coalesce(m.n, 0))::BIGINT FROM "
-        "(SELECT jurisdiction, year(week)::INTEGER AS year, response_type::VARCHAR AS response_type, "
-        " count(*) AS n FROM calls GROUP BY ALL) t LEFT JOIN "
-        "(SELECT jurisdiction, year(month)::INTEGER AS year, response_type::VARCHAR AS response_type, "
-        " sum(n) AS n FROM rollup_minutes GROUP BY ALL) m USING (jurisdiction, year, response_type)"
-    )
-    council = con.execute(" UNION ALL ".join(parts)).df()
-    council = council[council["n"] > 0]
     types = {"year": "int32", "n": "int64", "star_eligible": "bool"}
-    return {
+    out = {
         name: frame.astype({c: types.get(c, "string") for c in frame.columns}).reset_index(drop=True)
-        for name, frame in (("eligible", eligible), ("precinct", precinct), ("council", council))
+        for name, frame in (("eligible", eligible), ("precinct", precinct))
     }
+    out["council"] = _council_by(con)
+    out["alt"] = alt_programs(con)
+    return out
 
 
 def district_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """The rows' totals by police district that the deep audit (``council_links``) ties the
     council cells to, from the public ``calls`` and ``rollup_minutes`` only:
 
-    * ``joint``: calls per (jurisdiction, year, program, district) and combination of the
-      council measures that are columns of the rows;
-    * ``month_by_district`` / ``response_band_by_district``: calls per (..., district, value)
-      (bands from ``rollup_minutes``; calls without a time are the band ``none``).
+    * ``joint``: calls per (jurisdiction, year, district) and combination of the council
+      measures that are columns of the rows (program, reason, outcome, repeat contact);
+    * ``month_by_district`` / ``response_band_by_district``: calls per (..., district,
+      value) (the alternative team's bands from ``rollup_minutes``; its calls without a
+      minute are the band ``none``).
     """
-    head = ("SELECT jurisdiction, year({t})::INTEGER AS year, response_type::VARCHAR AS response_type, "
-            "district")
     joint_cols = ", ".join(f"{COUNCIL_VALUE_SQL[m]} AS {m}" for m in council_links.JOINT_MEASURES)
     joint = con.execute(
-        f"{head.format(t='week')}, {joint_cols}, count(*)::BIGINT AS n FROM calls GROUP BY ALL"
-    ).df()
-    month = con.execute(
-        f"{head.format(t='week')}, {COUNCIL_VALUE_SQL['month']} AS value, count(*)::BIGINT AS n "
+        f"SELECT jurisdiction, year(week)::INTEGER AS year, district, {joint_cols}, count(*)::BIGINT AS n "
         "FROM calls GROUP BY ALL"
     ).df()
-    keys = "jurisdiction, year, response_type, district"
-    band = con.execute(
-        f"WITH t AS ({head.format(t='month')}, {COUNCIL_VALUE_SQL['response_band']} AS value, "
-        "sum(n)::BIGINT AS n FROM rollup_minutes GROUP BY ALL), "
-        f"r AS ({head.format(t='week')}, count(*)::BIGINT AS n FROM calls GROUP BY ALL), "
-        f"s AS (SELECT {keys}, sum(n) AS n FROM t GROUP BY ALL) "
-        f"SELECT * FROM t UNION ALL SELECT {keys}, 'none', (r.n - coalesce(s.n, 0))::BIGINT "
-        f"FROM r LEFT JOIN s USING ({keys})"
-    ).df()
-    types = {"year": "int32", "n": "int64"}
-    frames = {"joint": joint, "month_by_district": month, "response_band_by_district": band}
-    return {
-        name: frame[frame["n"] > 0].astype({c: types.get(c, "string") for c in frame.columns})
-        .reset_index(drop=True)
-        for name, frame in frames.items()
-    }
+    joint = joint[joint["n"] > 0].astype({c: {"year": "int32", "n": "int64"}.get(c, "string")
+                                          for c in joint.columns}).reset_index(drop=True)
+    by_district = _council_by(con, ("district",))
+    out = {"joint": joint, "alt": alt_programs(con)}
+    for measure in council_links.SEPARATE_MEASURES:
+        part = by_district[by_district["measure"] == measure].drop(columns="measure")
+        out[f"{measure}_by_district"] = part.reset_index(drop=True)
+    return out
 
 
 # -- the linear system ------------------------------------------------------------------------
@@ -320,11 +358,11 @@ def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFra
       same unpublished total, and each (year, program, measure, value) adds up over council
       districts to the rows' city total.
 
-    With ``deep`` (``district_margins``), the council cells are instead the marginals of a
+    With ``deep`` (``district_margins``), the council cells are also the marginals of a
     hidden joint table tied to the rows by police district (``council_links``): the
     attacker of the outside review, who also uses the identities between measures and the
     police districts a council district can draw calls from. That system is several times
-    larger; ``validate --deep`` solves it.
+    larger; ``validate`` solves it too (``--shallow`` skips it).
     """
     b = disclosure.SystemBuilder()
     ids: dict[str, np.ndarray] = {}
@@ -338,10 +376,11 @@ def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFra
 
     _precinct_relations(b, cubes, margins, ids)
     council = cubes.get(CUBE_COUNCIL.name)
+    _council_relations(b, cubes, margins, ids)
     if deep is not None and council is not None and not council.empty:
+        # Implied by the links, but kept: the relation-by-relation checks (no relation with
+        # exactly one hidden cell) need them written out.
         council_links.add_council_links(b, cubes, ids, deep, council_links.all_pairs(deep, council))
-    else:
-        _council_relations(b, cubes, margins, ids)
     _coverage_relations(b, cubes, margins, ids)
     return b.build(), CubeCells(ids)
 
@@ -361,26 +400,11 @@ def _council_relations(b: disclosure.SystemBuilder, cubes: dict[str, pd.DataFram
     frame = cubes.get(CUBE_COUNCIL.name)
     if frame is None or frame.empty:
         return
-    cells = ids[CUBE_COUNCIL.name]
-    # Each (year, council district, program) group's calls: one unknown total per group,
-    # and every measure's cells add up to it.
-    group_keys = ["jurisdiction", "year", "council_district", "response_type"]
-    groups = frame[group_keys].drop_duplicates().sort_values(group_keys).reset_index(drop=True)
-    totals = b.add_unknowns([f"total {' '.join(map(str, r))}" for r in groups.itertuples(index=False)])
-    groups["_total"] = totals
-    measure_keys = [*group_keys, "measure"]
-    rel = disclosure.group_ids(frame, measure_keys)
-    per_rel = frame.assign(_rel=rel).drop_duplicates("_rel").merge(groups, on=group_keys)
-    per_rel = per_rel.sort_values("_rel")
-    n_rel = int(rel.max()) + 1
-    b.add_relations(np.concatenate([rel, per_rel["_rel"].to_numpy(np.int64)]),
-                    np.concatenate([cells, per_rel["_total"].to_numpy(np.int64)]),
-                    np.concatenate([np.ones(len(cells)), -np.ones(len(per_rel))]),
-                    np.zeros(n_rel), constant=False)
+    council = frame.assign(_id=ids[CUBE_COUNCIL.name])
+    council_links.measure_totals(b, council, margins["alt"])
     # Over council districts, each category adds up to the rows' city total.
-    keys = ["jurisdiction", "year", "response_type", "measure", "value"]
-    group, rhs, _ = _matched(frame, margins["council"], keys)
-    b.add_relations(group, cells, 1.0, rhs, constant=True)
+    city_keys = ["jurisdiction", "year", "measure", "value"]
+    council_links.relate(b, [(council, 1.0)], city_keys, margins["council"])
 
 
 def _coverage_relations(b: disclosure.SystemBuilder, cubes: dict[str, pd.DataFrame],
@@ -400,7 +424,8 @@ def _coverage_relations(b: disclosure.SystemBuilder, cubes: dict[str, pd.DataFra
     known = frame["area_type"].isin([AREA_CITY, AREA_DISTRICT]).to_numpy()
     group, rhs, _ = _matched(frame[known], margin[area_keys + ["n"]], area_keys)
     b.add_relations(group, cells[known], 1.0, rhs, constant=True)
-    # Council areas: their year adds up to the council cube's eligible cells (all programs).
+    # Council areas: their year adds up to the council cube's eligible cells (every reason
+    # but ``not_eligible``).
     council = frame["area_type"] == AREA_COUNCIL
     cc = cubes.get(CUBE_COUNCIL.name)
     if council.any() and cc is not None and not cc.empty:
@@ -408,7 +433,7 @@ def _coverage_relations(b: disclosure.SystemBuilder, cubes: dict[str, pd.DataFra
         area_rel = disclosure.group_ids(sub, area_keys)
         areas = sub[area_keys].drop_duplicates().sort_values(area_keys).reset_index(drop=True)
         areas["_rel"] = np.arange(len(areas))
-        is_el = ((cc["measure"] == "star_eligible") & (cc["value"] == "true")).to_numpy()
+        is_el = ((cc["measure"] == "reason") & (cc["value"] != REASON_NOT_ELIGIBLE)).to_numpy()
         el = cc[is_el].assign(_id=ids[CUBE_COUNCIL.name][is_el])
         link = el.merge(areas, left_on=["jurisdiction", "year", "council_district"],
                         right_on=["jurisdiction", "year", "area"])
@@ -443,7 +468,9 @@ def complement_tier(name: str, frame: pd.DataFrame) -> np.ndarray:
 
     0: leftovers no page shows as a place ('citywide' and 'unknown' areas, precincts and
     council districts); 2: the city's own hour cells, which every coverage grid and the
-    planner read; 1: everything else. Counts play no part (``disclosure`` module doc).
+    planner read, and the council cells the district profile headlines (its calls, calls
+    per program, eligible, answered and out-of-hours calls, repeat contacts); 1: everything
+    else. Counts play no part (``disclosure`` module doc).
     """
     tier = np.ones(len(frame), np.int64)
     leftovers = (CITYWIDE, UNKNOWN_AREA)
@@ -451,6 +478,10 @@ def complement_tier(name: str, frame: pd.DataFrame) -> np.ndarray:
         tier[frame["area"].isin(leftovers).to_numpy() & (frame["area_type"] != AREA_CITY).to_numpy()] = 0
         tier[(frame["area_type"] == AREA_CITY).to_numpy()] = 2
     elif name == CUBE_COUNCIL.name:
+        measure, value = frame["measure"], frame["value"]
+        key = (measure.isin(["calls", "program", "repeat_contact_90d"])
+               | ((measure == "reason") & value.isin([REASON_ANSWERED, REASON_NOT_ELIGIBLE, "out_of_hours"])))
+        tier[key.to_numpy()] = 2
         tier[(frame["council_district"] == UNKNOWN_AREA).to_numpy()] = 0
     elif name == CUBE_PRECINCT.name:
         tier[(frame["precinct"] == UNKNOWN_AREA).to_numpy()] = 0
@@ -463,24 +494,73 @@ def suppression_key(seed: int) -> bytes:
     return hashlib.blake2b(f"cube-complements-{int(seed)}".encode(), digest_size=32).digest()
 
 
+#: Deep and per-measure passes of ``suppress`` before it gives up (one or two suffice).
+MAX_PASSES = 6
+
+
 def suppress(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFrame], k: int,
-             key: bytes) -> dict[str, pd.DataFrame]:
+             key: bytes, deep: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
     """The published cubes: primary cells of 1..k-1 and the complements ``protect`` chooses
-    hidden (``n`` NA, ``suppressed`` true)."""
+    hidden (``n`` NA, ``suppressed`` true).
+
+    With ``deep`` (``district_margins``) and a council cube, a second pass protects against
+    the deep system too (``council_links``: the council cells tied to the rows by police
+    district), starting from the first pass's cells: the first, on the smaller system,
+    does most of the work; the second adds what the rows by police district would reveal.
+    """
     frames = {name: frame.assign(suppressed=False) for name, frame in cubes.items()}
-    system, where = release_system(frames, margins)
+    frames = _protected(frames, margins, k, key, None)
+    council = frames.get(CUBE_COUNCIL.name)
+    if deep is not None and council is not None and not council.empty:
+        for _ in range(MAX_PASSES):
+            frames = _protected(frames, margins, k, key, deep)
+            # The rule is about cells that *could* be small: the deep attacker may know a
+            # cell is k or more (nothing to protect) where the per-measure one only knows
+            # it is 3 or more, which the rule does not allow. Both audits must pass.
+            again = _protected(frames, margins, k, key, None)
+            if all(again[n]["suppressed"].equals(frames[n]["suppressed"]) for n in frames):
+                break
+            frames = again
+        else:
+            raise disclosure.ProtectionError(f"the two audits did not agree in {MAX_PASSES} passes")
+    out = {}
+    for name, frame in frames.items():
+        frame = frame.copy()
+        frame["n"] = frame["n"].astype("Int64").mask(frame["suppressed"].to_numpy(bool))
+        out[name] = frame
+    return out
+
+
+def _protected(frames: dict[str, pd.DataFrame], margins: dict[str, pd.DataFrame], k: int, key: bytes,
+               deep: dict[str, pd.DataFrame] | None) -> dict[str, pd.DataFrame]:
+    """``frames`` (true counts) with ``suppressed`` widened until ``protect`` passes.
+
+    The deep pass leaves the coverage cube out of its system: tied to the council cells
+    only through each council district's eligible calls, its thousands of hour cells would
+    make every LP of the pass many times larger for a second-order effect. ``validate``
+    (which the builder runs before publishing) audits the deep system with them, so a
+    release this shortcut let through is refused, never published.
+    """
+    if deep is not None:
+        part = {name: frame for name, frame in frames.items() if name != CUBE_COVERAGE.name}
+        return {**frames, **_protect_system(part, margins, k, key, deep)}
+    return _protect_system(frames, margins, k, key, None)
+
+
+def _protect_system(frames: dict[str, pd.DataFrame], margins: dict[str, pd.DataFrame], k: int, key: bytes,
+                    deep: dict[str, pd.DataFrame] | None) -> dict[str, pd.DataFrame]:
+    system, where = release_system(frames, margins, deep)
     tier = np.ones(system.size, np.int64)
     for name, frame in frames.items():
         tier[where.ids[name]] = complement_tier(name, frame)
-    hidden = disclosure.protect(system, k, key, tier=tier)
-    out = {}
-    for name, frame in frames.items():
-        mask = hidden[where.ids[name]]
-        frame = frame.copy()
-        frame["suppressed"] = mask
-        frame["n"] = frame["n"].astype("Int64").mask(mask)
-        out[name] = frame
-    return out
+    scope = None
+    if deep is not None:
+        # The deep relations tie the council cells to the rows: the deep pass checks those
+        # (the per-measure pass checks everything, and validate both systems in full).
+        scope = np.zeros(system.size, bool)
+        scope[where.ids[CUBE_COUNCIL.name]] = True
+    hidden = disclosure.protect(system, k, key, tier=tier, scope=scope)
+    return {name: frame.assign(suppressed=hidden[where.ids[name]]) for name, frame in frames.items()}
 
 
 _ARROW = {"int32": pa.int32(), "int64": pa.int64(), "Int64": pa.int64(), "bool": pa.bool_(),
@@ -509,7 +589,7 @@ def write_cubes(con: duckdb.DuckDBPyConnection, out: str, k: int, seed: int) -> 
         CUBE_COVERAGE.name: coverage_counts(con),
         CUBE_COUNCIL.name: council_counts(con),
     }
-    published = suppress(counts, public_margins(con), k, suppression_key(seed))
+    published = suppress(counts, public_margins(con), k, suppression_key(seed), deep=district_margins(con))
     for table in AUDITED:
         _write(published[table.name], table, f"{out}/{table.name}.parquet")
     _write(service_cube(con, k), CUBE_SERVICE, f"{out}/{CUBE_SERVICE.name}.parquet")
@@ -519,18 +599,19 @@ def cross_measure_differencing(council: pd.DataFrame | None, margins: dict[str, 
                                k: int, limit: int = 3) -> list[str]:
     """Council cells narrowed because every measure of a group splits the same calls.
 
-    A (year, council district, program) group's total is known as soon as one of its
-    measures has no hidden cell; every other measure's hidden cells then add up to a
+    A (year, council district)'s total is known as soon as one of its measures that
+    split all its calls has no hidden cell; every other measure's hidden cells then add up to a
     known number. One hidden cell is recovered exactly; several adding up to fewer than
     k-1 (when the rows' city totals allow more) are each provably small.
     """
     if council is None or council.empty:
         return []
-    group = ["jurisdiction", "year", "council_district", "response_type"]
+    group = ["jurisdiction", "year", "council_district"]
+    council = council[~council["measure"].isin(ALT_ONLY_MEASURES)]
     frame = council.assign(hidden=council["suppressed"].astype(bool),
                            shown=pd.to_numeric(council["n"], errors="coerce").fillna(0))
     city = margins["council"].rename(columns={"n": "city"})
-    frame = frame.merge(city, on=["jurisdiction", "year", "response_type", "measure", "value"], how="left")
+    frame = frame.merge(city, on=["jurisdiction", "year", "measure", "value"], how="left")
     frame["cap"] = frame["city"].fillna(0).where(frame["hidden"], 0)
     per = frame.groupby([*group, "measure"], observed=True).agg(
         published=("shown", "sum"), hidden=("hidden", "sum"), cap=("cap", "max")).reset_index()
@@ -543,7 +624,7 @@ def cross_measure_differencing(council: pd.DataFrame | None, margins: dict[str, 
     out = []
 
     def name(r: pd.Series) -> str:
-        return f"{r['year']} council district {r['council_district']} {r['response_type']} {r['measure']}"
+        return f"{r['year']} council district {r['council_district']} {r['measure']}"
 
     if len(exact):
         shown = "; ".join(f"{name(r)} = {r['rest']:g}" for _, r in exact.head(limit).iterrows())

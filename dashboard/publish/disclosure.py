@@ -544,7 +544,7 @@ def primary(values: np.ndarray, k: int) -> np.ndarray:
 
 
 def protect(system: LinearSystem, k: int, key: bytes, *, tier: np.ndarray | None = None,
-            max_rounds: int = 400) -> np.ndarray:
+            scope: np.ndarray | None = None, max_rounds: int = 400) -> np.ndarray:
     """The hidden mask: primary cells plus complements until ``audit`` finds nothing.
 
     ``system.value`` must hold the true counts of every cell (build time). ``tier`` ranks
@@ -552,6 +552,9 @@ def protect(system: LinearSystem, k: int, key: bytes, *, tier: np.ndarray | None
     structure alone (a city's total is worth more than a leftover 'unknown' area). Raises
     ProtectionError when no complement can fix a finding (it never happens for cubes
     whose relations are partitions: hiding a whole group always satisfies the rule).
+    ``scope`` limits the cells checked (all the others stay in the system, as constraints):
+    for a second pass over a larger system whose new relations reach only some cells,
+    after a first pass has checked the rest. A proof only for the cells in scope.
     """
     values = system.value
     hidden = system.hidden.copy() | primary(np.nan_to_num(values), k)
@@ -563,6 +566,8 @@ def protect(system: LinearSystem, k: int, key: bytes, *, tier: np.ndarray | None
     csc = system.matrix.tocsc()
     _relation_prepass(system, csr, csc, hidden, values, k, rank)
     checkable = _checkable(system)
+    if scope is not None:
+        checkable &= scope
     auditor = Auditor(LinearSystem(system.labels, values, hidden, hidden & checkable, system.matrix,
                                    system.rhs, system.constant), k)
     index = {lab: i for i, lab in enumerate(system.labels)}

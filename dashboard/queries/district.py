@@ -31,6 +31,9 @@ from dashboard.contract.schema import (
     AREA_COUNCIL,
     AREA_DISTRICT,
     CITYWIDE,
+    REASON_ANSWERED,
+    REASON_NOT_ELIGIBLE,
+    REASON_SCREENED,
     UNKNOWN_AREA,
     UnansweredReason,
 )
@@ -170,10 +173,10 @@ def time_per_call(store: Store, f: Filters) -> pd.DataFrame:
 
 
 def council_measure(store: Store, f: Filters, council_district: str | None, measure: str) -> pd.DataFrame:
-    """One measure of the council cube over the period's years, per program and category.
+    """One measure of the council cube over the period's years, per category.
 
     ``council_district`` None sums every council district (the city as the cube sees it).
-    Columns: response_type, value, calls (published sum), hidden (suppressed cells).
+    Columns: value, calls (published sum), hidden (suppressed cells).
     """
     first, last = years(f)
 
@@ -183,7 +186,7 @@ def council_measure(store: Store, f: Filters, council_district: str | None, meas
         if council_district is not None:
             params.append(council_district)
         return store.frame(
-            f"""SELECT response_type, value, coalesce(sum(n), 0)::BIGINT AS calls,
+            f"""SELECT value, coalesce(sum(n), 0)::BIGINT AS calls,
                        count(*) FILTER (WHERE suppressed)::BIGINT AS hidden
                 FROM cube_council
                 WHERE jurisdiction = ? AND year BETWEEN ? AND ? AND measure = ? {clause}
@@ -274,21 +277,20 @@ def planner_inputs(store: Store, f: Filters, city: City, area_type: str, area: s
         yf = yf.with_(districts=())
     alt = city.alternative_program.value
     if area_type == AREA_COUNCIL:
-        reasons_frame = council_measure(store, yf, area, "unanswered_reason")
-        eligible_frame = council_measure(store, yf, area, "star_eligible")
-        eligible = int(eligible_frame.loc[eligible_frame["value"] == "true", "calls"].sum())
-        answered = int(eligible_frame.loc[(eligible_frame["value"] == "true")
-                                          & (eligible_frame["response_type"] == alt), "calls"].sum())
-        by_reason = reasons_frame.groupby("value")["calls"].sum()
+        reasons = council_measure(store, yf, area, "reason")
+        by_reason = reasons.set_index("value")["calls"]
+        answered = int(by_reason.get(REASON_ANSWERED, 0))
+        eligible = int(by_reason.drop(REASON_NOT_ELIGIBLE, errors="ignore").sum())
+        screened = int(by_reason.get(REASON_SCREENED, 0))
     else:
         reasons = unanswered_reasons(store, yf)
         by_reason = reasons.set_index("reason")["calls"]
         eligible = int(by_reason.sum())
         answered = int(by_reason.get("answered", 0))
+        screened = int(by_reason.get(UnansweredReason.SAFETY_SCREEN.value, 0)) + int(
+            by_reason.get(UnansweredReason.UNKNOWN.value, 0))
     lost_hours = int(by_reason.get(UnansweredReason.OUT_OF_HOURS.value, 0))
     lost_area = int(by_reason.get(UnansweredReason.OUTSIDE_SERVICE_AREA.value, 0))
-    screened = int(by_reason.get(UnansweredReason.SAFETY_SCREEN.value, 0)) + int(
-        by_reason.get(UnansweredReason.UNKNOWN.value, 0))
     reachable = eligible - lost_hours - lost_area
     screen_share = min(1.0, screened / reachable) if reachable > 0 else 0.0
 

@@ -6,9 +6,12 @@ them alike:
 * a police district, and the city: exact, from the rollups (the numbers reproduce
   from ``calls.csv`` filtered to the district);
 * a council district: from the yearly, suppressed council cube (council districts cut
-  across police districts and are not in the rows). Sums over hidden cells are lower
-  bounds and ``hidden`` says how many cells were left out; response times come as
-  5-minute bands, so the median and 90th percentile are bands (``"10-14"``), not minutes.
+  across police districts and are not in the rows). The cube pools the programs: calls
+  per program, eligibility and reasons, outcomes (all programs together) and the
+  alternative team's response times, in 10-minute bands, so its median and 90th
+  percentile are bands (``"10-19"``), not minutes, and other programs' are unknown.
+  Sums over hidden cells are lower bounds and ``hidden`` says how many cells were left
+  out; police backup is not published per council district (too few calls: ``unavailable``).
 
 Populations come from the boundary layers (the page passes them in: data never reads
 geography). A rate per 1,000 residents is withheld (NaN) for areas under the city's
@@ -26,7 +29,14 @@ from typing import Literal
 import pandas as pd
 
 from dashboard.contract.cities import City
-from dashboard.contract.schema import CITYWIDE, RESPONSE_BANDS, UnansweredReason
+from dashboard.contract.schema import (
+    ALL_PROGRAMS,
+    CITYWIDE,
+    REASON_ANSWERED,
+    REASON_NOT_ELIGIBLE,
+    RESPONSE_BANDS,
+    UnansweredReason,
+)
 from dashboard.engine.store import Store
 from dashboard.params.filters import Filters
 from dashboard.queries import overview as queries
@@ -41,9 +51,9 @@ class AreaFigures:
     """One area's headline measures for a period.
 
     ``programs``: response_type, calls, median, p90 (whole minutes for police districts
-    and the city; band labels such as ``"10-14"`` for council districts, empty when
-    unknown). ``outcomes``: response_type, outcome, calls. Shares are NaN when their
-    denominator is zero.
+    and the city; band labels such as ``"10-19"`` for council districts, empty when
+    unknown). ``outcomes``: response_type, outcome, calls (``response_type`` is
+    ``ALL_PROGRAMS`` for a council district). Shares are NaN when their denominator is zero.
     """
 
     kind: AreaKind
@@ -62,6 +72,11 @@ class AreaFigures:
     #: Measures whose count fell in a hidden cell (council districts): their value is
     #: unknown, not zero ("out_of_hours", "eligible_answered", "backups", "repeat_calls").
     hidden_measures: frozenset[str] = frozenset()
+    #: Measures not published for this kind of area at all (council districts' backups).
+    unavailable: frozenset[str] = frozenset()
+    #: Figures that sum published cells beside hidden ones: lower bounds ("calls",
+    #: "programs", "eligible", "out_of_hours").
+    bounded: frozenset[str] = frozenset()
 
     @property
     def alt_share(self) -> float:
@@ -163,13 +178,10 @@ def rows_figures(store: Store, f: Filters, kind: AreaKind, area: str, population
 
 
 def band_quantile(bands: Mapping[str, int], q: float) -> str:
-    """The 5-minute band holding the q-quantile of calls with a time ("" when none).
-
-    Bands are ``RESPONSE_BANDS`` (``none``, no unit on scene, is left out, like calls
-    without a time in the minute figures): the smallest band whose cumulative count
-    reaches q of the total.
-    """
-    ordered = [(band, int(bands.get(band, 0))) for band in RESPONSE_BANDS if band != "none"]
+    """The band holding the q-quantile of the calls ("" when none): the smallest band, in
+    ``RESPONSE_BANDS`` order, whose cumulative count reaches q of the total. The last band,
+    ``30+``, also holds the calls no unit reached (the cube cannot tell them apart)."""
+    ordered = [(band, int(bands.get(band, 0))) for band in RESPONSE_BANDS]
     total = sum(n for _, n in ordered)
     if total <= 0:
         return ""
@@ -181,83 +193,92 @@ def band_quantile(bands: Mapping[str, int], q: float) -> str:
     return ordered[-1][0]
 
 
+def _by_value(frame: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
+    """(published calls, hidden cells) per category of one council measure."""
+    values = frame["value"].astype(str)
+    return (dict(zip(values, frame["calls"].astype(int), strict=True)),
+            dict(zip(values, frame["hidden"].astype(int), strict=True)))
+
+
 def council_figures(
     store: Store, f: Filters, city: City, council: str, population: int | None
 ) -> AreaFigures:
     """One council district's figures from the council cube (lower bounds where hidden)."""
     alt = city.alternative_program.value
-    eligible = council_measure(store, f, council, "star_eligible")
-    reasons = council_measure(store, f, council, "unanswered_reason")
-    backup = council_measure(store, f, council, "police_backup")
-    repeat = council_measure(store, f, council, "repeat_contact_90d")
+    total, total_hidden = _by_value(council_measure(store, f, council, "calls"))
+    per_program, program_hidden = _by_value(council_measure(store, f, council, "program"))
+    reasons, reason_hidden = _by_value(council_measure(store, f, council, "reason"))
+    repeat, repeat_hidden = _by_value(council_measure(store, f, council, "repeat_contact_90d"))
+    bands, _ = _by_value(council_measure(store, f, council, "response_band"))
     outcome = council_measure(store, f, council, "outcome")
-    bands = council_measure(store, f, council, "response_band")
-    per_program = eligible.groupby("response_type")["calls"].sum()
-    rows = []
-    for program in city.programs:
-        part = bands[bands["response_type"] == program.value]
-        by_band = dict(zip(part["value"].astype(str), part["calls"].astype(int), strict=True))
-        rows.append(
-            {
-                "response_type": program.value,
-                "calls": int(per_program.get(program.value, 0)),
-                "median": band_quantile(by_band, 0.5),
-                "p90": band_quantile(by_band, 0.9),
-            }
-        )
-    is_true = eligible["value"] == "true"
-    is_alt = eligible["response_type"] == alt
-    out_of_hours_rows = reasons["value"] == UnansweredReason.OUT_OF_HOURS.value
-    backup_rows = (backup["value"] == "true") & (backup["response_type"] == alt)
-    repeat_rows = repeat["value"] == "true"
+    rows = [
+        {
+            "response_type": program.value,
+            "calls": per_program.get(program.value, 0),
+            "median": band_quantile(bands, 0.5) if program.value == alt else "",
+            "p90": band_quantile(bands, 0.9) if program.value == alt else "",
+        }
+        for program in city.programs
+    ]
+    out_of_hours = UnansweredReason.OUT_OF_HOURS.value
     hidden_measures = {
         name
-        for name, frame, rows in (
-            ("eligible_answered", eligible, is_true & is_alt),
-            ("out_of_hours", reasons, out_of_hours_rows),
-            ("backups", backup, backup_rows),
-            ("repeat_calls", repeat, repeat_rows),
+        for name, hidden in (
+            ("eligible_answered", reason_hidden.get(REASON_ANSWERED, 0)),
+            ("out_of_hours", reason_hidden.get(out_of_hours, 0)),
+            ("repeat_calls", repeat_hidden.get("true", 0)),
         )
-        if int(frame.loc[rows, "hidden"].sum()) > 0
+        if hidden > 0
     }
+    # The district's calls: its own cell, or (hidden) the most any published split shows.
+    calls = total.get("all", 0) if not total_hidden.get("all", 0) else max(
+        sum(per_program.values()), sum(reasons.values()), sum(repeat.values()))
     return AreaFigures(
         kind="council",
         area=council,
-        calls=int(eligible["calls"].sum()),
-        eligible=int(eligible.loc[is_true, "calls"].sum()),
-        eligible_answered=int(eligible.loc[is_true & is_alt, "calls"].sum()),
-        out_of_hours=int(reasons.loc[out_of_hours_rows, "calls"].sum()),
-        alt_calls=int(per_program.get(alt, 0)),
-        backups=int(backup.loc[backup_rows, "calls"].sum()),
-        repeat_calls=int(repeat.loc[repeat_rows, "calls"].sum()),
+        calls=calls,
+        eligible=sum(n for v, n in reasons.items() if v != REASON_NOT_ELIGIBLE),
+        eligible_answered=reasons.get(REASON_ANSWERED, 0),
+        out_of_hours=reasons.get(out_of_hours, 0),
+        alt_calls=per_program.get(alt, 0),
+        backups=0,
+        repeat_calls=repeat.get("true", 0),
         population=population,
         programs=pd.DataFrame(rows, columns=["response_type", "calls", "median", "p90"]),
-        outcomes=outcome.rename(columns={"value": "outcome"})[["response_type", "outcome", "calls"]],
-        hidden=int(eligible["hidden"].sum()),
+        outcomes=outcome.rename(columns={"value": "outcome"}).assign(response_type=ALL_PROGRAMS)[
+            ["response_type", "outcome", "calls"]],
+        hidden=sum(total_hidden.values()) + sum(program_hidden.values()) + sum(reason_hidden.values()),
         hidden_measures=frozenset(hidden_measures),
+        unavailable=frozenset({"backups"}),
+        bounded=frozenset(name for name, hidden in (
+            ("calls", sum(total_hidden.values())),
+            ("programs", sum(program_hidden.values())),
+            ("eligible", sum(n for v, n in reason_hidden.items() if v != REASON_NOT_ELIGIBLE)),
+            ("out_of_hours", reason_hidden.get(out_of_hours, 0)),
+        ) if hidden),
     )
 
 
 def council_monthly(store: Store, f: Filters, city: City, council: str) -> pd.DataFrame:
-    """Calls per month and program of a council district, shaped like
-    ``queries.monthly_by_program`` (month, response_type, calls, weeks, per_week, hidden).
+    """Calls per month of a council district, all programs together (``response_type`` is
+    ``ALL_PROGRAMS``), shaped like ``queries.monthly_by_program`` (month, response_type,
+    calls, weeks, per_week, hidden).
 
     The cube is yearly, so months outside the period are dropped; hidden cells count as
     zero there (``hidden`` says how many).
     """
     got = council_measure(store, f, council, "month")
     months = pd.date_range(pd.Timestamp(f.start), pd.Timestamp(f.end), freq="MS")
-    programs = [p.value for p in city.programs]
     got = got.assign(month=pd.to_datetime(got["value"] + "-01"))
-    got = got[got["month"].isin(months)]
-    grid = pd.MultiIndex.from_product([months, programs], names=["month", "response_type"])
-    indexed = got.set_index(["month", "response_type"])
+    indexed = got[got["month"].isin(months)].set_index("month")
     out = pd.DataFrame(
         {
-            "calls": indexed["calls"].reindex(grid, fill_value=0).astype("int64"),
-            "hidden": indexed["hidden"].reindex(grid, fill_value=0).astype("int64"),
+            "month": months,
+            "response_type": ALL_PROGRAMS,
+            "calls": indexed["calls"].reindex(months, fill_value=0).astype("int64").to_numpy(),
+            "hidden": indexed["hidden"].reindex(months, fill_value=0).astype("int64").to_numpy(),
         }
-    ).reset_index()
+    )
     out["weeks"] = out["month"].map(queries.weeks_in_month).astype("int64")
     out["per_week"] = out["calls"] / out["weeks"]
     return out[["month", "response_type", "calls", "weeks", "per_week", "hidden"]]

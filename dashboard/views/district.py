@@ -188,20 +188,34 @@ def missing(view: DistrictView | None, raw: object, store: Store, geo_dir: Path)
 def _summary(
     view: DistrictView, name: str, area: profile.AreaFigures, city_fig: profile.AreaFigures, city: City
 ) -> str:
+    """The headline sentence. A council district's count that fell in a hidden cell is said
+    to be hidden, never printed as the 0 (or the share) its published cells add up to, and
+    sums over hidden cells are marked as lower bounds."""
     lang = view.lang
     alt = program_label(city.alternative_program, lang, city.label_map)
+    hidden = area.hidden_measures
     key = "district.summary" if area.eligible else "district.summary_no_eligible"
+    if area.eligible and "eligible_answered" in hidden:
+        key = "district.summary_share_hidden"
+
+    # Over a lower bound of eligible calls the share is at most what it shows.
+    at_most = "≤ " if "eligible" in area.bounded and area.eligible else ""
+
+    def bound(n: int, measure: str) -> str:
+        return ("≥ " if measure in area.bounded else "") + fmt_int(n, lang)
+
     return t(
         key,
         lang,
         area=name,
         period=period_label(view.filters.start, view.filters.end, lang),
-        calls=fmt_int(area.calls, lang),
-        eligible=fmt_int(area.eligible, lang),
+        calls=bound(area.calls, "calls"),
+        eligible=bound(area.eligible, "eligible"),
         program=alt,
-        share=sections.pct(area.alt_share, lang),
+        share=at_most + sections.pct(area.alt_share, lang),
         city_share=sections.pct(city_fig.alt_share, lang),
-        out_of_hours=fmt_int(area.out_of_hours, lang),
+        out_of_hours=(t("district.hidden_number", lang) if "out_of_hours" in hidden
+                      else bound(area.out_of_hours, "out_of_hours")),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from dashboard.contract.cities import City
-from dashboard.contract.schema import CITYWIDE
+from dashboard.contract.schema import ALL_PROGRAMS, CITYWIDE
 from dashboard.engine.store import Store
 from dashboard.figures import (
     map_figure,
@@ -67,8 +67,10 @@ def pct(value: float | None, lang: str) -> str:
 
 
 def trend_table(monthly: pd.DataFrame, city: City, lang: str) -> Table:
-    """The trend's numbers; a hidden month says so (and its total is a lower bound)."""
-    programs = [p.value for p in city.programs]
+    """The trend's numbers; a hidden month says so (and its total is a lower bound). A
+    council district's trend pools the programs (one column)."""
+    pooled = (monthly["response_type"].astype(str) == ALL_PROGRAMS).any()
+    programs = [ALL_PROGRAMS] if pooled else [p.value for p in city.programs]
     wide = monthly.pivot_table(
         index="month", columns="response_type", values="calls", aggfunc="sum", fill_value=0
     )
@@ -88,7 +90,8 @@ def trend_table(monthly: pd.DataFrame, city: City, lang: str) -> Table:
             for month in wide.index]
     headers = [
         t("table.month", lang),
-        *(program_label(p, lang, city.label_map) for p in programs),
+        *(t("profile.all_programs", lang) if p == ALL_PROGRAMS else program_label(p, lang, city.label_map)
+          for p in programs),
         t("table.total", lang),
     ]
     return Table(t("district.trend.table_caption", lang), headers, rows)

@@ -16,7 +16,10 @@ from dashboard.engine.store import Store
 from dashboard.params.filters import Filters
 from dashboard.settings import Settings
 
-SIZE = 20_000
+#: Calls generated. Small enough that the release build (whose deep privacy audit is
+#: slowest around a tenth of the sample's size) takes seconds; at this size k-anonymity
+#: withholds a quarter of the rows, so sizes are checked on accepted rows.
+SIZE = 6_000
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +63,8 @@ def runs(bench_data: bench.BenchData, filters: list[Filters]):
 
 
 def test_release_has_about_the_requested_size_and_is_reused(bench_data: bench.BenchData, tmp_path_factory):
-    assert abs(bench_data.info["published"] - SIZE) < SIZE * 0.05
+    assert abs(bench_data.info["accepted"] - SIZE) < SIZE * 0.05
+    assert SIZE * 0.5 < bench_data.info["published"] <= bench_data.info["accepted"]
     assert bench_data.info["reused"] is False and bench_data.info["rows_per_s"] > 0
     again = bench.prepare_data(SIZE, Settings(), work_dir=bench_data.data_dir.parent, in_fresh_process=False)
     assert again.info["reused"] is True and again.data_dir == bench_data.data_dir
@@ -97,7 +101,7 @@ def test_baseline_gives_the_same_numbers_as_the_cube_queries(runs, filters):
     everything = cube["results"][0]
     assert everything["kpis"].iloc[0]["calls"] > SIZE * 0.5
     assert everything["monthly_by_program"]["calls"].sum() == everything["kpis"].iloc[0]["calls"]
-    assert len(everything["map_district"]) >= 5 and len(everything["map_precinct"]) > 20
+    assert len(everything["map_district"]) >= 3 and len(everything["map_precinct"]) > 10
     assert everything["minutes_by_program"]["n"].sum() > 0
     assert cube["results"][1]["kpis"].iloc[0]["calls"] == 0  # STAR before STAR
 
@@ -116,13 +120,13 @@ def test_comparison_catches_a_wrong_number(runs, filters):
     assert problems[0].startswith("kpis") and problems[1].startswith("minutes_by_program")
 
 
-def test_timings_and_memory_are_reported(runs):
+def test_timings_and_memory_are_reported(runs, bench_data: bench.BenchData):
     cube, naive = runs
     for run in (cube, naive):
         assert set(run["views"]) == set(bench.ALL_VIEWS)
         assert run["overview"]["n"] == run["views"]["kpis"]["n"] == 30
         assert run["peak_rss_mb"] > 0
-    assert naive["rows"] > SIZE * 0.9 and naive["frame_mb"] > 0
+    assert naive["rows"] == bench_data.info["published"] and naive["frame_mb"] > 0
 
 
 def test_results_markdown_without_a_server(runs, filters, bench_data: bench.BenchData):

@@ -207,7 +207,7 @@ def test_methodology_has_the_sections_the_district_page_links_to(app, pages, tin
     coverage = text(by_id(layout, "coverage"))
     assert f"1 to {k - 1} calls" in coverage and "out_of_hours" in coverage
     council = text(by_id(layout, "council-districts"))
-    assert "5-minute bands" in council and "lower bounds" in council and "2019 boundaries" in council
+    assert "10-minute bands" in council and "lower bounds" in council and "2019 boundaries" in council
     planner = text(by_id(layout, "planner"))
     assert "Erlang B" in planner and "Erlang C" in planner
     assert f"counts as {(k - 1) / 2:g} calls" in planner

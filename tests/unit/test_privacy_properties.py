@@ -96,8 +96,11 @@ def test_the_sql_ladder_equals_the_pandas_reference(case):
 
 @FAST
 @given(
-    st.lists(st.lists(st.sampled_from([0, 0, 1, 2, 3, 5, 9, 10, 11, 12, 40, 300]), min_size=2, max_size=6),
-             min_size=2, max_size=6).filter(lambda g: len({len(r) for r in g}) == 1),
+    # Rectangular by construction (a filter on equal row lengths threw most draws away and
+    # tripped Hypothesis's filter_too_much health check now and then).
+    st.integers(2, 6).flatmap(lambda width: st.lists(
+        st.lists(st.sampled_from([0, 0, 1, 2, 3, 5, 9, 10, 11, 12, 40, 300]), min_size=width, max_size=width),
+        min_size=2, max_size=6)),
     st.integers(3, 12),
 )
 def test_protected_two_way_tables_resist_an_independent_lp_attack(table, k):

@@ -287,7 +287,7 @@ def test_a_build_with_a_violation_is_refused_and_nothing_moves(tmp_path, monkeyp
     good = build_release(tiny_internal_frame(), tmp_path, city="denver", source="x", synthetic=True)
     before = sorted(p.name for p in (tmp_path / "denver").iterdir())
 
-    def no_suppression(counts: dict, margins: dict, k: int, key: bytes) -> dict:
+    def no_suppression(counts: dict, margins: dict, k: int, key: bytes, deep: dict | None = None) -> dict:
         return {name: cube.assign(n=cube["n"].astype("Int64"), suppressed=False)
                 for name, cube in counts.items()}
 
