@@ -281,6 +281,11 @@ def planner_inputs(store: Store, f: Filters, city: City, area_type: str, area: s
         by_reason = reasons.set_index("value")["calls"]
         answered = int(by_reason.get(REASON_ANSWERED, 0))
         eligible = int(by_reason.drop(REASON_NOT_ELIGIBLE, errors="ignore").sum())
+        total = council_measure(store, yf, area, "calls")
+        not_eligible = reasons[reasons["value"] == REASON_NOT_ELIGIBLE]
+        if not total["hidden"].sum() and len(not_eligible) and not not_eligible["hidden"].sum():
+            # Exact even where other reasons are hidden: every call but the not-eligible ones.
+            eligible = int(total["calls"].sum()) - int(not_eligible["calls"].sum())
         screened = int(by_reason.get(REASON_SCREENED, 0))
     else:
         reasons = unanswered_reasons(store, yf)

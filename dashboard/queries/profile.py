@@ -233,11 +233,16 @@ def council_figures(
     # The district's calls: its own cell, or (hidden) the most any published split shows.
     calls = total.get("all", 0) if not total_hidden.get("all", 0) else max(
         sum(per_program.values()), sum(reasons.values()), sum(repeat.values()))
+    # Eligible calls: every call but the not-eligible ones, exact when both cells are
+    # published (the build never picks them as complements), even where other reasons hide.
+    exact_eligible = not total_hidden.get("all", 0) and not reason_hidden.get(REASON_NOT_ELIGIBLE, 0)
+    eligible = (calls - reasons.get(REASON_NOT_ELIGIBLE, 0) if exact_eligible
+                else sum(n for v, n in reasons.items() if v != REASON_NOT_ELIGIBLE))
     return AreaFigures(
         kind="council",
         area=council,
         calls=calls,
-        eligible=sum(n for v, n in reasons.items() if v != REASON_NOT_ELIGIBLE),
+        eligible=eligible,
         eligible_answered=reasons.get(REASON_ANSWERED, 0),
         out_of_hours=reasons.get(out_of_hours, 0),
         alt_calls=per_program.get(alt, 0),
@@ -253,7 +258,7 @@ def council_figures(
         bounded=frozenset(name for name, hidden in (
             ("calls", sum(total_hidden.values())),
             ("programs", sum(program_hidden.values())),
-            ("eligible", sum(n for v, n in reason_hidden.items() if v != REASON_NOT_ELIGIBLE)),
+            ("eligible", 0 if exact_eligible else sum(reason_hidden.values())),
             ("out_of_hours", reason_hidden.get(out_of_hours, 0)),
         ) if hidden),
     )

@@ -123,13 +123,17 @@ def coverage(
     team = program_label(city.alternative_program, lang, city.label_map)
     figure = coverage_figure(cells, duty, lang=lang, k=k, team=team)
     years = str(first) if first == last else f"{first}–{last}"
+    lower = "eligible" in area.bounded and area.eligible > 0
     key_figure = t(
         "district.coverage.key",
         lang,
         area=name,
-        out_of_hours=fmt_int(area.out_of_hours, lang),
-        eligible=fmt_int(area.eligible, lang),
-        share=pct(area.out_of_hours_share, lang),
+        out_of_hours=(t("profile.hidden", lang) if "out_of_hours" in area.hidden_measures
+                      else fmt_int(area.out_of_hours, lang)),
+        # Over a lower bound of eligible calls (a council district's hidden reasons), the
+        # share is at most what it shows.
+        eligible=("≥ " if lower else "") + fmt_int(area.eligible, lang),
+        share=("≤ " if lower else "") + pct(area.out_of_hours_share, lang),
         period=period_label(f.start, f.end, lang),
     )
     hidden = int(cells["hidden"].sum())
