@@ -326,12 +326,14 @@ def planner_result(lang: str, city: City, c: district_data.PlanComparison, name:
                      pct(city_plan, lang)])
     headers = [t("planner.scenario", lang), name, city.name]
     table = Table(t("planner.table_caption", lang, program=alt), headers, rows)
-    chart_rows = [{"label": t("planner.bar.observed", lang), **c.city_observed_lost}]
+    # The bars are the city's (the model pools the city's vans), so each names its area:
+    # under a district's headline an unnamed bar reads as the district's (issue 15).
+    chart_rows = [{"label": t("planner.bar.observed", lang, area=city.name), **c.city_observed_lost}]
     shares = district_data.estimate_shares
     if c.city_current is not None:
-        chart_rows.append({"label": t("planner.bar.current", lang), **shares(c.city_current)})
+        chart_rows.append({"label": t("planner.bar.current", lang, area=city.name), **shares(c.city_current)})
     if c.city_planned is not None:
-        chart_rows.append({"label": t("planner.bar.planned", lang), **shares(c.city_planned)})
+        chart_rows.append({"label": t("planner.bar.planned", lang, area=city.name), **shares(c.city_planned)})
     if c.plan is not None:
         headline = t("planner.headline", lang, area=name, program=alt, planned=pct(c.area_planned, lang),
                      current=pct(c.area_current, lang), plan=plan_text(c.plan, lang))

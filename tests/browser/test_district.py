@@ -143,6 +143,12 @@ def test_planner_runs_and_the_copied_link_reopens_the_same_view(page, live_serve
     current = [r for r in table_rows(page, "#district-plan-result") if r[0].startswith("Model, the schedule")]
     assert float(planned[0][2].rstrip("%")) > float(current[0][2].rstrip("%"))  # 12 vans round the clock
 
+    # The bars are the city's: every one says so (issue 15), in a district's profile too.
+    bars = page.text_content("#district-planner-graph")
+    for label in ("Denver, whole city: observed", "Denver, whole city: model, schedule in force",
+                  "Denver, whole city: model, your plan"):
+        assert label in bars, label
+
     page.click("#share-copy")
     page.wait_for_function("() => document.querySelector('#share-status').innerText.includes('copied')")
     link = page.evaluate("navigator.clipboard.readText()")
