@@ -159,17 +159,14 @@ COUNCIL_VALUE_SQL: dict[str, str] = {
     ),
 }
 assert tuple(COUNCIL_VALUE_SQL) == COUNCIL_MEASURES  # noqa: S101 (one list, two places)
-#: Measures that split only the alternative team's calls (the others split all calls).
-ALT_ONLY_MEASURES: tuple[str, ...] = council_links.ALT_ONLY
-
-
 def _measure_sql(src: str, keys: str, measures: tuple[str, ...]) -> str:
-    """One SELECT per measure of ``keys``, measure, value and calls over ``src`` (UNION ALL)."""
+    """One SELECT per measure of ``keys``, measure, value and calls over ``src`` (UNION ALL);
+    the query must define the CTE ``alt`` (``ALT_CTE``)."""
     parts = []
     for measure in measures:
-        where = f"WHERE {IS_ALT}" if measure in ALT_ONLY_MEASURES else ""
+        where = f"WHERE {IS_ALT}" if measure in council_links.ALT_ONLY else ""
         parts.append(f"SELECT {keys}, '{measure}' AS measure, {COUNCIL_VALUE_SQL[measure]} AS value, "
-                     f"count(*)::BIGINT AS n FROM s LEFT JOIN alt a USING (jurisdiction, response_type) "
+                     f"count(*)::BIGINT AS n FROM {src} LEFT JOIN alt a USING (jurisdiction, response_type) "
                      f"{where} GROUP BY ALL")
     return " UNION ALL ".join(parts)
 
@@ -184,8 +181,7 @@ def council_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         return _typed(pd.DataFrame(columns=[*CUBE_COUNCIL.dims, "n"]), CUBE_COUNCIL)
     keys = (f"jurisdiction, year(week)::INTEGER AS year, coalesce(council_district, '{UNKNOWN_AREA}') "
             "AS council_district")
-    sql = (f"WITH {ALT_CTE.format(src='published')}, s AS (SELECT * FROM published) "
-           + _measure_sql("s", keys, COUNCIL_MEASURES))
+    sql = f"WITH {ALT_CTE.format(src='published')} " + _measure_sql("published", keys, COUNCIL_MEASURES)
     counts = _typed(con.execute(sql).df(), CUBE_COUNCIL)
     districts = counts[["jurisdiction", "year", "council_district"]].drop_duplicates()
     values = counts[["jurisdiction", "year", "measure", "value"]].drop_duplicates()
@@ -226,14 +222,14 @@ def _council_by(con: duckdb.DuckDBPyConnection, extra: tuple[str, ...] = ()) -> 
     more = "".join(f", {c}" for c in extra)
     band = COUNCIL_VALUE_SQL["response_band"]
     sql = (
-        f"WITH {ALT_CTE.format(src='calls')}, s AS (SELECT * FROM calls), "
+        f"WITH {ALT_CTE.format(src='calls')}, "
         "m AS (SELECT r.*, year(month)::INTEGER AS year FROM rollup_minutes r "
         "  SEMI JOIN alt USING (jurisdiction, response_type)), "
         f"tc AS (SELECT jurisdiction, year(week)::INTEGER AS year{more}, count(*) AS n FROM calls "
         "  SEMI JOIN alt USING (jurisdiction, response_type) GROUP BY ALL), "
         f"mc AS (SELECT jurisdiction, year{more}, sum(n) AS n FROM m GROUP BY ALL) "
         f"SELECT jurisdiction, year{more}, measure, value, sum(n)::BIGINT AS n FROM ("
-        + _measure_sql("s", f"jurisdiction, year(week)::INTEGER AS year{more}", split)
+        + _measure_sql("calls", f"jurisdiction, year(week)::INTEGER AS year{more}", split)
         + f" UNION ALL SELECT jurisdiction, year{more}, 'response_band', {band}, sum(n)::BIGINT FROM m "
         "GROUP BY ALL"
         + f" UNION ALL SELECT jurisdiction, year{more}, 'response_band', '{BAND_NO_UNIT}', "
@@ -288,7 +284,7 @@ def district_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
       measures that are columns of the rows (program, reason, outcome, repeat contact);
     * ``month_by_district`` / ``response_band_by_district``: calls per (..., district,
       value) (the alternative team's bands from ``rollup_minutes``; its calls without a
-      minute are the band ``none``).
+      minute are in the band ``30+``).
     """
     joint_cols = ", ".join(f"{COUNCIL_VALUE_SQL[m]} AS {m}" for m in council_links.JOINT_MEASURES)
     joint = con.execute(
@@ -607,7 +603,7 @@ def cross_measure_differencing(council: pd.DataFrame | None, margins: dict[str, 
     if council is None or council.empty:
         return []
     group = ["jurisdiction", "year", "council_district"]
-    council = council[~council["measure"].isin(ALT_ONLY_MEASURES)]
+    council = council[~council["measure"].isin(council_links.ALT_ONLY)]
     frame = council.assign(hidden=council["suppressed"].astype(bool),
                            shown=pd.to_numeric(council["n"], errors="coerce").fillna(0))
     city = margins["council"].rename(columns={"n": "city"})

@@ -197,6 +197,21 @@ def council_measure(store: Store, f: Filters, council_district: str | None, meas
     return store.cached(("council", f.city, first, last, council_district, measure), compute)
 
 
+def council_eligible(store: Store, f: Filters, council_district: str) -> tuple[int, bool]:
+    """(eligible calls, exact?) of one council district over the period's years.
+
+    Exact when its ``calls`` and ``not_eligible`` cells are published (the build never
+    picks them as complements): every call but the not-eligible ones, even where other
+    reasons are hidden. Otherwise the published reasons' sum, a lower bound.
+    """
+    reasons = council_measure(store, f, council_district, "reason")
+    total = council_measure(store, f, council_district, "calls")
+    not_eligible = reasons[reasons["value"] == REASON_NOT_ELIGIBLE]
+    if len(total) and not total["hidden"].sum() and len(not_eligible) and not not_eligible["hidden"].sum():
+        return int(total["calls"].sum()) - int(not_eligible["calls"].sum()), True
+    return int(reasons.loc[reasons["value"] != REASON_NOT_ELIGIBLE, "calls"].sum()), False
+
+
 def council_districts(store: Store, city: str) -> tuple[str, ...]:
     """Council districts the city's release has cells for, in numeric order.
 
@@ -280,12 +295,7 @@ def planner_inputs(store: Store, f: Filters, city: City, area_type: str, area: s
         reasons = council_measure(store, yf, area, "reason")
         by_reason = reasons.set_index("value")["calls"]
         answered = int(by_reason.get(REASON_ANSWERED, 0))
-        eligible = int(by_reason.drop(REASON_NOT_ELIGIBLE, errors="ignore").sum())
-        total = council_measure(store, yf, area, "calls")
-        not_eligible = reasons[reasons["value"] == REASON_NOT_ELIGIBLE]
-        if not total["hidden"].sum() and len(not_eligible) and not not_eligible["hidden"].sum():
-            # Exact even where other reasons are hidden: every call but the not-eligible ones.
-            eligible = int(total["calls"].sum()) - int(not_eligible["calls"].sum())
+        eligible, _ = council_eligible(store, yf, area)
         screened = int(by_reason.get(REASON_SCREENED, 0))
     else:
         reasons = unanswered_reasons(store, yf)

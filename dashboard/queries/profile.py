@@ -33,14 +33,13 @@ from dashboard.contract.schema import (
     ALL_PROGRAMS,
     CITYWIDE,
     REASON_ANSWERED,
-    REASON_NOT_ELIGIBLE,
     RESPONSE_BANDS,
     UnansweredReason,
 )
 from dashboard.engine.store import Store
 from dashboard.params.filters import Filters
 from dashboard.queries import overview as queries
-from dashboard.queries.district import council_measure
+from dashboard.queries.district import council_eligible, council_measure
 from dashboard.queries.overview import view_where
 
 AreaKind = Literal["city", "police", "council"]
@@ -233,11 +232,7 @@ def council_figures(
     # The district's calls: its own cell, or (hidden) the most any published split shows.
     calls = total.get("all", 0) if not total_hidden.get("all", 0) else max(
         sum(per_program.values()), sum(reasons.values()), sum(repeat.values()))
-    # Eligible calls: every call but the not-eligible ones, exact when both cells are
-    # published (the build never picks them as complements), even where other reasons hide.
-    exact_eligible = not total_hidden.get("all", 0) and not reason_hidden.get(REASON_NOT_ELIGIBLE, 0)
-    eligible = (calls - reasons.get(REASON_NOT_ELIGIBLE, 0) if exact_eligible
-                else sum(n for v, n in reasons.items() if v != REASON_NOT_ELIGIBLE))
+    eligible, exact_eligible = council_eligible(store, f, council)
     return AreaFigures(
         kind="council",
         area=council,
