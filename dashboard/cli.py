@@ -7,10 +7,13 @@ and a missing optional piece cannot break the others.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from dashboard.settings import Settings
+from dashboard.settings import REPO_ROOT, Settings
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -49,9 +52,18 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard.bench import main as bench_main
-
-    return bench_main(args, settings)
+    """The benchmark lives outside the shipped package (``benchmarks/`` in the repository):
+    run it as ``python -m benchmarks`` from the checkout, with the same switches."""
+    if not (REPO_ROOT / "benchmarks" / "__main__.py").is_file():
+        print("crisis-dashboard bench: needs a source checkout (benchmarks/ is not installed)",
+              file=sys.stderr)
+        return 2
+    argv = [sys.executable, "-m", "benchmarks", "--sizes", *map(str, args.sizes),
+            "--repeat", str(args.repeat), "--out", str(Path(args.out).resolve())]
+    argv += [flag for flag, on in (("--regenerate", args.regenerate), ("--no-server", args.no_server),
+                                   ("--skip-ingest", args.skip_ingest)) if on]
+    env = {**os.environ, "CRISIS_DATA_DIR": str(settings.data_dir), "CRISIS_GEO_DIR": str(settings.geo_dir)}
+    return subprocess.run(argv, cwd=REPO_ROOT, env=env, check=False).returncode  # noqa: S603 - our own argv
 
 
 def _share(text: str) -> float:

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
-from dashboard.bench import CHROMIUM as _CHROMIUM
-from dashboard.bench import CHROMIUM_ARGS
+from benchmarks.chromium import CHROMIUM as _CHROMIUM
+from benchmarks.chromium import CHROMIUM_ARGS
 from dashboard.settings import REPO_ROOT, Settings
 
 CHROMIUM = Path(_CHROMIUM)
