@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from dashboard.contract.cities import load_cities
-from dashboard.sample.calibration import TARGETS, TOLERANCE
+from dashboard.sample.calibration import (
+    PUBLISHED_CSV,
+    TARGETS,
+    TOLERANCE,
+    CalibrationError,
+    load_targets,
+)
 
 from ..conftest import release_calls
 
@@ -54,3 +60,22 @@ def test_every_unanswered_eligible_call_has_a_reason(calls):
     assert df.loc[~unanswered, "unanswered_reason"].isna().all()
     reasons = set(df.loc[unanswered, "unanswered_reason"])
     assert {"out_of_hours", "outside_service_area", "no_team_available", "safety_screen"} <= reasons
+
+
+def test_targets_are_read_from_the_published_metrics_file(tmp_path):
+    """A corrected figure in data/reference/program_metrics_published.csv changes the target
+    (and so this test's expectation); a target row missing from it is an error, not a skip."""
+    text = PUBLISHED_CSV.read_text(encoding="utf-8")
+    assert ",calls_responded,748,calls," in text
+    changed = tmp_path / "metrics.csv"
+    changed.write_text(text.replace(",calls_responded,748,", ",calls_responded,800,"), encoding="utf-8")
+    pilot = [t for t in load_targets(changed) if t.metric == "alt_calls" and t.start.year == 2020]
+    assert [t.value for t in pilot] == [800.0, 25144]  # the pilot row, then the brief's total
+    assert "denvergazette.com" in pilot[0].source and "748 calls" in pilot[0].source
+    shares = [t.value for t in TARGETS if t.metric == "alt_share"]
+    assert shares == [0.44, 0.46]  # "44 percent" read as a share
+    missing = tmp_path / "missing.csv"
+    kept = [line for line in text.splitlines() if ",2837," not in line]
+    missing.write_text("\n".join(kept), encoding="utf-8")
+    with pytest.raises(CalibrationError, match="0 rows for STAR calls_responded 2022-01-01..2022-07-01"):
+        load_targets(missing)
