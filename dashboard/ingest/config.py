@@ -42,252 +42,51 @@ ignored ("Engaged Client" = "engaged  client"), because real exports spell one l
 several ways. Two keys are special: ``"*"`` maps any other non-blank label and ``""``
 maps a blank cell. A label listed in ``defer`` says nothing about the field: the next
 table of the chain decides (blank cells always defer when a next table exists).
+
+This module is the loader: it reads each section and checks it against the contract.
+What it builds (``IngestConfig`` and its parts) is in ``dashboard.ingest.config_spec``,
+the typed TOML reading it uses in ``dashboard.ingest.config_tables``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dashboard.contract.cities import City, CityConfigError, load_city
 from dashboard.contract.schema import CallCategory, Outcome, ResponseType, UnansweredReason
+from dashboard.ingest.config_spec import (
+    ANY_LABEL,
+    BLANK_LABEL,
+    ISO8601,
+    LOCAL,
+    MISSING_POINT,
+    CallType,
+    IngestConfig,
+    MappedField,
+    Points,
+    Response,
+    Source,
+    TimeColumn,
+    ValueMap,
+    normalize_label,
+)
+from dashboard.ingest.config_tables import IngestConfigError, Table, boolean, enum_value, nonblank
 from dashboard.ingest.guard import DEFAULT_MAX_REJECT_RATE, DEFAULT_MAX_SHRINK, share
 
-ANY_LABEL = "*"
-BLANK_LABEL = ""
-ISO8601 = "ISO8601"
-LOCAL = "local"
-MISSING_POINT = ("reject", "citywide")
+# -- converters of map targets ---------------------------------------------------------
 
 
-class IngestConfigError(ValueError):
-    """The ``[ingest]`` section is missing a key or has a value of the wrong kind."""
-
-
-def normalize_label(value: object) -> str:
-    """The form in which source labels and map keys are compared.
-
-    Case-folded, trimmed, inner runs of whitespace collapsed; a blank or missing cell
-    is ``""``. Whole-number floats print as integers so that a code read as ``10``
-    from a CSV and as ``10.0`` from a spreadsheet cell are the same label.
-    """
-    if value is None or value != value:  # None, NaN, NaT, pd.NA (pd.NA != pd.NA is NA)
-        return BLANK_LABEL
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split()).casefold()
-
-
-class CallType(NamedTuple):
-    """What a source call type means in the contract.
-
-    A tuple of plain values (like every map target: contract enums are stored as their
-    string values) because the ingest hashes millions of targets, and tuples of
-    strings hash in C while Enum members and dataclasses hash in Python.
-    """
-
-    category: str  # a CallCategory value
-    eligible: bool
-
-
-@dataclass(frozen=True)
-class ValueMap:
-    """Source labels (normalized) -> contract values, with the two special keys split out."""
-
-    entries: Mapping[str, Any]
-    any_other: Any = None  # target of "*", None when absent
-    blank: Any = None  # target of "", None when absent
-    defer: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Source:
-    """One column consulted for a field, with its value map."""
-
-    column: str
-    values: ValueMap
-
-
-@dataclass(frozen=True)
-class MappedField:
-    """A contract field taken from a chain of source columns, or a constant."""
-
-    name: str
-    sources: tuple[Source, ...] = ()
-    constant: Any = None
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return tuple(s.column for s in self.sources)
-
-
-@dataclass(frozen=True)
-class TimeColumn:
-    """A timestamp column: strptime format (or ISO 8601) and what naive values mean."""
-
-    column: str
-    format: str = ISO8601
-    timezone: str = LOCAL  # "local" = the city's time zone
-
-
-@dataclass(frozen=True)
-class Response:
-    """How response minutes are found (on-scene time, or minute column(s) summed), and
-    how busy minutes are: from ``dispatched`` (else the call received) to ``cleared``.
-
-    Busy minutes are the unit's time per call, which a staffing model needs next to the
-    demand; an export without a cleared time leaves them empty.
-    """
-
-    on_scene: TimeColumn | None = None
-    minutes_columns: tuple[str, ...] = ()
-    dispatched: TimeColumn | None = None
-    cleared: TimeColumn | None = None
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        minutes = (self.on_scene.column,) if self.on_scene else self.minutes_columns
-        busy = tuple(t.column for t in (self.dispatched, self.cleared) if t is not None)
-        return (*minutes, *busy)
-
-
-@dataclass(frozen=True)
-class Points:
-    """Longitude/latitude columns, assigned to areas with the city's boundary files."""
-
-    lon: str
-    lat: str
-    boundaries: str  # folder under geo/ (default: the city id)
-    missing: str = "reject"  # or "citywide": a call without a point is placed city-wide
-
-
-@dataclass(frozen=True)
-class IngestConfig:
-    """Everything the ingest needs to know about one city's export."""
-
-    path: Path
-    sha256: str  # of the whole TOML file, recorded in the manifest
-    city: City
-    received: TimeColumn
-    call_type: MappedField
-    response_type: MappedField
-    outcome: MappedField
-    police_backup: MappedField
-    unanswered_reason: MappedField | None = None
-    district: MappedField | None = None
-    points: Points | None = None
-    response: Response = field(default_factory=Response)
-    person_column: str | None = None
-    identifiers: tuple[str, ...] = ()
-    sheet: str | None = None
-    delimiter: str = ","
-    synthetic: bool = False  # the export itself was made by a generator: the release says so
-    max_shrink: float = DEFAULT_MAX_SHRINK  # dashboard.ingest.guard: refusals before publishing
-    max_reject_rate: float = DEFAULT_MAX_REJECT_RATE
-
-    @property
-    def value_fields(self) -> tuple[MappedField, ...]:
-        """Fields whose labels are looked up in a map (their unknown labels are quoted in rejects)."""
-        fields = (self.call_type, self.response_type, self.outcome, self.police_backup,
-                  self.unanswered_reason, self.district)
-        return tuple(f for f in fields if f is not None)
-
-    def columns(self) -> tuple[str, ...]:
-        """Every input column the ingest reads, in a stable order, without repeats."""
-        cols: list[str] = [self.received.column, *self.response.columns]
-        for f in self.value_fields:
-            cols += f.columns
-        if self.points:
-            cols += [self.points.lon, self.points.lat]
-        if self.person_column:
-            cols.append(self.person_column)
-        return tuple(dict.fromkeys(cols))
-
-
-# -- reading TOML tables with the key path in every message ---------------------------
-
-
-class _Table:
-    """A TOML table being read: typed access by key, and unknown keys refused at the end."""
-
-    def __init__(self, raw: object, where: str, path: Path) -> None:
-        self.path, self.where = path, where
-        if not isinstance(raw, dict):
-            raise self.error(f"must be a table, got {type(raw).__name__}")
-        self.raw: dict[str, Any] = raw
-        self.used: set[str] = set()
-
-    def error(self, message: str, key: str | None = None) -> IngestConfigError:
-        at = f"{self.where}.{key}" if key else self.where
-        return IngestConfigError(f"{self.path}: [{at}] {message}")
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None, *,
-            required: bool = False) -> Any:
-        self.used.add(key)
-        if key not in self.raw:
-            if required:
-                raise self.error("is required", key)
-            return default
-        value = self.raw[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.error(f"must be {_kind_name(kind)}, got {value!r}", key)
-        return value
-
-    def has(self, key: str) -> bool:
-        return key in self.raw
-
-    def sub(self, key: str) -> _Table:
-        self.used.add(key)
-        if key not in self.raw:
-            raise self.error("is required", key)
-        return _Table(self.raw[key], f"{self.where}.{key}", self.path)
-
-    def done(self) -> None:
-        unknown = sorted(set(self.raw) - self.used)
-        if unknown:
-            raise self.error(f"unknown key(s): {', '.join(unknown)}")
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {str: "a string", bool: "true or false", int: "an integer", list: "a list",
-             dict: "a table"}
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
-def _enum(enum: type, where: _Table, key: str) -> Callable[[object], str]:
-    """A converter from a TOML value to the value of a member of ``enum``, naming the allowed values."""
-
-    def convert(value: object) -> str:
-        try:
-            return enum(value).value
-        except ValueError:
-            allowed = ", ".join(m.value for m in enum)
-            raise where.error(f"{value!r} is not one of: {allowed}", key) from None
-
-    return convert
-
-
-def _bool(where: _Table, key: str) -> Callable[[object], bool]:
-    def convert(value: object) -> bool:
-        if not isinstance(value, bool):
-            raise where.error(f"{value!r} must be true or false", key)
-        return value
-
-    return convert
-
-
-def _call_type(where: _Table, key: str) -> Callable[[object], CallType]:
+def _call_type(where: Table, key: str) -> Callable[[object], CallType]:
     def convert(value: object) -> CallType:
-        target = _Table(value, f"{where.where}.{key}", where.path)
-        category = _enum(CallCategory, target, "category")(target.get("category", str, required=True))
+        target = Table(value, f"{where.where}.{key}", where.path)
+        category = enum_value(CallCategory, target, "category")(target.get("category", str, required=True))
         eligible = target.get("eligible", bool, required=True)
         target.done()
         return CallType(category, eligible)
@@ -295,19 +94,10 @@ def _call_type(where: _Table, key: str) -> Callable[[object], CallType]:
     return convert
 
 
-def _string(where: _Table, key: str) -> Callable[[object], str]:
-    def convert(value: object) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise where.error(f"{value!r} must be a non-empty string", key)
-        return value.strip()
-
-    return convert
-
-
 # -- value maps and chains -------------------------------------------------------------
 
 
-def _value_map(table: _Table, convert: Callable[[_Table, str], Callable[[object], Any]],
+def _value_map(table: Table, convert: Callable[[Table, str], Callable[[object], Any]],
                *, last: bool) -> ValueMap:
     """Read ``map`` (and ``defer``) of one source table."""
     raw = table.sub("map") if table.has("map") else None
@@ -335,7 +125,7 @@ def _value_map(table: _Table, convert: Callable[[_Table, str], Callable[[object]
     return ValueMap(MappingProxyType(entries), any_other, blank, defer)
 
 
-def _mapped_field(ingest: _Table, name: str, convert: Callable[[_Table, str], Callable[[object], Any]],
+def _mapped_field(ingest: Table, name: str, convert: Callable[[Table, str], Callable[[object], Any]],
                   *, required: bool) -> MappedField | None:
     """A field as ``value = ...``, one ``[ingest.name]`` table, or ``[[ingest.name]]`` tables."""
     if not ingest.has(name):
@@ -351,7 +141,7 @@ def _mapped_field(ingest: _Table, name: str, convert: Callable[[_Table, str], Ca
              for i in range(len(tables))]
     if not tables:
         raise ingest.error("needs at least one table", name)
-    first = _Table(tables[0], where[0], ingest.path)
+    first = Table(tables[0], where[0], ingest.path)
     if first.has("value"):
         if len(tables) > 1:
             raise first.error("a constant `value` cannot be part of a chain")
@@ -360,8 +150,8 @@ def _mapped_field(ingest: _Table, name: str, convert: Callable[[_Table, str], Ca
         return MappedField(name, constant=value)
     sources = []
     for i, (raw_table, at) in enumerate(zip(tables, where, strict=True)):
-        table = _Table(raw_table, at, ingest.path)
-        column = _string(table, "column")(table.get("column", str, required=True))
+        table = Table(raw_table, at, ingest.path)
+        column = nonblank(table, "column")(table.get("column", str, required=True))
         values = _value_map(table, convert, last=i == len(tables) - 1)
         table.done()
         sources.append(Source(column, values))
@@ -371,9 +161,9 @@ def _mapped_field(ingest: _Table, name: str, convert: Callable[[_Table, str], Ca
 # -- the sections ----------------------------------------------------------------------
 
 
-def _time_column(table: _Table, column_key: str = "column", format_key: str = "format",
+def _time_column(table: Table, column_key: str = "column", format_key: str = "format",
                  tz_key: str = "timezone") -> TimeColumn:
-    column = _string(table, column_key)(table.get(column_key, str, required=True))
+    column = nonblank(table, column_key)(table.get(column_key, str, required=True))
     fmt = table.get(format_key, str, ISO8601)
     if fmt != ISO8601 and "%" not in fmt:
         raise table.error(f"{fmt!r} is neither a strptime format (with %-codes) nor {ISO8601!r}",
@@ -388,7 +178,7 @@ def _time_column(table: _Table, column_key: str = "column", format_key: str = "f
     return TimeColumn(column, fmt, tz)
 
 
-def _response_time(table: _Table, name: str, received: TimeColumn) -> TimeColumn | None:
+def _response_time(table: Table, name: str, received: TimeColumn) -> TimeColumn | None:
     """``<name>_column`` with optional ``<name>_format``/``<name>_timezone`` (default:
     those of the received time, since one export writes all its times one way)."""
     if not table.has(f"{name}_column"):
@@ -404,7 +194,7 @@ def _response_time(table: _Table, name: str, received: TimeColumn) -> TimeColumn
     return spec
 
 
-def _response(ingest: _Table, received: TimeColumn) -> Response:
+def _response(ingest: Table, received: TimeColumn) -> Response:
     if not ingest.has("response"):
         return Response()
     table = ingest.sub("response")
@@ -425,24 +215,24 @@ def _response(ingest: _Table, received: TimeColumn) -> Response:
     if forms:
         raw = table.get("minutes_columns", (str, list))
         raw = [raw] if isinstance(raw, str) else raw
-        columns = tuple(_string(table, "minutes_columns")(c) for c in raw)
+        columns = tuple(nonblank(table, "minutes_columns")(c) for c in raw)
         if not columns:
             raise table.error("needs at least one column", "minutes_columns")
     table.done()
     return Response(minutes_columns=columns, dispatched=dispatched, cleared=cleared)
 
 
-def _place(ingest: _Table, city: City) -> tuple[MappedField | None, Points | None]:
+def _place(ingest: Table, city: City) -> tuple[MappedField | None, Points | None]:
     """Points (lon/lat + boundaries), a district column with a value map, or nothing."""
     raw = ingest.raw.get("place")
     if raw is None:
         return None, None
     if not (isinstance(raw, dict) and ("lon" in raw or "lat" in raw)):
-        district = _mapped_field(ingest, "place", lambda t, k: _string(t, k), required=True)
+        district = _mapped_field(ingest, "place", lambda t, k: nonblank(t, k), required=True)
         return (replace(district, name="district") if district else None), None
     table = ingest.sub("place")
-    lon = _string(table, "lon")(table.get("lon", str, required=True))
-    lat = _string(table, "lat")(table.get("lat", str, required=True))
+    lon = nonblank(table, "lon")(table.get("lon", str, required=True))
+    lat = nonblank(table, "lat")(table.get("lat", str, required=True))
     missing = table.get("missing", str, "reject")
     if missing not in MISSING_POINT:
         raise table.error(f"{missing!r} is not one of: {', '.join(MISSING_POINT)}", "missing")
@@ -451,7 +241,7 @@ def _place(ingest: _Table, city: City) -> tuple[MappedField | None, Points | Non
     return None, points
 
 
-def _check_columns(cfg: IngestConfig, table: _Table) -> None:
+def _check_columns(cfg: IngestConfig, table: Table) -> None:
     """Identifier columns may feed only consumers that never copy a value out.
 
     Unknown labels of value-mapped columns are quoted (truncated) in the rejects file,
@@ -477,7 +267,7 @@ def _maps_eligible(call_type: MappedField) -> bool:
 def _parse_ingest(raw: dict[str, Any], path: Path, city: City, sha: str) -> IngestConfig:
     if "ingest" not in raw:
         raise IngestConfigError(f"{path}: no [ingest] section: this city has no ingest configuration")
-    ingest = _Table(raw["ingest"], "ingest", path)
+    ingest = Table(raw["ingest"], "ingest", path)
     received_table = ingest.sub("received")
     received = _time_column(received_table)
     received_table.done()
@@ -491,18 +281,18 @@ def _parse_ingest(raw: dict[str, Any], path: Path, city: City, sha: str) -> Inge
         city=city,
         received=received,
         call_type=_mapped_field(ingest, "call_type", _call_type, required=True),
-        response_type=_mapped_field(ingest, "response_type", lambda t, k: _enum(ResponseType, t, k),
+        response_type=_mapped_field(ingest, "response_type", lambda t, k: enum_value(ResponseType, t, k),
                                     required=True),
-        outcome=_mapped_field(ingest, "outcome", lambda t, k: _enum(Outcome, t, k), required=True),
-        police_backup=_mapped_field(ingest, "police_backup", _bool, required=False)
+        outcome=_mapped_field(ingest, "outcome", lambda t, k: enum_value(Outcome, t, k), required=True),
+        police_backup=_mapped_field(ingest, "police_backup", boolean, required=False)
         or MappedField("police_backup", constant=False),
         unanswered_reason=_mapped_field(ingest, "unanswered_reason",
-                                        lambda t, k: _enum(UnansweredReason, t, k), required=False),
+                                        lambda t, k: enum_value(UnansweredReason, t, k), required=False),
         district=district,
         points=points,
         response=_response(ingest, received),
         person_column=ingest.get("person_column", str),
-        identifiers=tuple(_string(ingest, "identifiers")(c) for c in ingest.get("identifiers", list, [])),
+        identifiers=tuple(nonblank(ingest, "identifiers")(c) for c in ingest.get("identifiers", list, [])),
         sheet=ingest.get("sheet", str),
         delimiter=delimiter,
         synthetic=ingest.get("synthetic", bool, False),
@@ -514,7 +304,7 @@ def _parse_ingest(raw: dict[str, Any], path: Path, city: City, sha: str) -> Inge
     return cfg
 
 
-def _share(table: _Table, key: str, default: float) -> float:
+def _share(table: Table, key: str, default: float) -> float:
     """A threshold of the guard (``dashboard.ingest.guard``): a number from 0 to 1."""
     try:
         return share(table.get(key, (int, float), default), "it")
@@ -541,7 +331,3 @@ def load_ingest_config(path: Path) -> IngestConfig:
         raise IngestConfigError(str(exc)) from exc
     return _parse_ingest(raw, path, city, hashlib.sha256(data).hexdigest())
 
-
-def program_start(city: City) -> date | None:
-    """First day the alternative program operates (eligibility is assessed from then on)."""
-    return city.schedule[0].start if city.schedule else None

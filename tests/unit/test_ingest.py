@@ -24,9 +24,15 @@ import pytest
 import shapely
 
 from dashboard.contract.releases import current_release_dir
-from dashboard.ingest import pipeline as ingest_module
-from dashboard.ingest.config import IngestConfigError, TimeColumn, load_ingest_config
-from dashboard.ingest.pipeline import IngestError, ingest, main, normalize_label, parse_times
+from dashboard.ingest import accounting, people, readers
+from dashboard.ingest.config import load_ingest_config
+from dashboard.ingest.config_spec import TimeColumn, normalize_label
+from dashboard.ingest.config_tables import IngestConfigError
+from dashboard.ingest.input_format import IngestError
+from dashboard.ingest.mapper import Mapper
+from dashboard.ingest.pipeline import ingest, main
+from dashboard.ingest.places import load_assigner
+from dashboard.ingest.times import parse_times
 from dashboard.settings import REPO_ROOT, Settings
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ingest"
@@ -198,11 +204,11 @@ WRITERS = {
 }
 
 
-def run(path: Path, out: Path, config: Path = CONFIG, **options: object) -> ingest_module.Result:
+def run(path: Path, out: Path, config: Path = CONFIG, **options: object) -> accounting.Result:
     return ingest(path, config, out, geo_dir=GEO, k=K, quiet=True, **options)
 
 
-def rejects_of(result: ingest_module.Result) -> list[tuple[int, str, str, str]]:
+def rejects_of(result: accounting.Result) -> list[tuple[int, str, str, str]]:
     with result.rejects_file.open(newline="", encoding="utf-8") as fh:
         return [(int(r["line"]), r["reason"], r["field"], r["detail"]) for r in csv.DictReader(fh)]
 
@@ -219,14 +225,14 @@ def expected_rejects(rows: list[Row], *, csv_lines: bool) -> list[tuple[int, str
 
 @pytest.fixture(autouse=True)
 def fixed_salt(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ingest_module.SALT_ENV, SALT)
+    monkeypatch.setenv(people.SALT_ENV, SALT)
 
 
 @pytest.fixture(scope="module")
-def by_format(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ingest_module.Result]:
+def by_format(tmp_path_factory: pytest.TempPathFactory) -> dict[str, accounting.Result]:
     """The export ingested from each format (same salt: the same release is expected)."""
     mp = pytest.MonkeyPatch()
-    mp.setenv(ingest_module.SALT_ENV, SALT)
+    mp.setenv(people.SALT_ENV, SALT)
     try:
         results = {}
         for name, writer in WRITERS.items():
@@ -237,11 +243,11 @@ def by_format(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ingest_modu
         mp.undo()
 
 
-def calls_csv(result: ingest_module.Result) -> str:
+def calls_csv(result: accounting.Result) -> str:
     return (result.release.path / "calls.csv").read_text(encoding="utf-8")
 
 
-def manifest(result: ingest_module.Result) -> dict:
+def manifest(result: accounting.Result) -> dict:
     return json.loads((result.release.path / "manifest.json").read_text())
 
 
@@ -326,7 +332,7 @@ def test_accounting_identity_for_every_format(by_format):
         assert counts["read"] == len(rows) == counts["accepted"] + counts["rejected"], name
         assert counts["rejected"] == n_rejected == len(rejects_of(result)), name
         assert counts["published"] + counts["withheld"] == counts["accepted"], name
-        text = ingest_module.summary(result)
+        text = accounting.summary(result)
         assert f"read = accepted + rejected: {len(rows)} = {len(rows) - n_rejected} + {n_rejected}" in text
 
 
@@ -566,7 +572,7 @@ def test_fast_and_exact_csv_readers_agree(tmp_path: Path):
     lines[10:10] = ["", ",,,,,,,,,,,,,", ""]
     path.write_bytes("\r\n".join(lines).encode("utf-8"))
     cfg = load_ingest_config(CONFIG)
-    src = ingest_module.open_input(path, cfg)
+    src = readers.open_input(path, cfg)
     assert src.fast
     fast = list(src.chunks(cfg, 7))
     exact = list(replace(src, fast=False).chunks(cfg, 7))
@@ -597,7 +603,7 @@ def test_rows_with_the_wrong_number_of_fields_are_rejected(tmp_path: Path):
 
 
 def test_chunk_boundaries_change_nothing(by_format, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(ingest_module, "CHUNK_ROWS", 7)  # the multi-line record sits across chunks
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 7)  # the multi-line record sits across chunks
     result = run(write_csv(export_rows(), tmp_path / "export.csv"), tmp_path / "rel")
     assert calls_csv(result) == calls_csv(by_format["utf-8"])
     assert rejects_of(result) == rejects_of(by_format["utf-8"])
@@ -710,8 +716,8 @@ def write_busy_csv(rows: list[tuple[Row, str, str, float | None]], path: Path) -
 def mapped_busy(path: Path, config: Path) -> list[float | None]:
     """Busy minutes of the accepted rows, as the ingest stages them (never published)."""
     cfg = load_ingest_config(config)
-    mapper = ingest_module.Mapper(cfg, SALT.encode(), ingest_module._assigner(cfg, GEO))
-    (chunk,) = ingest_module.open_input(path, cfg).chunks(cfg)
+    mapper = Mapper(cfg, SALT.encode(), load_assigner(cfg, GEO))
+    (chunk,) = readers.open_input(path, cfg).chunks(cfg)
     accepted, *_ = mapper.map(chunk, 0)
     return [None if v is None else float(v) for v in accepted.column("busy_minutes").to_pylist()]
 
@@ -785,7 +791,7 @@ def test_bad_busy_durations_are_warned_about_and_the_calls_kept(tmp_path: Path):
     busy = manifest(result)["ingest"]["busy_minutes"]
     assert busy == {"from": "Unit Dispatched", "to": "Unit Cleared", "filled": 3,
                     "nulled": {"negative": 1, "over_24h": 1, "unparseable": 2}}
-    text = ingest_module.summary(result)
+    text = accounting.summary(result)
     assert ("busy minutes on 3 calls; nulled (kept the call): negative 1, over 24 h 1, unparseable 2"
             in text)
     assert "warning: 4 busy duration(s) negative, over 24 h or unparseable: nulled, the calls kept" in text
@@ -796,6 +802,6 @@ def test_without_a_cleared_column_busy_minutes_are_empty(by_format):
     result = by_format["utf-8"]
     busy = manifest(result)["ingest"]["busy_minutes"]
     assert busy["filled"] == 0 and busy["from"] is None and busy["to"] is None
-    text = ingest_module.summary(result)
+    text = accounting.summary(result)
     assert "busy minutes: none (the config names no cleared-time column)" in text
     assert "warning" not in text

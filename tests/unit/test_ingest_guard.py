@@ -17,9 +17,9 @@ import pytest
 
 from dashboard.cli import build_parser
 from dashboard.contract.releases import MANIFEST, current_release_dir, read_pointer
-from dashboard.ingest import guard
-from dashboard.ingest import pipeline as ingest_module
-from dashboard.ingest.config import IngestConfigError, load_ingest_config
+from dashboard.ingest import guard, people
+from dashboard.ingest.config import load_ingest_config
+from dashboard.ingest.config_tables import IngestConfigError
 from dashboard.ingest.pipeline import REFUSED_EXIT, main
 from dashboard.settings import Settings
 
@@ -30,7 +30,7 @@ CITY = "testville"
 
 @pytest.fixture(autouse=True)
 def fixed_salt(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ingest_module.SALT_ENV, SALT)
+    monkeypatch.setenv(people.SALT_ENV, SALT)
 
 
 @pytest.fixture
