@@ -40,7 +40,7 @@ from dash import ClientsideFunction, Input, Output, State, clientside_callback, 
 
 from dashboard import ids
 from dashboard.api import register_api
-from dashboard.api.routes import error_response
+from dashboard.api.answers import error_response
 from dashboard.callback_guard import install_callback_guard
 from dashboard.components.links import page_href
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t

@@ -3,9 +3,12 @@
 Journalists get the rows and the aggregates behind any view of the pages, the release
 files with their checksums, and an OpenAPI document, from the same process and the
 same ``Store`` as the pages (docs/architecture.md "Architecture": API / downloads are Flask
-routes on the same server). The routes are in ``routes``, the map's data in
-``charts``, the OpenAPI document in ``openapi``; the data-layer work (SQL, CSV,
-strict parameters, filenames) is ``dashboard.queries.export``.
+routes on the same server). The routes are in ``routes`` (every URL rule; rows,
+summary and chart data) and ``release_files`` (the release list and files), what they
+all do around their data (strict parameters, caching, errors) in ``answers``, the map's
+data in ``charts``, the OpenAPI document in ``openapi`` (with ``openapi_schemas`` and
+``openapi_parameters``); the data-layer work (SQL, CSV, strict parameters, filenames)
+is ``dashboard.queries.export``.
 
 ``register_api(server, settings)`` is the one call ``create_app`` makes.
 """

@@ -17,9 +17,11 @@ YlGnBu, also safe for colour-blind readers, with the fill colour computed here i
 Python so a filter change can patch colours without resending shapes.
 
 The package splits by figure: ``base`` (colours, names, layout), ``trend`` (the
-monthly series), ``maps`` (area maps), ``coverage`` (weekday x hour heatmaps and
-the planner), ``outcomes`` (outcome shares) and ``flow`` (the category -> program ->
-outcome flow). Pages import from here. Every module is pure: none reads the store (an
+monthly series), the area maps (``mapvalues``: the number each area is coloured by;
+``mapstyle``: colours, labels, hover texts and legend; ``maps``: the drawing and its
+patch), ``coverage`` (weekday x hour heatmaps), ``planner`` (the planner's bars),
+``outcomes`` (outcome shares) and ``flow`` (the category -> program -> outcome flow).
+Pages import from here. Every module is pure: none reads the store (an
 import-linter contract holds it); a view's map data (store and boundary files) is
 assembled by the view model ``dashboard.views.mapview``, for the Overview and the API alike.
 """
@@ -37,36 +39,27 @@ from dashboard.figures.base import (
     period_label,
     program_label,
 )
-from dashboard.figures.coverage import (
-    COVERAGE_HEIGHT,
-    PLANNER_PARTS,
-    PLANNER_SEGMENTS,
-    coverage_figure,
-    coverage_legend,
-    duty_runs,
-    planner_figure,
-    planner_parts,
-)
+from dashboard.figures.coverage import COVERAGE_HEIGHT, coverage_figure, coverage_legend, duty_runs
 from dashboard.figures.flow import FLOW_HEIGHT, flow_figure
 from dashboard.figures.maps import (
     MAP_HEIGHT,
-    MAP_METRICS,
-    MAP_REASONS,
-    MAP_SCALE,
-    MapAreaLike,
     MapDrawing,
-    MapMetric,
-    MapStyle,
     PatchOperations,
-    format_map_value,
     map_bounds,
     map_figure,
-    map_legend,
-    map_metric_values,
     map_patch_paths,
-    map_style,
+)
+from dashboard.figures.mapstyle import MAP_SCALE, MapStyle, map_legend, map_style
+from dashboard.figures.mapvalues import (
+    MAP_METRICS,
+    MAP_REASONS,
+    MapAreaLike,
+    MapMetric,
+    format_map_value,
+    map_metric_values,
 )
 from dashboard.figures.outcomes import OUTCOME_COLORS, outcome_figure, outcome_label
+from dashboard.figures.planner import PLANNER_PARTS, PLANNER_SEGMENTS, planner_figure, planner_parts
 from dashboard.figures.trend import TIME_SERIES_HEIGHT, monthly_figure
 
 __all__ = [

@@ -1,20 +1,17 @@
-"""When calls come and when the team works: the weekday x hour heatmap, and the planner's bars.
+"""When calls come and when the team works: the weekday x hour heatmap of the District page.
 
-Both draw with plotly.js's basic bundle (bar and scatter traces only):
+``coverage_figure`` draws with plotly.js's basic bundle (bar and scatter traces only): a
+heatmap made of one horizontal bar trace of 168 bars, each bar one hour long (``base`` =
+its start) on its weekday's row, coloured in Python on the map's colour-blind-safe
+YlGnBu scale. The x axis is a *date* axis over one day, so plotly picks the tick step
+from the chart's width (every 6 hours on a phone, every 3 hours from about 800 px) and
+tick labels never overlap. The hours the alternative team is on duty are outlined on
+top: a solid line where it was on duty on every day of the period, a dashed one where
+only on some (the schedule changed during the period).
 
-* ``coverage_figure``: a heatmap made of one horizontal bar trace of 168 bars, each bar
-  one hour long (``base`` = its start) on its weekday's row, coloured in Python on the
-  map's colour-blind-safe YlGnBu scale. The x axis is a *date* axis over one day, so
-  plotly picks the tick step from the chart's width (every 6 hours on a phone, every
-  3 hours from about 800 px) and tick labels never overlap. The hours the alternative team is on
-  duty are outlined on top: a solid line where it was on duty on every day of the
-  period, a dashed one where only on some (the schedule changed during the period).
-* ``planner_figure``: one stacked horizontal bar per scenario, what happens to 100 % of
-  the eligible calls (answered, or lost for each reason), every part with its own colour
-  *and* fill pattern.
-
-Neither carries information by colour alone: patterns and line styles repeat it, and
-``coverage_legend`` gives the sentences the page prints under the heatmap.
+It carries no information by colour alone: hatching and line styles repeat it, and
+``coverage_legend`` gives the sentences the page prints under the heatmap. The
+planner's bars, the page's other figure, are in ``planner``.
 """
 
 from __future__ import annotations
@@ -26,19 +23,10 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale, unlabel_rgb
+from plotly.colors import sample_colorscale
 
-from dashboard.contract.schema import ResponseType
-from dashboard.figures.base import (
-    NO_VALUE_COLOR,
-    PROGRAM_COLORS,
-    TEXT_DARK,
-    TEXT_LIGHT,
-    base_layout,
-    empty_figure,
-    make_figure,
-)
-from dashboard.figures.maps import MAP_SCALE
+from dashboard.figures.base import NO_VALUE_COLOR, base_layout, empty_figure, make_figure
+from dashboard.figures.mapstyle import MAP_SCALE
 from dashboard.i18n import fmt_int, fmt_pct, t
 
 COVERAGE_HEIGHT = 320
@@ -55,25 +43,6 @@ _OUTLINE_INSET = 0.08
 HIDDEN_PATTERN = "/"
 PARTLY_HIDDEN_PATTERN = "."
 PATTERN_COLOR = "#5a6169"
-
-#: Parts of a planner bar, in drawing order: (column, colour, fill pattern).
-#: Answered first, solid and in the team's colour; every lost reason hatched (Okabe-Ito).
-PLANNER_SEGMENTS: tuple[tuple[str, str, str], ...] = (
-    ("answered", PROGRAM_COLORS[ResponseType.STAR], ""),
-    ("no_team", "#D55E00", "x"),
-    ("out_of_hours", "#E69F00", "/"),
-    ("outside_area", "#56B4E9", "."),
-    ("screened", "#CC79A7", "\\"),
-    ("unknown", NO_VALUE_COLOR, "-"),
-)
-PLANNER_PARTS: tuple[str, ...] = tuple(column for column, _, _ in PLANNER_SEGMENTS[:-1])
-_PLANNER_BAR_PX = 30
-_PLANNER_LINE_PX = 18  # a line of a scenario's name, above its bar
-_PLANNER_GAP_PX = 14
-_SHARE_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
-_PLANNER_CHROME_PX = 130  # axis, its title and a legend wrapped over three lines on a phone
-_MIN_REMAINDER = 0.005  # a row's unknown part smaller than this is rounding, not drawn
-_LABEL_WRAP = 44  # characters per line of a scenario's name (fits a phone at 13 px)
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -92,26 +61,6 @@ def _hour_label(hour: int, lang: str) -> str:
 def _clock(hour: float) -> str:
     """The date axis position of ``hour`` (0-24) on ``COVERAGE_DAY``."""
     return (COVERAGE_DAY + timedelta(hours=hour)).strftime("%Y-%m-%d %H:%M")
-
-
-def _relative_luminance(rgb: str) -> float:
-    def channel(c: float) -> float:
-        c /= 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in unlabel_rgb(rgb))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def text_color_on(fill: str) -> str:
-    """Dark or white text, whichever contrasts more with ``fill`` (WCAG contrast ratio)."""
-    if fill.startswith("#"):
-        fill = "rgb({},{},{})".format(*(int(fill[i : i + 2], 16) for i in (1, 3, 5)))
-    lum = _relative_luminance(fill)
-    dark = _relative_luminance("rgb(33,37,41)")
-    on_dark = (lum + 0.05) / (dark + 0.05)
-    on_white = 1.05 / (lum + 0.05)
-    return TEXT_DARK if on_dark >= on_white else TEXT_LIGHT
 
 
 def _nice_ticks(top: float) -> list[float]:
@@ -244,10 +193,10 @@ def coverage_figure(
     of the published yearly cells) and hidden (how many yearly cells were suppressed for
     privacy); missing weekday-hours count as no calls. ``duty`` is a 7 x 24 grid of the
     share of the period's days the team was on duty in each weekday-hour
-    (``planner.duty_shares``). ``k`` is the release's privacy threshold (hidden cells hold
-    fewer than ``k`` calls, unless hidden as a complement). ``team`` names the team in the
-    hover ("STAR team"). ``height`` defaults to ``COVERAGE_HEIGHT``; the width follows
-    the container.
+    (``models.planner.duty_shares``). ``k`` is the release's privacy threshold (hidden
+    cells hold fewer than ``k`` calls, unless hidden as a complement). ``team`` names the
+    team in the hover ("STAR team"). ``height`` defaults to ``COVERAGE_HEIGHT``; the
+    width follows the container.
 
     Traces: one bar trace of 168 bars, in weekday-major order (Monday 00:00 first),
     then an invisible marker trace carrying the colour bar. Cells with calls take the
@@ -406,154 +355,3 @@ def coverage_legend(
     if not full and not part:
         sentences.append(t("figure.coverage.legend.never_on_duty", lang, team=team))
     return sentences
-
-
-# -- planner bars ------------------------------------------------------------------------
-
-
-def _wrap(label: str, width: int = _LABEL_WRAP) -> str:
-    """Break a long scenario name into lines of about ``width`` characters (``<br>``)."""
-    lines: list[str] = []
-    for word in str(label).split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
-
-
-def planner_parts(rows: pd.DataFrame) -> pd.DataFrame:
-    """The share of each part per row, as drawn: ``PLANNER_SEGMENTS`` columns, NaN where unknown.
-
-    ``unknown`` is what the known parts leave of 100 % when the row does not break all
-    of it down (e.g. the observed row knows what was answered, not every reason the rest
-    was not); it is NaN when that remainder is under half a percent.
-    """
-    if "label" not in rows.columns:
-        raise ValueError("rows: missing column label")
-    parts = pd.DataFrame(index=rows.index)
-    for column in PLANNER_PARTS:
-        values = rows[column] if column in rows.columns else pd.Series(math.nan, index=rows.index)
-        values = pd.to_numeric(values, errors="coerce").astype(float)
-        if ((values < 0) | (values > 1 + 1e-9)).any():
-            raise ValueError(f"rows: {column} must be a share from 0 to 1")
-        parts[column] = values
-    remainder = 1.0 - parts.sum(axis=1, skipna=True)
-    parts["unknown"] = remainder.where(remainder >= _MIN_REMAINDER)
-    return parts
-
-
-def planner_figure(rows: pd.DataFrame, *, lang: str, height: int | None = None) -> go.Figure:
-    """What becomes of the eligible calls under each scenario: one stacked bar per row.
-
-    ``rows`` has a ``label`` column (the scenario's name, e.g. "Observed", "Model: schedule
-    in force", "Model: your plan") and shares of the eligible calls (0-1) in the columns
-    ``PLANNER_PARTS``: answered, no_team, out_of_hours, outside_area, screened. A missing
-    column or NaN means the row does not know that part; whatever the known parts leave of
-    100 % is drawn as "reason not known" (``planner_parts``). Rows are drawn top to bottom
-    in order.
-
-    One bar trace per part, in ``PLANNER_SEGMENTS`` order (answered first, solid, in the
-    team's colour; every lost reason in its own Okabe-Ito colour and hatch), stacked from
-    0 to 100 %; a part no row knows gets no trace. Each segment prints its percentage when
-    it fits (``uniformtext`` hides what does not). A scenario's name is written above its
-    bar across the chart's full width (not as a y-axis label, which would take a third of
-    a phone's width); the legend sits at the bottom and wraps on a phone. ``height``
-    defaults to a fixed height per row plus room for the axis and legend.
-    """
-    if rows.empty:
-        return empty_figure(t("figure.planner.no_rows", lang), lang=lang, height=height or 200)
-    parts = planner_parts(rows)
-    n = len(rows)
-    labels = [str(label) for label in rows["label"]]
-    wrapped = [_wrap(label) for label in labels]
-    label_lines = max(text.count("<br>") + 1 for text in wrapped)
-    row_px = _PLANNER_BAR_PX + label_lines * _PLANNER_LINE_PX + _PLANNER_GAP_PX
-    height = _PLANNER_CHROME_PX + row_px * n if height is None else height
-    # y: row i's band is i-0.5..i+0.5 (reversed axis: row 0 on top); the bar sits in the
-    # band's lower part and its name above it.
-    width = _PLANNER_BAR_PX / row_px
-    offset = label_lines * _PLANNER_LINE_PX / (2 * row_px)
-    centres = [i + offset for i in range(n)]
-    traces = []
-    for column, color, shape in PLANNER_SEGMENTS:
-        values = parts[column].to_numpy(dtype=float)
-        if np.isnan(values).all():
-            continue
-        name = t(f"figure.planner.part.{column}", lang)
-        shown = [None if np.isnan(v) else float(v) for v in values]
-        traces.append(
-            dict(
-                type="bar",
-                orientation="h",
-                name=name,
-                y=centres,
-                x=shown,
-                width=width,
-                text=["" if v is None or v < 0.01 else fmt_pct(v, lang) for v in shown],
-                textposition="inside",
-                insidetextanchor="middle",
-                textangle=0,
-                textfont={"color": text_color_on(color), "size": 12},
-                hovertext=[
-                    "" if v is None else t("figure.planner.hover", lang, scenario=label, part=name,
-                                           share=fmt_pct(v, lang, 1))
-                    for v, label in zip(shown, labels, strict=True)
-                ],
-                hoverinfo="text",
-                marker={
-                    "color": color,
-                    "line": {"color": "#ffffff", "width": 1},
-                    "pattern": {"shape": shape, "fgcolor": "#ffffff", "fgopacity": 0.55, "size": 7,
-                                "solidity": 0.2},
-                },
-            )
-        )
-    annotations = [
-        {
-            "text": f"<b>{text}</b>",
-            "xref": "paper",
-            "yref": "y",
-            "x": 0,
-            "y": centre - width / 2,
-            "xanchor": "left",
-            "yanchor": "bottom",
-            "align": "left",
-            "showarrow": False,
-            "yshift": 1,
-            "font": {"size": 13},
-        }
-        for text, centre in zip(wrapped, centres, strict=True)
-    ]
-    layout = base_layout(height, lang)
-    layout.update(
-        barmode="stack",
-        hovermode="closest",
-        margin={"l": 14, "r": 22, "t": 4, "b": 4},
-        uniformtext={"mode": "hide", "minsize": 11},
-        annotations=annotations,
-        xaxis={
-            "range": [0, 1],
-            "tickvals": list(_SHARE_TICKS),
-            "ticktext": [fmt_pct(v, lang) for v in _SHARE_TICKS],  # "25 %" in Spanish (plotly: "25%")
-            "showgrid": True,
-            "gridcolor": "#dee2e6",
-            "zeroline": False,
-            "fixedrange": True,
-            "title": {"text": t("figure.planner.axis", lang), "font": {"size": 12}, "standoff": 6},
-            "automargin": True,
-        },
-        yaxis={"visible": False, "range": [n - 0.5, -0.5], "fixedrange": True},
-        legend={
-            "orientation": "h",
-            "xref": "container",
-            "yref": "container",
-            "x": 0,
-            "xanchor": "left",
-            "y": 0,
-            "yanchor": "bottom",
-            "traceorder": "normal",
-            "font": {"size": 12},
-        },
-    )
-    return make_figure(traces, layout)

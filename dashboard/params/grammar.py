@@ -5,7 +5,8 @@ the served cities' catalogs; a page, its permalink, its download links and the A
 therefore mean one view by one query.
 
 **The grammar** (each rule is written once, in this module; the API's OpenAPI document,
-``dashboard.api.openapi``, is generated from the same ``Vocabulary`` and states it):
+``dashboard.api.openapi``, states it in parameters ``dashboard.api.openapi_parameters``
+generates from the same ``Vocabulary``):
 
 =====================  ==========================================================================
 ``city``               once; one of the served cities' ids. Default: the server's default city.

@@ -26,7 +26,8 @@ from dashboard.figures import (
     period_label,
     program_label,
 )
-from dashboard.figures.coverage import coverage_figure, coverage_legend, planner_figure
+from dashboard.figures.coverage import coverage_figure, coverage_legend
+from dashboard.figures.planner import planner_figure
 from dashboard.geo.web import WebArea, layer_exists, load_web_layer
 from dashboard.i18n import fmt_int, fmt_pct, t
 from dashboard.models import planner

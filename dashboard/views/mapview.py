@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.engine.store import Store
-from dashboard.figures.maps import MapMetric, map_metric_values
+from dashboard.figures.mapvalues import MapMetric, map_metric_values
 from dashboard.geo.web import WebArea, layer_exists, load_web_layer
 from dashboard.i18n import DEFAULT_LANGUAGE, catalog, t
 from dashboard.params.filters import Filters

@@ -23,7 +23,8 @@ from dashboard.figures import (
     planner_figure,
     planner_parts,
 )
-from dashboard.figures.coverage import COVERAGE_DAY, HIDDEN_PATTERN, PARTLY_HIDDEN_PATTERN, text_color_on
+from dashboard.figures.coverage import COVERAGE_DAY, HIDDEN_PATTERN, PARTLY_HIDDEN_PATTERN
+from dashboard.figures.planner import text_color_on
 from dashboard.models import planner
 from dashboard.models.planner import Plan, PlanSpan
 
