@@ -167,6 +167,8 @@ def _planner(k: int, lang: str) -> html.Section:
             items("method.planner.check", PLANNER_CHECKS),
             *_paragraphs("method.planner.check.low", "method.planner.check.pilot",
                          "method.planner.check.synthetic", lang=lang),
+            sub("time"),
+            *_paragraphs("method.planner.time", lang=lang),
         ],
         ids.METHOD_PLANNER,
     )

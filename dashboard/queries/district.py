@@ -20,7 +20,7 @@ Like ``queries``, SQL here names contract columns only and binds every value.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -331,13 +331,22 @@ def planner_inputs(store: Store, f: Filters, city: City, area_type: str, area: s
                          answered / eligible if eligible else math.nan, minutes, screen_share, share)
 
 
-def current_estimate(inputs: PlannerInputs, city: City) -> planner.Estimate | None:
-    """The planner's estimate for the schedule that was really in force (None without times)."""
+def current_estimate(inputs: PlannerInputs, city: City, minutes_per_call: float | None = None
+                     ) -> planner.Estimate | None:
+    """The planner's estimate for the schedule that was really in force (None without times).
+
+    ``minutes_per_call`` replaces the measured time per call (the sensitivity the planner
+    and the Methodology page state: the answer depends strongly on it)."""
     if inputs.minutes_per_call is None:
         return None
     spans = planner.schedule_plans(city.schedule, inputs.start, inputs.end, inputs.area_share)
-    return planner.estimate(inputs.demand, spans, minutes_per_call=inputs.minutes_per_call,
-                            screen_share=inputs.screen_share)
+    minutes = minutes_per_call or inputs.minutes_per_call
+    return planner.estimate(inputs.demand, spans, minutes_per_call=minutes, screen_share=inputs.screen_share)
+
+
+#: The planner states its schedule-in-force estimate again at these multiples of the
+#: measured time per call, so a reader sees how much the answer hangs on it (issue 13).
+TIME_FACTORS: tuple[float, ...] = (0.5, 2.0)
 
 
 def area_estimate(area: PlannerInputs, city_estimate: planner.Estimate, in_area: float) -> float:
@@ -390,6 +399,7 @@ class PlanComparison:
     area_planned: float | None
     plan: planner.Plan | None
     city_observed_lost: dict[str, float]
+    city_current_at: dict[float, float] = field(default_factory=dict)  # TIME_FACTORS -> city share
 
 
 def compare_plans(
@@ -420,8 +430,14 @@ def compare_plans(
         + float(reasons.get(UnansweredReason.UNKNOWN.value, 0)),
     }
     observed = {k: (v / eligible if eligible else math.nan) for k, v in lost.items()}
+    at: dict[float, float] = {}
+    if city_inputs.minutes_per_call is not None:
+        for factor in TIME_FACTORS:
+            est = current_estimate(city_inputs, city, city_inputs.minutes_per_call * factor)
+            if est is not None:
+                at[factor] = est.share
     return PlanComparison(city_inputs, area_inputs, city_current, city_planned, area_current, area_planned,
-                          plan, observed)
+                          plan, observed, at)
 
 
 def estimate_shares(est: planner.Estimate) -> dict[str, float]:

@@ -349,5 +349,13 @@ def planner_result(lang: str, city: City, c: district_data.PlanComparison, name:
         screened=fmt_pct(inputs.screen_share, lang),
         imputed=pct(c.city_current.imputed_share if c.city_current else None, lang),
     )
+    if len(c.city_current_at) == 2 and inputs.minutes_per_call is not None:
+        (low, at_low), (high, at_high) = sorted(c.city_current_at.items())
+        assumptions += " " + t(
+            "planner.sensitivity", lang, city=city.name,
+            low=fmt_int(inputs.minutes_per_call * low, lang), at_low=pct(at_low, lang),
+            high=fmt_int(inputs.minutes_per_call * high, lang), at_high=pct(at_high, lang),
+            current=pct(c.city_current.share if c.city_current else None, lang),
+        )
     return PlannerResult(None, headline, table, planner_figure(pd.DataFrame(chart_rows), lang=lang),
                          t("planner.graph_label", lang, program=alt), assumptions)

@@ -393,3 +393,42 @@ def test_the_spanish_planner_figures_are_the_english_ones():
     assert len(keys) >= 10
     for key in keys:
         assert number.findall(t(key, "es")) == number.findall(t(key, "en")), key
+
+
+def test_the_time_per_call_paragraph_states_the_models_sensitivity(shipped_store):
+    """Issue 13 item 7: the sample's long calls are an assumption the answer hangs on; the
+    Methodology page states the model's 2023 city estimate at the sample's time per call,
+    at 120 minutes and at the mean of the real Lane County records, in both languages."""
+    city = shipped_store.cities["denver"]
+    year = Filters("denver", date(2023, 1, 1), date(2023, 12, 1))
+    inputs = district.planner_inputs(shipped_store, year, city, "city", "citywide")
+    service = pd.read_parquet(shipped_store.release_path("lane_county") / "cube_service.parquet")
+    lane = float(service["busy_minutes"].sum() / service["n"].sum())
+    at = {m: district.current_estimate(inputs, city, m).share for m in (inputs.minutes_per_call, 120, lane)}
+    en, es = t("method.planner.time", "en"), t("method.planner.time", "es")
+    sample = inputs.minutes_per_call
+    assert f"busy {sample:.0f} minutes on average" in en and f"busy {lane:.0f} minutes on average" in en
+    assert (f"gives {at[sample]:.1%} with the sample's {sample:.0f} minutes per call, {at[120]:.1%} with "
+            f"120 minutes and {at[lane]:.1%} with {lane:.0f} minutes") in en
+    assert at[lane] > at[120] > at[sample]  # shorter calls, more answered
+    number = re.compile(r"\d+(?:\.\d+)?")
+    assert number.findall(es) == number.findall(en)
+
+
+def test_the_planner_states_the_same_sensitivity_beside_each_answer(shipped_store):
+    """The district planner's assumptions line gives the schedule-in-force estimate at half
+    and at twice the measured time per call, computed by the same model (issue 13 item 7)."""
+    from dashboard.views import district_sections
+
+    city = shipped_store.cities["denver"]
+    year = Filters("denver", date(2023, 1, 1), date(2023, 12, 1))
+    comparison = district.compare_plans(shipped_store, year, city, "district", "3", None)
+    minutes = comparison.city_inputs.minutes_per_call
+    half = district.current_estimate(comparison.city_inputs, city, minutes / 2).share
+    double = district.current_estimate(comparison.city_inputs, city, minutes * 2).share
+    assert half > comparison.city_current.share > double
+    for lang in ("en", "es"):
+        text = district_sections.planner_result(lang, city, comparison, "District 3").assumptions
+        pct = district_sections.pct
+        assert f"{minutes / 2:.0f}" in text and f"{minutes * 2:.0f}" in text, text
+        assert pct(half, lang) in text and pct(double, lang) in text, text
