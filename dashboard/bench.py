@@ -3,7 +3,7 @@
 For each size (synthetic calls in the release) the benchmark
 
 1. makes a data dir under ``benchmarks/work/<size>/`` (the city configs plus a
-   synthetic release written by ``dashboard.sample.generator.write_sample`` at the scale
+   synthetic release written by ``dashboard.sample.releases.write_sample`` at the scale
    that gives ~size rows), reusing one generated earlier for the same size and seed;
 2. times every Overview query (``dashboard.queries.overview``, DuckDB over the release's
    rollups and cubes, cache cleared before each change) over a seeded list of realistic
@@ -555,6 +555,9 @@ class BenchData:
 #: Code whose change changes what the generator writes (plus the city configs).
 GENERATOR_MODULES = (
     "sample/generator.py",
+    "sample/plans.py",
+    "sample/loss_queue.py",
+    "sample/releases.py",
     "publish/release.py",
     "publish/privacy.py",
     "contract/schema.py",
@@ -582,7 +585,8 @@ def generator_fingerprint(settings: Settings) -> str:
 def rows_at_scale_1(settings: Settings, seed: int = DATA_SEED, work_dir: Path = WORK_DIR) -> int:
     """Calls the sample generator makes at scale 1.0 (all cities), measured once per
     generator version and cached."""
-    from dashboard.sample.generator import SAMPLE_CITIES, generate
+    from dashboard.sample.generator import generate
+    from dashboard.sample.releases import SAMPLE_CITIES
 
     cache = work_dir / "rows_at_scale_1.json"
     fingerprint = generator_fingerprint(settings)
@@ -602,7 +606,7 @@ def rows_at_scale_1(settings: Settings, seed: int = DATA_SEED, work_dir: Path = 
 
 def _generate(data_dir: str, geo_dir: str, privacy_k: int, seed: int, scale: float) -> dict[str, Any]:
     """Write the synthetic release (runs in a fresh process: its peak RSS is its own)."""
-    from dashboard.sample.generator import write_sample
+    from dashboard.sample.releases import write_sample
 
     settings = Settings(data_dir=Path(data_dir), geo_dir=Path(geo_dir), privacy_k=privacy_k)
     t0 = time.perf_counter()
