@@ -4,8 +4,9 @@ Journalists get the rows and the aggregates behind any view of the pages, the re
 files with their checksums, and an OpenAPI document, from the same process and the
 same ``Store`` as the pages (docs/architecture.md "Architecture": API / downloads are Flask
 routes on the same server). The routes are in ``routes``, the map's data in
-``charts``, the OpenAPI document in ``openapi``; the data-layer work (SQL, CSV,
-strict parameters, filenames) is ``dashboard.queries.export``.
+``charts``, the OpenAPI document in ``openapi``; the data-layer work is in
+``dashboard.queries``: ``export`` (the rows' SQL, chart data), ``download_format`` (CSV,
+JSON, filenames) and ``api_params`` (strict parameters, links).
 
 ``register_api(server, settings)`` is the one call ``create_app`` makes.
 """

@@ -20,17 +20,9 @@ from dashboard.contract.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCat
 from dashboard.figures import MAP_METRICS, MAP_REASONS
 from dashboard.params.filters import DEFAULT_MONTHS
 from dashboard.params.grammar import MAX_VALUE_LENGTH, Vocabulary
-from dashboard.queries.export import (
-    API_PREFIX,
-    CHARTS,
-    DEFAULT_PAGE_SIZE,
-    INJECTION_PREFIXES,
-    KPIS_COLUMNS,
-    MAX_PAGE_SIZE,
-    PROGRAMS_COLUMNS,
-    ROW_SORT,
-    TREND_COLUMNS,
-)
+from dashboard.queries.api_params import API_PREFIX, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from dashboard.queries.download_format import INJECTION_PREFIXES
+from dashboard.queries.export import CHARTS, KPIS_COLUMNS, PROGRAMS_COLUMNS, ROW_SORT, TREND_COLUMNS
 
 _JSON_TYPES: dict[str, dict[str, str]] = {
     "string": {"type": "string"},

@@ -5,7 +5,7 @@ Rules every route follows, and why:
 * **Strict parameters.** Each route takes a fixed set of parameter names; anything
   else, and any value the OpenAPI document forbids, answers 400 with JSON naming each
   bad parameter; a value it allows that the city's release lacks answers 404
-  (``export.parse_filters_strict``: the pages' grammar, ``dashboard.params.filters``, in
+  (``api_params.parse_filters_strict``: the pages' grammar, ``dashboard.params.filters``, in
   strict mode). A script must learn about its typo, not receive a silently wider answer.
 * **Never a traceback.** Errors inside these routes answer JSON
   ``{"error": {"status", "message", "problems"}}``; an unexpected exception is logged
@@ -59,17 +59,17 @@ from dashboard.figures import MAP_METRICS, MapMetric
 from dashboard.logsafe import log_exception
 from dashboard.params.filters import PARAM_CITY, Filters
 from dashboard.params.grammar import vocabulary
-from dashboard.queries import export
+from dashboard.queries import api_params, download_format, export
 from dashboard.queries import overview as queries
-from dashboard.queries.export import (
+from dashboard.queries.api_params import (
     API_PREFIX,
-    CHARTS,
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     PARAM_PAGE,
     PARAM_PAGE_SIZE,
     Problem,
 )
+from dashboard.queries.export import CHARTS
 from dashboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def error_response(status: int, message: str, problems: Sequence[Problem] = ()) 
 
 def _bad_request(problems: Sequence[Problem]) -> ApiError:
     """400 if any value breaks the documented grammar, else 404: every value is allowed
-    but the city's current release holds nothing they name (``export.Problem``)."""
+    but the city's current release holds nothing they name (``api_params.Problem``)."""
     if any(p.status == 400 for p in problems):
         problems = [p for p in problems if p.status == 400]
         names = ", ".join(dict.fromkeys(p.parameter for p in problems))
@@ -184,7 +184,7 @@ def _strict_filters(extra: Sequence[str] = ()) -> tuple[Filters | None, list[Pro
     if not catalogs:
         raise ApiError(503, "No city's data can be served right now: every data release failed an "
                             "integrity check. The problem has been logged; try again later.")
-    return export.parse_filters_strict(query, catalogs, settings.default_city, extra)
+    return api_params.parse_filters_strict(query, catalogs, settings.default_city, extra)
 
 
 def _etag(release_ids: Iterable[str], params: Sequence[tuple[str, str]]) -> str:
@@ -249,7 +249,7 @@ def _attachment(response: Response, filename: str) -> Response:
 @blueprint.get("/")
 def index() -> Response:
     """What the API offers, with links (the OpenAPI document has the details)."""
-    if problems := export.unknown_parameters(_query(), ()):
+    if problems := api_params.unknown_parameters(_query(), ()):
         raise _bad_request(problems)
     store = _store()
     payload = {
@@ -301,8 +301,9 @@ def calls_json() -> Response:
     """One page of the view's rows as JSON, in the CSV's order, with a link to the next."""
     filters, problems = _strict_filters((PARAM_PAGE, PARAM_PAGE_SIZE))
     query = _query()
-    page, page_problems = export.bounded_int(query, PARAM_PAGE, 1, 1, 999_999_999)
-    page_size, size_problems = export.bounded_int(query, PARAM_PAGE_SIZE, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page, page_problems = api_params.bounded_int(query, PARAM_PAGE, 1, 1, 999_999_999)
+    page_size, size_problems = api_params.bounded_int(query, PARAM_PAGE_SIZE, DEFAULT_PAGE_SIZE, 1,
+                                                      MAX_PAGE_SIZE)
     problems += page_problems + size_problems
     if problems or filters is None:
         raise _bad_request(problems)
@@ -323,7 +324,7 @@ def calls_json() -> Response:
         next_url = url_for("api.calls_json") + "?" + urlencode(next_params)
     payload = {
         "release": _release_json(result.release),
-        "filters": export.filters_dict(filters),
+        "filters": api_params.filters_dict(filters),
         "page": page,
         "page_size": page_size,
         "total_rows": result.total_rows,
@@ -348,12 +349,12 @@ def summary() -> Response:
     page_query = filters.to_query_string()
     payload = {
         "release": _release_json(info),
-        "filters": export.filters_dict(filters),
+        "filters": api_params.filters_dict(filters),
         "query": page_query,
         "page_url": request.script_root + "/" + page_query,
-        "kpis": export.frame_records(export.kpis_frame(store, filters))[0],
-        "programs": export.frame_records(export.programs_frame(store, filters)),
-        "monthly": export.frame_records(export.trend_frame(store, filters)),
+        "kpis": download_format.frame_records(export.kpis_frame(store, filters))[0],
+        "programs": download_format.frame_records(export.programs_frame(store, filters)),
+        "monthly": download_format.frame_records(export.trend_frame(store, filters)),
         "districts": charts.district_records(store, settings, filters),
     }
     return _with_cache_headers(_json_response(payload), etag, info.release_id)
@@ -373,8 +374,9 @@ def chart_csv(chart: str) -> Response:
     store, settings = _store(), _settings()
     if is_map:
         query = _query()
-        raw_metric, metric_problems = export.choice(query, PARAM_METRIC, MAP_METRICS, charts.DEFAULT_METRIC)
-        raw_level, level_problems = export.choice(query, PARAM_LEVEL, charts.LEVELS, charts.DEFAULT_LEVEL)
+        raw_metric, metric_problems = api_params.choice(query, PARAM_METRIC, MAP_METRICS,
+                                                        charts.DEFAULT_METRIC)
+        raw_level, level_problems = api_params.choice(query, PARAM_LEVEL, charts.LEVELS, charts.DEFAULT_LEVEL)
         metric, level = cast(MapMetric, raw_metric), cast(queries.MapLevel, raw_level)
         problems += metric_problems + level_problems
         if filters is not None and not problems:
@@ -401,8 +403,8 @@ def chart_csv(chart: str) -> Response:
         frame = export.kpis_frame(store, filters)
     else:
         frame = charts.map_frame(store, settings, filters, metric, level)
-    response = Response(export.frame_to_csv(frame), mimetype="text/csv")
-    filename = export.download_filename(chart, filters, info.release_id, extra)
+    response = Response(download_format.frame_to_csv(frame), mimetype="text/csv")
+    filename = download_format.download_filename(chart, filters, info.release_id, extra)
     return _attachment(_with_cache_headers(response, etag, info.release_id), filename)
 
 
@@ -428,7 +430,7 @@ def releases() -> Response:
     CURRENT names: see each city's ``status``). Cities with no good release are listed
     too, so a client can see why their data answers 503.
     """
-    if problems := export.unknown_parameters(_query(), ()):
+    if problems := api_params.unknown_parameters(_query(), ()):
         raise _bad_request(problems)
     store, settings = _store(), _settings()
     statuses = store.statuses()
@@ -504,7 +506,7 @@ def release_file(city: str, release_id: str, name: str) -> Response:
     the release id must be one ``list_releases`` returns and the name one its manifest
     lists, so ``..`` or any other path cannot name a file.
     """
-    if problems := export.unknown_parameters(_query(), ()):
+    if problems := api_params.unknown_parameters(_query(), ()):
         raise _bad_request(problems)
     store, settings = _store(), _settings()
     not_found = ApiError(404, "No such release file.")
@@ -544,7 +546,7 @@ def release_file(city: str, release_id: str, name: str) -> Response:
 @blueprint.get("/openapi.json")
 def openapi_document() -> Response:
     """The OpenAPI 3.1 document of this API (row schema generated from the contract)."""
-    if problems := export.unknown_parameters(_query(), ()):
+    if problems := api_params.unknown_parameters(_query(), ()):
         raise _bad_request(problems)
     store = _store()
     header = _all_releases_header(store)
