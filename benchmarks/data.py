@@ -47,7 +47,8 @@ def generator_fingerprint(settings: Settings) -> str:
 def rows_at_scale_1(settings: Settings, seed: int = DATA_SEED, work_dir: Path = WORK_DIR) -> int:
     """Calls the sample generator makes at scale 1.0 (all cities), measured once per
     generator version and cached."""
-    from dashboard.sample.generator import SAMPLE_CITIES, generate
+    from dashboard.sample.generator import generate
+    from dashboard.sample.releases import SAMPLE_CITIES
 
     cache = work_dir / "rows_at_scale_1.json"
     fingerprint = generator_fingerprint(settings)
@@ -67,7 +68,7 @@ def rows_at_scale_1(settings: Settings, seed: int = DATA_SEED, work_dir: Path = 
 
 def _generate(data_dir: str, geo_dir: str, privacy_k: int, seed: int, scale: float) -> dict[str, Any]:
     """Write the synthetic release (runs in a fresh process: its peak RSS is its own)."""
-    from dashboard.sample.generator import write_sample
+    from dashboard.sample.releases import write_sample
 
     settings = Settings(data_dir=Path(data_dir), geo_dir=Path(geo_dir), privacy_k=privacy_k)
     t0 = time.perf_counter()

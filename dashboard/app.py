@@ -45,7 +45,7 @@ from dashboard.callback_guard import install_callback_guard
 from dashboard.components.links import page_href
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from dashboard.pages import SETTINGS_KEY, request_language
-from dashboard.queries.export import API_PREFIX
+from dashboard.queries.api_params import API_PREFIX
 from dashboard.release_scope import install_release_scope
 from dashboard.routing import install_routing
 from dashboard.security import install_security, warm

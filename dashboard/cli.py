@@ -28,7 +28,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _sample(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard.sample.generator import main as sample_main
+    from dashboard.sample.releases import main as sample_main
 
     return sample_main(args, settings)
 

@@ -38,7 +38,7 @@ from werkzeug.routing import RequestRedirect
 
 from dashboard.i18n import t
 from dashboard.pages import request_language
-from dashboard.queries.export import Problem
+from dashboard.queries.api_params import Problem
 
 #: Longest query (bytes after ``?``, as sent) the app answers; the API's longest valid
 #: query (every parameter at its documented maximum) is well under it.

@@ -7,8 +7,9 @@ routes on the same server). The routes are in ``routes`` (every URL rule; rows,
 summary and chart data) and ``release_files`` (the release list and files), what they
 all do around their data (strict parameters, caching, errors) in ``answers``, the map's
 data in ``charts``, the OpenAPI document in ``openapi`` (with ``openapi_schemas`` and
-``openapi_parameters``); the data-layer work (SQL, CSV, strict parameters, filenames)
-is ``dashboard.queries.export``.
+``openapi_parameters``); the data-layer work is in ``dashboard.queries``: ``export`` (the rows'
+SQL, chart data), ``download_format`` (CSV, JSON, filenames) and ``api_params`` (strict
+parameters, links).
 
 ``register_api(server, settings)`` is the one call ``create_app`` makes.
 """

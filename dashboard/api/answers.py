@@ -29,8 +29,8 @@ from dashboard.contract.releases import ReleaseInfo
 from dashboard.engine.serving import CityStatus
 from dashboard.engine.store import Store, get_store
 from dashboard.params.filters import PARAM_CITY, Filters
-from dashboard.queries import export
-from dashboard.queries.export import Problem
+from dashboard.queries import api_params
+from dashboard.queries.api_params import Problem
 from dashboard.settings import Settings
 
 #: Seconds a client or proxy may reuse an answer (a new release may be switched in).
@@ -89,7 +89,7 @@ def error_response(status: int, message: str, problems: Sequence[Problem] = ()) 
 
 def bad_request(problems: Sequence[Problem]) -> ApiError:
     """400 if any value breaks the documented grammar, else 404: every value is allowed
-    but the city's current release holds nothing they name (``export.Problem``)."""
+    but the city's current release holds nothing they name (``api_params.Problem``)."""
     if any(p.status == 400 for p in problems):
         problems = [p for p in problems if p.status == 400]
         names = ", ".join(dict.fromkeys(p.parameter for p in problems))
@@ -119,7 +119,7 @@ def strict_filters(extra: Sequence[str] = ()) -> tuple[Filters | None, list[Prob
     if not catalogs:
         raise ApiError(503, "No city's data can be served right now: every data release failed an "
                             "integrity check. The problem has been logged; try again later.")
-    return export.parse_filters_strict(query, catalogs, settings.default_city, extra)
+    return api_params.parse_filters_strict(query, catalogs, settings.default_city, extra)
 
 
 def etag_for(release_ids: Iterable[str], params: Sequence[tuple[str, str]]) -> str:

@@ -21,15 +21,9 @@ from dashboard.api.openapi_parameters import query_parameters
 from dashboard.api.openapi_schemas import component_schemas, schema_ref
 from dashboard.contract.schema import CALLS_COLUMN_NAMES
 from dashboard.params.grammar import Vocabulary
-from dashboard.queries.export import (
-    API_PREFIX,
-    CHARTS,
-    INJECTION_PREFIXES,
-    KPIS_COLUMNS,
-    PROGRAMS_COLUMNS,
-    ROW_SORT,
-    TREND_COLUMNS,
-)
+from dashboard.queries.api_params import API_PREFIX
+from dashboard.queries.download_format import INJECTION_PREFIXES
+from dashboard.queries.export import CHARTS, KPIS_COLUMNS, PROGRAMS_COLUMNS, ROW_SORT, TREND_COLUMNS
 
 
 def _headers(*names: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from dashboard.api.charts import LEVELS
 from dashboard.figures import MAP_METRICS
 from dashboard.params.filters import DEFAULT_MONTHS
 from dashboard.params.grammar import MAX_VALUE_LENGTH, Vocabulary
-from dashboard.queries.export import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from dashboard.queries.api_params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
 def _query_param(name: str, schema: dict[str, Any], description: str, max_items: int = 0) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from typing import Any
 
 from dashboard.contract.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, Column, ResponseType
 from dashboard.figures import MAP_METRICS, MAP_REASONS
-from dashboard.queries.export import KPIS_COLUMNS, MAX_PAGE_SIZE
+from dashboard.queries.api_params import MAX_PAGE_SIZE
+from dashboard.queries.export import KPIS_COLUMNS
 
 _JSON_TYPES: dict[str, dict[str, str]] = {
     "string": {"type": "string"},

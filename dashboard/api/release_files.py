@@ -37,7 +37,7 @@ from dashboard.contract.releases import MANIFEST, ReleaseError, list_releases, r
 from dashboard.engine.integrity import SEALS, IntegrityError, manifest_files, verified_chunks
 from dashboard.engine.serving import CityStatus
 from dashboard.engine.store import Store
-from dashboard.queries import export
+from dashboard.queries import api_params
 
 #: The API's log, one name for all its routes (as before they were split into modules).
 log = logging.getLogger("dashboard.api.routes")
@@ -72,7 +72,7 @@ def releases() -> Response:
     CURRENT names: see each city's ``status``). Cities with no good release are listed
     too, so a client can see why their data answers 503.
     """
-    if problems := export.unknown_parameters(query_args(), ()):
+    if problems := api_params.unknown_parameters(query_args(), ()):
         raise bad_request(problems)
     store, settings = api_store(), api_settings()
     statuses = store.statuses()
@@ -147,7 +147,7 @@ def release_file(city: str, release_id: str, name: str) -> Response:
     the release id must be one ``list_releases`` returns and the name one its manifest
     lists, so ``..`` or any other path cannot name a file.
     """
-    if problems := export.unknown_parameters(query_args(), ()):
+    if problems := api_params.unknown_parameters(query_args(), ()):
         raise bad_request(problems)
     store, settings = api_store(), api_settings()
     not_found = ApiError(404, "No such release file.")

@@ -10,7 +10,7 @@ Rules every route follows, and why:
 * **Strict parameters.** Each route takes a fixed set of parameter names; anything
   else, and any value the OpenAPI document forbids, answers 400 with JSON naming each
   bad parameter; a value it allows that the city's release lacks answers 404
-  (``export.parse_filters_strict``: the pages' grammar, ``dashboard.params.filters``, in
+  (``api_params.parse_filters_strict``: the pages' grammar, ``dashboard.params.filters``, in
   strict mode). A script must learn about its typo, not receive a silently wider answer.
 * **Never a traceback.** Errors inside these routes answer JSON
   ``{"error": {"status", "message", "problems"}}``; an unexpected exception is logged
@@ -68,17 +68,17 @@ from dashboard.figures import MAP_METRICS, MapMetric
 from dashboard.logsafe import log_exception
 from dashboard.params.filters import PARAM_CITY
 from dashboard.params.grammar import vocabulary
-from dashboard.queries import export
+from dashboard.queries import api_params, download_format, export
 from dashboard.queries import overview as queries
-from dashboard.queries.export import (
+from dashboard.queries.api_params import (
     API_PREFIX,
-    CHARTS,
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     PARAM_PAGE,
     PARAM_PAGE_SIZE,
     Problem,
 )
+from dashboard.queries.export import CHARTS
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def _damaged(city: str, exc: Exception) -> ApiError:
 @blueprint.get("/")
 def index() -> Response:
     """What the API offers, with links (the OpenAPI document has the details)."""
-    if problems := export.unknown_parameters(query_args(), ()):
+    if problems := api_params.unknown_parameters(query_args(), ()):
         raise bad_request(problems)
     store = api_store()
     payload = {
@@ -154,8 +154,9 @@ def calls_json() -> Response:
     """One page of the view's rows as JSON, in the CSV's order, with a link to the next."""
     filters, problems = strict_filters((PARAM_PAGE, PARAM_PAGE_SIZE))
     query = query_args()
-    page, page_problems = export.bounded_int(query, PARAM_PAGE, 1, 1, 999_999_999)
-    page_size, size_problems = export.bounded_int(query, PARAM_PAGE_SIZE, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page, page_problems = api_params.bounded_int(query, PARAM_PAGE, 1, 1, 999_999_999)
+    page_size, size_problems = api_params.bounded_int(query, PARAM_PAGE_SIZE, DEFAULT_PAGE_SIZE, 1,
+                                                      MAX_PAGE_SIZE)
     problems += page_problems + size_problems
     if problems or filters is None:
         raise bad_request(problems)
@@ -176,7 +177,7 @@ def calls_json() -> Response:
         next_url = url_for("api.calls_json") + "?" + urlencode(next_params)
     payload = {
         "release": release_json(result.release),
-        "filters": export.filters_dict(filters),
+        "filters": api_params.filters_dict(filters),
         "page": page,
         "page_size": page_size,
         "total_rows": result.total_rows,
@@ -201,12 +202,12 @@ def summary() -> Response:
     page_query = filters.to_query_string()
     payload = {
         "release": release_json(info),
-        "filters": export.filters_dict(filters),
+        "filters": api_params.filters_dict(filters),
         "query": page_query,
         "page_url": request.script_root + "/" + page_query,
-        "kpis": export.frame_records(export.kpis_frame(store, filters))[0],
-        "programs": export.frame_records(export.programs_frame(store, filters)),
-        "monthly": export.frame_records(export.trend_frame(store, filters)),
+        "kpis": download_format.frame_records(export.kpis_frame(store, filters))[0],
+        "programs": download_format.frame_records(export.programs_frame(store, filters)),
+        "monthly": download_format.frame_records(export.trend_frame(store, filters)),
         "districts": charts.district_records(store, settings, filters),
     }
     return with_cache_headers(json_response(payload), etag, info.release_id)
@@ -226,8 +227,9 @@ def chart_csv(chart: str) -> Response:
     store, settings = api_store(), api_settings()
     if is_map:
         query = query_args()
-        raw_metric, metric_problems = export.choice(query, PARAM_METRIC, MAP_METRICS, charts.DEFAULT_METRIC)
-        raw_level, level_problems = export.choice(query, PARAM_LEVEL, charts.LEVELS, charts.DEFAULT_LEVEL)
+        raw_metric, metric_problems = api_params.choice(query, PARAM_METRIC, MAP_METRICS,
+                                                        charts.DEFAULT_METRIC)
+        raw_level, level_problems = api_params.choice(query, PARAM_LEVEL, charts.LEVELS, charts.DEFAULT_LEVEL)
         metric, level = cast(MapMetric, raw_metric), cast(queries.MapLevel, raw_level)
         problems += metric_problems + level_problems
         if filters is not None and not problems:
@@ -254,8 +256,8 @@ def chart_csv(chart: str) -> Response:
         frame = export.kpis_frame(store, filters)
     else:
         frame = charts.map_frame(store, settings, filters, metric, level)
-    response = Response(export.frame_to_csv(frame), mimetype="text/csv")
-    filename = export.download_filename(chart, filters, info.release_id, extra)
+    response = Response(download_format.frame_to_csv(frame), mimetype="text/csv")
+    filename = download_format.download_filename(chart, filters, info.release_id, extra)
     return attachment(with_cache_headers(response, etag, info.release_id), filename)
 
 
@@ -267,7 +269,7 @@ blueprint.get("/releases/<city>/<release_id>/files/<name>")(release_files.releas
 @blueprint.get("/openapi.json")
 def openapi_document() -> Response:
     """The OpenAPI 3.1 document of this API (row schema generated from the contract)."""
-    if problems := export.unknown_parameters(query_args(), ()):
+    if problems := api_params.unknown_parameters(query_args(), ()):
         raise bad_request(problems)
     store = api_store()
     header = all_releases_header(store)

@@ -15,7 +15,8 @@ from dash import html
 
 from dashboard.i18n import t
 from dashboard.params.filters import Filters
-from dashboard.queries.export import CHARTS, api_url
+from dashboard.queries.api_params import api_url
+from dashboard.queries.export import CHARTS
 
 
 def rows_href(filters: Filters) -> str:

@@ -21,7 +21,8 @@ How releases are served (README "Serving releases"), and why:
   at the decision's instant, which every process computes alike. A client polling
   across workers during a publish sees old, then new, never old again. A release that
   failed is looked at again on every poll, so a repaired file is picked up.
-* **An answer never mixes releases.** A snapshot is replaced whole, never changed.
+* **An answer never mixes releases.** A snapshot (``dashboard.engine.snapshot``: the
+  releases opened in one DuckDB connection) is replaced whole, never changed.
   Code that must read one snapshot for several calls (a request, a page and its later
   callbacks) pins it (``pinned``): replaced snapshots stay open for
   ``Settings.release_grace`` seconds, so a page rendered on one can finish its
@@ -43,8 +44,6 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -52,22 +51,15 @@ import duckdb
 import pandas as pd
 
 from dashboard.contract.cities import City, load_cities
-from dashboard.contract.datapackage import table_columns
 from dashboard.contract.releases import ReleaseError, ReleaseInfo, read_pointer
-from dashboard.contract.schema import CALLS_COLUMNS, CITYWIDE, CUBES, ROLLUPS, ResponseType
+from dashboard.contract.schema import ResponseType
 from dashboard.engine.integrity import VerifiedRelease
 from dashboard.engine.serving import CityStatus, Decision, decide, previous_release
+from dashboard.engine.snapshot import Selection, Snapshot, open_snapshot
 from dashboard.params.filters import Catalog
 from dashboard.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-def _district_sort_key(value: str) -> tuple[int, int, str]:
-    if value == CITYWIDE:
-        return (2, 0, value)
-    return (0, int(value), value) if value.isdigit() else (1, 0, value)
-
 
 #: Seconds between two looks at the pointers and the served files (stats, no reads).
 POLL_SECONDS = 0.5
@@ -78,34 +70,6 @@ SWITCH_WAIT_SECONDS = 10.0
 MAX_RETIRED = 4
 #: Seconds before opening releases that verified but could not be loaded is tried again.
 RETRY_SECONDS = 30.0
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """Everything opened from one set of served releases; replaced whole, never mutated."""
-
-    releases: dict[str, VerifiedRelease]
-    statuses: dict[str, CityStatus]
-    cities: dict[str, City]
-    con: duckdb.DuckDBPyConnection
-    catalogs: dict[str, Catalog]
-    generation: int
-
-    @property
-    def key(self) -> str:
-        """``city/release-id, ...``: the same in every process serving the same releases."""
-        return ", ".join(v.key for v in self.releases.values())
-
-    def same_as(self, decision: Decision) -> bool:
-        """Does this snapshot already serve what ``decision`` says, with the same status?"""
-        served = self.releases.get(decision.city)
-        status = self.statuses.get(decision.city)
-        return ((served.key if served else None) == (decision.release.key if decision.release else None)
-                and status is not None and status.problem == decision.problem
-                and status.named == decision.pointer.release_id)
-
-
-_Selection = dict[str, tuple[VerifiedRelease | None, CityStatus]]
 
 
 class Store:
@@ -124,8 +88,8 @@ class Store:
         self._refresh_lock = threading.Lock()
         self._local = threading.local()
         self._generations = itertools.count()
-        self._pending: list[tuple[float, _Snapshot]] = []  # (instant, snapshot), by instant
-        self._retired: list[tuple[float, _Snapshot]] = []  # (replaced at, snapshot), oldest first
+        self._pending: list[tuple[float, Snapshot]] = []  # (instant, snapshot), by instant
+        self._retired: list[tuple[float, Snapshot]] = []  # (replaced at, snapshot), oldest first
         self._plan: dict[str, tuple] = {}
         self._pointers_seen: dict[str, int] = {}  # city -> ctime of CURRENT at the last look
         self._ready = threading.Event()
@@ -152,7 +116,7 @@ class Store:
                 out[city_id] = decision
         return out
 
-    def _open_initial(self) -> _Snapshot:
+    def _open_initial(self) -> Snapshot:
         """What this process serves from its start: each city's decision, except that
         before a scheduled instant it serves what the other processes still serve (the
         pointer's ``previous``) and schedules the switch like them."""
@@ -160,7 +124,7 @@ class Store:
         decisions = self._decide_all()
         self._plan = {c: d.plan for c, d in decisions.items()}
         self._pointers_seen = {c: d.pointer.changed_ns for c, d in decisions.items()}
-        now_selection: _Selection = {}
+        now_selection: Selection = {}
         for city_id, d in decisions.items():
             before = previous_release(self.settings.releases_dir, d) if now < d.at else None
             chosen = before or d.release
@@ -173,7 +137,7 @@ class Store:
             self._pending = self._schedule(snap, later)
         return snap
 
-    def _build_each_city(self, selection: _Selection, base: _Snapshot | None) -> _Snapshot:
+    def _build_each_city(self, selection: Selection, base: Snapshot | None) -> Snapshot:
         """``_build``, but a city whose verified files DuckDB still cannot load (a release
         broken when it was built) costs only that city: it keeps ``base``'s release or is
         left out, with the problem in its status."""
@@ -194,25 +158,13 @@ class Store:
                                                        problem))
         return self._build(selection)
 
-    def _build(self, selection: _Selection) -> _Snapshot:
+    def _build(self, selection: Selection) -> Snapshot:
         """Open the selected releases into a new connection (ReleaseError if DuckDB cannot)."""
-        ordered = {c: selection[c] for c in self._configured if c in selection}
-        releases = {c: v for c, (v, _) in ordered.items() if v is not None}
-        statuses = {c: status for c, (_, status) in ordered.items()}
-        cities = {c: self._configured[c] for c in releases}
-        con = duckdb.connect(":memory:")
-        try:
-            _load_tables(con, {c: v.info for c, v in releases.items()})
-            catalogs = _build_catalogs(con, cities)
-        except duckdb.Error as exc:
-            con.close()
-            raise ReleaseError(f"releases {', '.join(v.key for v in releases.values())} could not be "
-                               f"loaded: {exc}") from exc
-        return _Snapshot(releases, statuses, cities, con, catalogs, next(self._generations))
+        return open_snapshot(selection, self._configured, self._generations)
 
-    def _schedule(self, base: _Snapshot, changes: list[Decision]) -> list[tuple[float, _Snapshot]]:
+    def _schedule(self, base: Snapshot, changes: list[Decision]) -> list[tuple[float, Snapshot]]:
         """Snapshots to swap in, one per distinct instant, each with every change due by then."""
-        selection: _Selection = {c: (base.releases.get(c), s) for c, s in base.statuses.items()}
+        selection: Selection = {c: (base.releases.get(c), s) for c, s in base.statuses.items()}
         out = []
         for at in sorted({d.at for d in changes}):
             for d in changes:
@@ -294,7 +246,7 @@ class Store:
             grace = self.settings.release_grace
             self._retired = [(t, s) for t, s in self._retired if now - t <= grace]
 
-    def _active(self) -> _Snapshot:
+    def _active(self) -> Snapshot:
         """The snapshot to answer from now (swapping in one that is due)."""
         now = time.time()
         ready_by = self._ready_by
@@ -305,7 +257,7 @@ class Store:
             self._promote_due(now)
         return self._snap
 
-    def _held(self, key: str) -> _Snapshot | None:
+    def _held(self, key: str) -> Snapshot | None:
         """A snapshot this process has open with ``key``: the active one, one scheduled
         (another process may have switched a moment earlier) or one replaced lately."""
         active = self._active()
@@ -320,7 +272,7 @@ class Store:
                 return snap
         return None
 
-    def _scope(self) -> _Snapshot:
+    def _scope(self) -> Snapshot:
         pinned = getattr(self._local, "pinned", None)
         return pinned if pinned is not None else self._active()
 
@@ -395,7 +347,7 @@ class Store:
         release.check("calls.parquet")
         return release.info, snap.con.cursor()
 
-    def _cursor(self, snap: _Snapshot) -> duckdb.DuckDBPyConnection:
+    def _cursor(self, snap: Snapshot) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the snapshot's connection (a few kept, one per snapshot)."""
         cursors: OrderedDict[int, duckdb.DuckDBPyConnection] | None = getattr(self._local, "cursors", None)
         if cursors is None:
@@ -448,57 +400,6 @@ def _watch(ref: weakref.ReferenceType[Store], stop: threading.Event) -> None:
         except Exception:  # keep watching: the next look may succeed
             logger.exception("looking for release changes failed; trying again")
         del store
-
-
-def _files(releases: dict[str, ReleaseInfo], name: str) -> list[str]:
-    return [str(info.path / f"{name}.parquet") for info in releases.values()
-            if (info.path / f"{name}.parquet").is_file()]
-
-
-_SQL_TYPES = {"string": "VARCHAR", "date": "DATE", "bool": "BOOLEAN", "int": "BIGINT"}
-
-
-def _load_tables(con: duckdb.DuckDBPyConnection, releases: dict[str, ReleaseInfo]) -> None:
-    for table in (*ROLLUPS, *CUBES):
-        files = _files(releases, table.name)
-        if files:
-            con.read_parquet(files, union_by_name=True).create(table.name)
-        else:  # releases built before this table existed: an empty table, not a crash
-            columns = ", ".join(f"{c.name} {_SQL_TYPES.get(c.dtype, 'VARCHAR')}"
-                                for c in table_columns(table))
-            con.execute(f"CREATE TABLE {table.name} ({columns})")
-    calls = _files(releases, "calls")
-    if calls:
-        con.read_parquet(calls, union_by_name=True).create_view("calls")
-    else:  # no city served: an empty view, so every query answers (with nothing)
-        columns = ", ".join(f"NULL::{_SQL_TYPES.get(c.dtype, 'VARCHAR')} AS {c.name}" for c in CALLS_COLUMNS)
-        con.execute(f"CREATE VIEW calls AS SELECT {columns} WHERE false")
-
-
-def _build_catalogs(con: duckdb.DuckDBPyConnection, cities: dict[str, City]) -> dict[str, Catalog]:
-    bounds = con.execute(
-        "SELECT jurisdiction, min(month), max(month) FROM rollup_overview GROUP BY 1"
-    ).fetchall()
-    districts = con.execute("SELECT DISTINCT jurisdiction, district FROM rollup_overview").fetchall()
-    city_ids = tuple(cities)
-    out = {}
-    for city_id, first, last in bounds:
-        if city_id not in cities:
-            continue
-        ds = sorted((d for c, d in districts if c == city_id), key=_district_sort_key)
-        out[city_id] = Catalog(
-            city=city_id, cities=city_ids, first_month=_as_date(first), last_month=_as_date(last),
-            districts=tuple(ds), programs=cities[city_id].programs,
-        )
-    return {c: out[c] for c in cities if c in out}  # in the configured order, whatever DuckDB's
-
-
-def _as_date(value: object) -> date:
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, date):
-        return date(value.year, value.month, value.day)
-    return date.fromisoformat(str(value)[:10])
 
 
 @cache

@@ -193,7 +193,7 @@ def coverage_figure(
     of the published yearly cells) and hidden (how many yearly cells were suppressed for
     privacy); missing weekday-hours count as no calls. ``duty`` is a 7 x 24 grid of the
     share of the period's days the team was on duty in each weekday-hour
-    (``models.planner.duty_shares``). ``k`` is the release's privacy threshold (hidden
+    (``dashboard.models.plans.duty_shares``). ``k`` is the release's privacy threshold (hidden
     cells hold fewer than ``k`` calls, unless hidden as a complement). ``team`` names the
     team in the hover ("STAR team"). ``height`` defaults to ``COVERAGE_HEIGHT``; the
     width follows the container.

@@ -38,7 +38,7 @@ a page, ``API_MESSAGES[key]`` in an API answer.
 **Two modes, one parser.** ``parse(query, catalogs, default_city, mode)`` finds the same
 problems in both modes; only what follows differs:
 
-* ``STRICT`` (the API, ``dashboard.queries.export.parse_filters_strict``): any problem
+* ``STRICT`` (the API, ``dashboard.queries.api_params.parse_filters_strict``): any problem
   means no ``Filters`` at all; the API answers 400/404 naming each parameter. A script
   must learn about its typo, not receive a silently different answer.
 * ``LENIENT`` (the pages, ``parse_filters``): every problem becomes a notice and the
@@ -50,7 +50,7 @@ So for any query both modes accept exactly the same values, and where strict acc
 lenient gives the very same ``Filters`` (``tests/unit/test_query_grammar.py`` checks
 this, and that the OpenAPI document rejects exactly what strict mode answers 400).
 Parameter names the grammar does not know are not its business: the API refuses those
-an endpoint does not take (``export.unknown_parameters``); pages ignore them, since they
+an endpoint does not take (``api_params.unknown_parameters``); pages ignore them, since they
 carry their own (``lang``, ``metric``...) and shared links pick up tracking parameters.
 Lenient mode also takes a callback's values (``None`` for a cleared control, lists,
 junk of any type), which no query string can hold.

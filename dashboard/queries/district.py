@@ -39,6 +39,9 @@ from dashboard.contract.schema import (
 )
 from dashboard.engine.store import Store
 from dashboard.models import planner
+from dashboard.models.demand import Demand, demand_from_cells
+from dashboard.models.plans import Plan, schedule_plans
+from dashboard.models.weeks import week_year_dates
 from dashboard.params.filters import Filters
 from dashboard.queries.overview import view_where
 
@@ -262,7 +265,7 @@ class PlannerInputs:
     area: str
     start: date
     end: date
-    demand: planner.Demand
+    demand: Demand
     eligible: int
     observed_answered: int
     observed_share: float
@@ -285,7 +288,7 @@ def planner_inputs(store: Store, f: Filters, city: City, area_type: str, area: s
     """
     yf = _year_filters(f)
     first, last = years(f)
-    start, end = planner.week_year_dates(first)[0], planner.week_year_dates(last)[1]
+    start, end = week_year_dates(first)[0], week_year_dates(last)[1]
     if area_type == AREA_DISTRICT:
         yf = yf.with_(districts=(area,))
     elif area_type == AREA_CITY:
@@ -312,7 +315,7 @@ def planner_inputs(store: Store, f: Filters, city: City, area_type: str, area: s
     cells = coverage_cells(store, f, area_type, area)
     known = float(cells["n"].fillna(0).sum())
     total = float(eligible) if area_type == AREA_CITY and eligible >= known else None
-    demand = planner.demand_from_cells(cells[["weekday", "hour", "n", "suppressed"]], start, end, total=total,
+    demand = demand_from_cells(cells[["weekday", "hour", "n", "suppressed"]], start, end, total=total,
                                        k=store.settings.privacy_k)
     service = time_per_call(store, f)
     row = service[service["response_type"] == alt]
@@ -339,7 +342,7 @@ def current_estimate(inputs: PlannerInputs, city: City, minutes_per_call: float 
     and the Methodology page state: the answer depends strongly on it)."""
     if inputs.minutes_per_call is None:
         return None
-    spans = planner.schedule_plans(city.schedule, inputs.start, inputs.end, inputs.area_share)
+    spans = schedule_plans(city.schedule, inputs.start, inputs.end, inputs.area_share)
     minutes = minutes_per_call or inputs.minutes_per_call
     return planner.estimate(inputs.demand, spans, minutes_per_call=minutes, screen_share=inputs.screen_share)
 
@@ -374,7 +377,7 @@ def in_area_share(city: City, inputs: PlannerInputs) -> float:
     """Share of the period's days on which a police district was in the service area."""
     if inputs.area_type != AREA_DISTRICT:
         return 1.0
-    spans = planner.schedule_plans(city.schedule, inputs.start, inputs.end, {inputs.area: 1.0})
+    spans = schedule_plans(city.schedule, inputs.start, inputs.end, {inputs.area: 1.0})
     days = sum(s.days for s in spans)
     return sum(s.plan.area_share * s.days for s in spans) / days if days else 0.0
 
@@ -397,13 +400,13 @@ class PlanComparison:
     city_planned: planner.Estimate | None
     area_current: float | None
     area_planned: float | None
-    plan: planner.Plan | None
+    plan: Plan | None
     city_observed_lost: dict[str, float]
     city_current_at: dict[float, float] = field(default_factory=dict)  # TIME_FACTORS -> city share
 
 
 def compare_plans(
-    store: Store, f: Filters, city: City, area_type: str, area: str, plan: planner.Plan | None
+    store: Store, f: Filters, city: City, area_type: str, area: str, plan: Plan | None
 ) -> PlanComparison:
     """Everything the planner panel shows for one area (police or council district, or city)."""
     city_inputs = planner_inputs(store, f, city, AREA_CITY, CITYWIDE)

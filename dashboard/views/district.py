@@ -24,7 +24,7 @@ from dashboard.contract.schema import AREA_COUNCIL, AREA_DISTRICT, CITYWIDE
 from dashboard.engine.store import Store
 from dashboard.figures import empty_figure, monthly_figure, period_label, program_label
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, fmt_int, t
-from dashboard.models import planner
+from dashboard.models.plans import Plan, plan_from_period
 from dashboard.params.districts import (
     DISTRICT_PATH,
     DistrictKind,
@@ -61,7 +61,7 @@ class DistrictView:
     filters: Filters
     kind: DistrictKind
     area: str
-    plan: planner.Plan | None
+    plan: Plan | None
     lang: str
     #: False when the city publishes no figures for this district (unknown or unpublished).
     published: bool = True
@@ -76,7 +76,7 @@ class DistrictView:
         return f"{DISTRICT_PATH}/{district_slug(self.area, self.kind)}", query
 
 
-def plan_params(plan: planner.Plan | None) -> list[tuple[str, str]]:
+def plan_params(plan: Plan | None) -> list[tuple[str, str]]:
     if plan is None:
         return []
     return [
@@ -95,7 +95,7 @@ def _whole_number(raw: Mapping[str, object], name: str) -> int:
     return number
 
 
-def parse_plan(query: Mapping[str, object], lang: str) -> tuple[planner.Plan | None, list[str]]:
+def parse_plan(query: Mapping[str, object], lang: str) -> tuple[Plan | None, list[str]]:
     """The planner's choice from the URL; None when absent, a message when malformed."""
     raw = {p: first_value(query.get(p)) for p in (PARAM_VANS, PARAM_DAYS, PARAM_FROM, PARAM_TO)}
     if not any(raw.values()):
@@ -106,7 +106,7 @@ def parse_plan(query: Mapping[str, object], lang: str) -> tuple[planner.Plan | N
         if text and len(days) != len(text[:7]):
             raise ValueError(f"days: {text[:20]!r} is not a list of weekdays 0-6")
         vans, first, last = (_whole_number(raw, name) for name in (PARAM_VANS, PARAM_FROM, PARAM_TO))
-        plan = planner.Plan(vans=vans, days=days, hours=(first, last))
+        plan = Plan(vans=vans, days=days, hours=(first, last))
     except ValueError as exc:
         return None, [t("district.bad_plan", lang, problem=str(exc)[:120])]
     return plan, []
@@ -255,20 +255,20 @@ class District:
     map: sections.MapModel | None
     #: The planner: what the URL's plan (if any) changes, and the plan its form shows.
     plan_result: sections.PlannerResult
-    chosen: planner.Plan
+    chosen: Plan
 
     @property
     def names(self) -> dict[str, str]:
         return self.council_names if self.view.kind == "council" else self.police_names
 
 
-def _chosen_plan(view: DistrictView, city: City) -> planner.Plan:
+def _chosen_plan(view: DistrictView, city: City) -> Plan:
     """The form's plan: the URL's, else the schedule in force at the end of the period."""
     current = city.schedule[-1] if city.schedule else None
     for period in city.schedule:
         if period.start <= view.filters.end:
             current = period
-    return view.plan or (planner.plan_from_period(current) if current else planner.Plan(1))
+    return view.plan or (plan_from_period(current) if current else Plan(1))
 
 
 def render(store: Store, geo_dir: Path, view: DistrictView) -> District:

@@ -30,7 +30,8 @@ from dashboard.figures.coverage import coverage_figure, coverage_legend
 from dashboard.figures.planner import planner_figure
 from dashboard.geo.web import WebArea, layer_exists, load_web_layer
 from dashboard.i18n import fmt_int, fmt_pct, t
-from dashboard.models import planner
+from dashboard.models.plans import Plan, duty_shares, schedule_plans
+from dashboard.models.weeks import week_year_dates
 from dashboard.params.districts import DistrictKind
 from dashboard.params.filters import Filters
 from dashboard.queries import district as district_data
@@ -117,9 +118,9 @@ def coverage(
     lang, f = place.lang, place.filters
     cells = district_data.coverage(store, f, place.area_type, place.area)
     first, last = district_data.years(f)
-    start, end = planner.week_year_dates(first)[0], planner.week_year_dates(last)[1]
-    spans = planner.schedule_plans(city.schedule, start, end, 1.0)
-    duty = planner.duty_shares(spans)
+    start, end = week_year_dates(first)[0], week_year_dates(last)[1]
+    spans = schedule_plans(city.schedule, start, end, 1.0)
+    duty = duty_shares(spans)
     k = store.settings.privacy_k
     team = program_label(city.alternative_program, lang, city.label_map)
     figure = coverage_figure(cells, duty, lang=lang, k=k, team=team)
@@ -294,7 +295,7 @@ class PlannerResult:
     assumptions: str = ""
 
 
-def plan_text(plan: planner.Plan | None, lang: str) -> str:
+def plan_text(plan: Plan | None, lang: str) -> str:
     if plan is None:
         return ""
     if len(plan.days) == 7:

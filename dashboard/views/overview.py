@@ -48,7 +48,7 @@ from dashboard.params.filters import (
 )
 from dashboard.queries import overview as queries
 from dashboard.queries.docs import first_value
-from dashboard.queries.export import download_filename
+from dashboard.queries.download_format import download_filename
 from dashboard.views import mapview
 from dashboard.views.parts import Note, Table, district_label, has_district_choice
 from dashboard.views.prelude import page_query

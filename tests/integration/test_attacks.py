@@ -22,7 +22,8 @@ from dashboard.contract.releases import ReleaseError
 from dashboard.publish import cubes, disclosure
 from dashboard.publish.release import build_release
 from dashboard.publish.validate import validate_release
-from dashboard.sample.generator import _without_attrs, generate
+from dashboard.sample.generator import generate
+from dashboard.sample.releases import _without_attrs
 from dashboard.settings import Settings
 
 K = 11

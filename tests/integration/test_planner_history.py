@@ -62,12 +62,13 @@ def test_district_estimates_share_the_city_vans(store, district_id):
 
 def test_more_vans_answer_more(store):
     from dashboard.models import planner
+    from dashboard.models.plans import Plan
 
     city = store.cities["denver"]
     f = Filters("denver", date(2023, 1, 1), date(2023, 12, 1))
     inputs = district.planner_inputs(store, f, city, "city", "citywide")
     shares = [
-        planner.estimate(inputs.demand, planner.Plan(vans=v, hours=(6, 22)),
+        planner.estimate(inputs.demand, Plan(vans=v, hours=(6, 22)),
                          minutes_per_call=inputs.minutes_per_call, screen_share=inputs.screen_share).share
         for v in (6, 8, 12)
     ]

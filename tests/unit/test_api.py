@@ -32,7 +32,7 @@ from dashboard.contract.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCat
 from dashboard.engine.store import get_store
 from dashboard.params.filters import Filters, default_filters
 from dashboard.publish.release import build_release
-from dashboard.queries import export
+from dashboard.queries import api_params, export
 from dashboard.queries import overview as queries
 from dashboard.settings import REPO_ROOT, Settings
 
@@ -334,7 +334,7 @@ def test_chart_csvs_are_the_pages_numbers(shipped_api, shipped_settings, chart):
     release_id = store.release_info("denver").release_id
     assert response.content_type == CSV_TYPE
     assert attachment_name(response) == (
-        f"{chart}_denver_{f.start}_{export.last_day(f)}_district-1+2_release-{release_id}.csv")
+        f"{chart}_denver_{f.start}_{api_params.last_day(f)}_district-1+2_release-{release_id}.csv")
     got = pd.read_csv(io.StringIO(response.get_data(as_text=True)))
     operation = shipped_api.doc["paths"]["/charts/{chart}.csv"]["get"]
     columns = operation["responses"]["200"]["content"]["text/csv"]

@@ -1,5 +1,6 @@
-"""Downloads (``dashboard.queries.export``): every row of a view once, in a fixed order, formatted
-like the release's ``calls.csv``, with spreadsheet formulas neutralized; strict parameters.
+"""Downloads (``dashboard.queries.export``, ``download_format``, ``api_params``): every row
+of a view once, in a fixed order, formatted like the release's ``calls.csv``, with
+spreadsheet formulas neutralized; strict parameters.
 
 Expected values are recomputed here with pandas from the release's ``calls.csv`` (the file a
 journalist downloads), never typed in by hand.
@@ -27,7 +28,7 @@ from dashboard.engine.store import Store
 from dashboard.params.filters import Filters, add_months, default_filters
 from dashboard.params.grammar import parse_filters
 from dashboard.publish.release import build_release
-from dashboard.queries import export
+from dashboard.queries import api_params, download_format, export
 from dashboard.queries import overview as queries
 from dashboard.settings import REPO_ROOT, Settings
 
@@ -157,7 +158,7 @@ def test_chunks_are_batches_and_nothing_runs_before_streaming(tiny_store, monkey
     download = export.calls_csv(tiny_store, catalog_filters(tiny_store, "denver"))
     assert download.filename.startswith("calls_denver_2023-01-01_2023-02-28_release-")
     chunks = list(download.chunks())
-    header = export.csv_header()
+    header = download_format.csv_header()
     assert chunks[0].startswith(header)  # the header goes with the first rows (see chunks)
     assert not any(chunk.startswith(header) for chunk in chunks[1:])
     rows = [chunks[0].removeprefix(header), *chunks[1:]]
@@ -203,12 +204,12 @@ def test_json_rows_are_typed_values(tiny_settings, tiny_store):
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_neutralize_guards_formula_starts(value):
-    assert export.neutralize(value) == "'" + value
+    assert download_format.neutralize(value) == "'" + value
 
 
 @pytest.mark.parametrize("value", ["1", "citywide", "a=b", "", " =x", "'=x"])
 def test_neutralize_leaves_other_text(value):
-    assert export.neutralize(value) == value
+    assert download_format.neutralize(value) == value
 
 
 def test_downloads_neutralize_formulas_and_quote_like_the_release(injection_settings):
@@ -219,7 +220,7 @@ def test_downloads_neutralize_formulas_and_quote_like_the_release(injection_sett
     assert len(rows) == 70
     districts = Counter(r["district"] for r in rows)
     assert districts["'" + FORMULA] == 35 and districts[NEEDS_QUOTES] == 35  # districts 1 and 2
-    assert not any(cell.startswith(export.INJECTION_PREFIXES) for r in rows for cell in r.values())
+    assert not any(cell.startswith(download_format.INJECTION_PREFIXES) for r in rows for cell in r.values())
     # Quoting needs no guard: those lines are the release writer's own.
     release_csv = (current_release_dir(injection_settings.releases_dir, "denver") / "calls.csv").read_text()
     quoted = [line for line in text.splitlines() if '"a,""b"""' in line]
@@ -237,7 +238,7 @@ def test_chart_csv_cells(tmp_path):
         {"name": ["=cmd", "ok", None], "n": np.array([1, 2, 3], dtype="int64"), "share": [0.5, np.nan, 1 / 3],
          "flag": [True, False, True], "month": pd.to_datetime(["2023-01-01", "2023-02-01", "2023-03-01"])}
     )
-    rows = list(csv.reader(io.StringIO(export.frame_to_csv(frame))))
+    rows = list(csv.reader(io.StringIO(download_format.frame_to_csv(frame))))
     assert rows[0] == ["name", "n", "share", "flag", "month"]
     assert rows[1] == ["'=cmd", "1", "0.5", "true", "2023-01-01"]
     assert rows[2] == ["ok", "2", "", "false", "2023-02-01"]
@@ -250,21 +251,21 @@ def test_chart_csv_cells(tmp_path):
 
 def test_filename_of_the_issue_example():
     f = Filters("denver", date(2023, 1, 1), date(2023, 12, 1), districts=("3",))
-    name = export.download_filename("calls", f, "20261123-49b7ef0d")
+    name = download_format.download_filename("calls", f, "20261123-49b7ef0d")
     assert name == "calls_denver_2023-01-01_2023-12-31_district-3_release-20261123-49b7ef0d.csv"
 
 
 def test_filename_joins_values_and_ends_on_the_last_day():
     f = Filters("denver", date(2024, 1, 1), date(2024, 2, 1), districts=("1", "citywide"),
                 programs=(ResponseType.STAR, ResponseType.PATROL), categories=(CallCategory.WELFARE_CHECK,))
-    name = export.download_filename("map", f, "r1", [("level", "precinct"), ("metric", "per_1000")])
+    name = download_format.download_filename("map", f, "r1", [("level", "precinct"), ("metric", "per_1000")])
     assert name == ("map_denver_2024-01-01_2024-02-29_district-1+citywide_program-STAR+PATROL"
                     "_category-welfare_check_level-precinct_metric-per_1000_release-r1.csv")
 
 
 def test_filename_has_only_safe_characters_and_a_bounded_length():
     f = Filters("denver", date(2023, 1, 1), date(2023, 1, 1), districts=('../a b/"c";', *map(str, range(60))))
-    name = export.download_filename("calls", f, "x/../y")
+    name = download_format.download_filename("calls", f, "x/../y")
     assert set(name) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-")
     assert len(name) <= 200 and "district-61-values" in name and "/" not in name
 
@@ -273,7 +274,7 @@ def test_filename_has_only_safe_characters_and_a_bounded_length():
 
 
 def strict(tiny_store, query, extra=()):
-    return export.parse_filters_strict(query, tiny_store.catalogs(), "denver", extra)
+    return api_params.parse_filters_strict(query, tiny_store.catalogs(), "denver", extra)
 
 
 def test_strict_defaults_are_the_pages_defaults(tiny_store):
@@ -321,9 +322,9 @@ def test_strict_is_ascii_and_tells_grammar_from_data(tiny_store, query, status):
 
 @pytest.mark.parametrize("text", ["١٠", "１０", " 10", "10 ", "+10", "10\n", "0x10", "1_0"])
 def test_numbers_are_ascii_digits_only(text):
-    assert export.bounded_int({"n": [text]}, "n", 5, 1, 100) == (5, [export.Problem(
+    assert api_params.bounded_int({"n": [text]}, "n", 5, 1, 100) == (5, [api_params.Problem(
         "n", text, "Must be a whole number from 1 to 100.")])
-    assert export.bounded_int({"n": ["10"]}, "n", 5, 1, 100) == (10, [])
+    assert api_params.bounded_int({"n": ["10"]}, "n", 5, 1, 100) == (10, [])
 
 
 def test_an_end_alone_gives_twelve_months_up_to_it(tiny_store):
@@ -391,7 +392,7 @@ def test_a_pages_canonical_query_is_valid_and_means_the_same_view(tiny_store, mo
         query.setdefault(name, []).append(value)
     parsed, problems = strict(tiny_store, query)
     assert problems == [] and parsed == f
-    assert export.api_url("calls.csv", f) == "/api/v1/calls.csv" + f.to_query_string()
+    assert api_params.api_url("calls.csv", f) == "/api/v1/calls.csv" + f.to_query_string()
 
 
 # ----------------------------------------------------------------------------- chart data

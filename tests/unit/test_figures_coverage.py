@@ -25,8 +25,7 @@ from dashboard.figures import (
 )
 from dashboard.figures.coverage import COVERAGE_DAY, HIDDEN_PATTERN, PARTLY_HIDDEN_PATTERN
 from dashboard.figures.planner import text_color_on
-from dashboard.models import planner
-from dashboard.models.planner import Plan, PlanSpan
+from dashboard.models.plans import Plan, PlanSpan, duty_shares
 
 BASIC_BUNDLE_TRACES = {"scatter", "bar", "pie"}
 K = 11
@@ -53,7 +52,7 @@ def cell_frame(calls: Cells | None = None, hidden: Cells | None = None) -> pd.Da
 
 
 def weekdays_10_18() -> np.ndarray:
-    return planner.duty_shares([PlanSpan(Plan(1, days=(0, 1, 2, 3, 4), hours=(10, 18)), *WEEK)])
+    return duty_shares([PlanSpan(Plan(1, days=(0, 1, 2, 3, 4), hours=(10, 18)), *WEEK)])
 
 
 def index(weekday: int, hour: int) -> int:
@@ -159,7 +158,7 @@ def test_hours_on_duty_part_of_the_period_get_dashed_outlines():
         PlanSpan(Plan(1, days=(0, 1, 2, 3, 4), hours=(10, 18)), *WEEK),
         PlanSpan(Plan(2, hours=(6, 22)), date(2024, 1, 8), date(2024, 1, 14)),
     ]
-    fig = coverage_figure(cell_frame(), planner.duty_shares(spans), lang="en", k=K)
+    fig = coverage_figure(cell_frame(), duty_shares(spans), lang="en", k=K)
     assert outlines(fig, "duty-full") == [(day, 10, 18, "solid") for day in range(5)]
     part = outlines(fig, "duty-part")
     assert [p for p in part if p[0] == 0] == [(0, 6, 10, "dash"), (0, 18, 22, "dash")]
@@ -181,7 +180,7 @@ def test_partial_hours_with_different_shares_merge_into_one_outline():
 
 
 def test_a_shift_past_midnight_is_outlined_on_both_days():
-    duty = planner.duty_shares([PlanSpan(Plan(1, days=(4,), hours=(22, 6)), *WEEK)])
+    duty = duty_shares([PlanSpan(Plan(1, days=(4,), hours=(22, 6)), *WEEK)])
     fig = coverage_figure(cell_frame(), duty, lang="en", k=K)
     assert outlines(fig, "duty-full") == [(4, 22, 24, "solid"), (5, 0, 6, "solid")]
 
@@ -195,7 +194,7 @@ def test_hover_says_calls_hidden_counts_and_duty_in_words():
         calls={(0, 10): 1234, (0, 2): 0, (0, 3): 7, (0, 4): 0, (0, 5): 0},
         hidden={(0, 2): 3, (0, 3): 2, (0, 4): 1},
     )
-    fig = coverage_figure(cells, planner.duty_shares(spans), lang="en", k=K, team="STAR team")
+    fig = coverage_figure(cells, duty_shares(spans), lang="en", k=K, team="STAR team")
     hover = heat(fig)["hovertext"]
     assert hover[index(0, 10)].startswith("<b>Monday, 10 am–11 am</b>")
     assert "Eligible calls: 1,234" in hover[index(0, 10)]

@@ -13,20 +13,12 @@ from hypothesis import strategies as st
 
 from dashboard.contract.cities import SchedulePeriod, load_city
 from dashboard.contract.schema import UnansweredReason
-from dashboard.models import planner
-from dashboard.models.planner import (
-    Plan,
-    PlanSpan,
-    demand_from_cells,
-    demand_from_rates,
-    erlang_b,
-    erlang_c,
-    erlang_c_service_level,
-    estimate,
-    plan_from_period,
-    schedule_plans,
-    weekday_counts,
-)
+from dashboard.models import planner, plans
+from dashboard.models.demand import demand_from_cells, demand_from_rates
+from dashboard.models.erlang import erlang_b, erlang_c, erlang_c_service_level
+from dashboard.models.planner import estimate
+from dashboard.models.plans import Plan, PlanSpan, plan_from_period, schedule_plans
+from dashboard.models.weeks import week_year_dates, weekday_counts
 from dashboard.settings import REPO_ROOT
 
 FOUR_WEEKS = (date(2024, 1, 1), date(2024, 1, 28))  # Monday to Sunday: each weekday 4 times
@@ -153,14 +145,14 @@ def test_weekday_counts():
 
 
 def test_week_year_dates_are_whole_weeks_of_mondays_in_the_year():
-    assert planner.week_year_dates(2024) == (date(2024, 1, 1), date(2025, 1, 5))  # Dec 30 is a Monday
-    assert planner.week_year_dates(2023) == (date(2023, 1, 2), date(2023, 12, 31))
-    start, end = planner.week_year_dates(2026)  # Jan 1 2026 is a Thursday; 2026 has 52 Mondays
+    assert week_year_dates(2024) == (date(2024, 1, 1), date(2025, 1, 5))  # Dec 30 is a Monday
+    assert week_year_dates(2023) == (date(2023, 1, 2), date(2023, 12, 31))
+    start, end = week_year_dates(2026)  # Jan 1 2026 is a Thursday; 2026 has 52 Mondays
     assert start == date(2026, 1, 5)
     assert weekday_counts(start, end).tolist() == [52] * 7
-    assert weekday_counts(*planner.week_year_dates(2029)).tolist() == [53] * 7  # 2029 starts on a Monday
+    assert weekday_counts(*week_year_dates(2029)).tolist() == [53] * 7  # 2029 starts on a Monday
     with pytest.raises(ValueError, match="^year:"):
-        planner.week_year_dates(0)
+        week_year_dates(0)
 
 
 def test_rates_divide_by_the_weekday_hours_in_the_period():
@@ -554,7 +546,7 @@ WEEK_2 = (date(2024, 1, 8), date(2024, 1, 14))
 def test_duty_shares_weigh_each_span_by_its_weekdays():
     weekdays_10_18 = PlanSpan(Plan(1, days=(0, 1, 2, 3, 4), hours=(10, 18)), *WEEK_1)
     every_day_6_22 = PlanSpan(Plan(2, hours=(6, 22)), *WEEK_2)
-    shares = planner.duty_shares([every_day_6_22, weekdays_10_18])  # order does not matter
+    shares = plans.duty_shares([every_day_6_22, weekdays_10_18])  # order does not matter
     assert shares.shape == (7, 24)
     assert shares[0, 10] == 1.0  # Monday 10:00: both Mondays
     assert shares[0, 17] == 1.0
@@ -569,17 +561,17 @@ def test_duty_shares_weigh_each_span_by_its_weekdays():
 
 def test_duty_shares_count_days_in_no_span_as_off_duty():
     every_day = PlanSpan(Plan(1), *WEEK_2)
-    assert planner.duty_shares([every_day]) == pytest.approx(np.ones((7, 24)))
-    shares = planner.duty_shares([every_day], start=WEEK_1[0], end=WEEK_2[1])
+    assert plans.duty_shares([every_day]) == pytest.approx(np.ones((7, 24)))
+    shares = plans.duty_shares([every_day], start=WEEK_1[0], end=WEEK_2[1])
     assert shares == pytest.approx(np.full((7, 24), 0.5))
     # the part of a span outside the period is ignored
-    shares = planner.duty_shares([PlanSpan(Plan(1), WEEK_1[0], WEEK_2[1])], start=WEEK_2[0], end=WEEK_2[1])
+    shares = plans.duty_shares([PlanSpan(Plan(1), WEEK_1[0], WEEK_2[1])], start=WEEK_2[0], end=WEEK_2[1])
     assert shares == pytest.approx(np.ones((7, 24)))
 
 
 def test_duty_shares_of_a_shift_past_midnight_belong_to_its_first_day():
     friday_night = PlanSpan(Plan(1, days=(4,), hours=(22, 6)), *WEEK_1)
-    shares = planner.duty_shares([friday_night])
+    shares = plans.duty_shares([friday_night])
     assert shares[4, 22] == 1.0 and shares[4, 23] == 1.0
     assert shares[5, 0] == 1.0 and shares[5, 5] == 1.0  # Saturday morning: Friday's shift
     assert shares[5, 6] == 0.0
@@ -589,20 +581,20 @@ def test_duty_shares_of_a_shift_past_midnight_belong_to_its_first_day():
 
 def test_duty_shares_without_vans_hours_or_days_are_zero():
     no_vans = PlanSpan(Plan(0, hours=(0, 24)), *WEEK_1)
-    assert not planner.duty_shares([no_vans]).any()
-    assert not planner.duty_shares([PlanSpan(Plan(3, hours=(9, 9)), *WEEK_1)]).any()
-    assert not planner.duty_shares([]).any()
-    assert planner.duty_shares([]).shape == (7, 24)
+    assert not plans.duty_shares([no_vans]).any()
+    assert not plans.duty_shares([PlanSpan(Plan(3, hours=(9, 9)), *WEEK_1)]).any()
+    assert not plans.duty_shares([]).any()
+    assert plans.duty_shares([]).shape == (7, 24)
     # an empty period (end before start), and a period with no Sunday
-    assert not planner.duty_shares([PlanSpan(Plan(1), *WEEK_1)], start=WEEK_1[1], end=WEEK_1[0]).any()
-    shares = planner.duty_shares([PlanSpan(Plan(1), *WEEK_1)], start=WEEK_1[0], end=date(2024, 1, 6))
+    assert not plans.duty_shares([PlanSpan(Plan(1), *WEEK_1)], start=WEEK_1[1], end=WEEK_1[0]).any()
+    shares = plans.duty_shares([PlanSpan(Plan(1), *WEEK_1)], start=WEEK_1[0], end=date(2024, 1, 6))
     assert shares[6].sum() == 0 and shares[:6] == pytest.approx(np.ones((6, 24)))
 
 
 def test_duty_shares_match_the_estimate_and_the_schedule():
     city = load_city(REPO_ROOT / "data" / "cities" / "denver.toml")
     start, end = date(2021, 1, 1), date(2021, 12, 31)
-    shares = planner.duty_shares_for(city.schedule, start, end)
+    shares = plans.duty_shares_for(city.schedule, start, end)
     # Mon-Fri 10-18 all year; every day 6-22 from 1 September (122 of 365 days)
     assert (shares[0:5, 10:18] == 1.0).all()
     saturdays_from_september = int(weekday_counts(date(2021, 9, 1), end)[5])
@@ -612,12 +604,12 @@ def test_duty_shares_match_the_estimate_and_the_schedule():
     result = estimate(demand_from_rates(np.ones((7, 24)), start, end), spans, minutes_per_call=30)
     assert shares.ravel() == pytest.approx(result.cells["duty_share"].to_numpy())
     # before the first period nothing is on duty
-    assert not planner.duty_shares_for(city.schedule, date(2019, 1, 1), date(2019, 12, 31)).any()
+    assert not plans.duty_shares_for(city.schedule, date(2019, 1, 1), date(2019, 12, 31)).any()
 
 
 def test_duty_shares_reject_overlapping_spans():
     with pytest.raises(ValueError, match="^spans: spans overlap"):
         spans = [PlanSpan(Plan(1), *FOUR_WEEKS), PlanSpan(Plan(2), date(2024, 1, 10), date(2024, 1, 20))]
-        planner.duty_shares(spans)
+        plans.duty_shares(spans)
     with pytest.raises(ValueError, match="^spans: must be"):
-        planner.duty_shares([Plan(1)])
+        plans.duty_shares([Plan(1)])

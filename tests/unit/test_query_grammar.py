@@ -45,7 +45,7 @@ from dashboard.params.filters import (
     Filters,
 )
 from dashboard.params.grammar import LENIENT, STRICT, Vocabulary, parse, vocabulary
-from dashboard.queries import export
+from dashboard.queries import api_params
 from dashboard.settings import Settings
 
 from ..conftest import route_page
@@ -153,7 +153,7 @@ def test_strict_accepts_exactly_what_lenient_takes_without_a_notice(query_string
     # The API's own entry adds only its rule on names it does not take (a page ignores them).
     query = api_query(query_string)
     unknown = [name for name in query if name not in FILTER_PARAMS]
-    api_filters, api_problems = export.parse_filters_strict(query, CATALOGS, "alpha")
+    api_filters, api_problems = api_params.parse_filters_strict(query, CATALOGS, "alpha")
     assert api_filters == (None if unknown else strict)
     assert [(p.parameter, p.status) for p in api_problems[len(unknown):]] == [
         (p.parameter, p.status) for p in problems

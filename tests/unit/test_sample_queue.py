@@ -16,18 +16,18 @@ import pandas as pd
 import pytest
 
 from dashboard.contract.cities import SchedulePeriod, load_cities
-from dashboard.sample.generator import (
+from dashboard.sample.generator import generate_city
+from dashboard.sample.loss_queue import (
     SERVICE_MAX_MINUTES,
     SERVICE_MEAN_BOUNDS,
     SERVICE_SIGMA,
     calibrate_service,
-    generate_city,
-    plan_city,
     scaled_vans,
     service_seconds,
     service_segments,
     simulate_loss_queue,
 )
+from dashboard.sample.plans import plan_city
 from dashboard.settings import REPO_ROOT
 
 GEO = REPO_ROOT / "geo"

@@ -28,7 +28,7 @@ from dashboard.components.share import share_bar
 from dashboard.engine.store import Store
 from dashboard.figures import month_label, period_label
 from dashboard.i18n import t
-from dashboard.models import planner
+from dashboard.models.plans import MAX_VANS, Plan
 from dashboard.params.districts import district_query, district_slug
 from dashboard.views.district import District, DistrictView, Missing, png_name
 from dashboard.views.parts import Table
@@ -154,7 +154,7 @@ def _hour_options() -> list[dict[str, str]]:
     return [{"label": f"{h:02d}:00", "value": str(h)} for h in range(25)]
 
 
-def _planner_form(chosen: planner.Plan, lang: str) -> html.Form:
+def _planner_form(chosen: Plan, lang: str) -> html.Form:
     return html.Form(
         [
             html.Div(
@@ -177,7 +177,7 @@ def _planner_form(chosen: planner.Plan, lang: str) -> html.Form:
                                 id=ids.DISTRICT_PLAN_VANS,
                                 type="number",
                                 min=0,
-                                max=planner.MAX_VANS,
+                                max=MAX_VANS,
                                 step=1,
                                 value=chosen.vans,
                                 size="sm",
