@@ -556,6 +556,9 @@ class BenchData:
 GENERATOR_MODULES = (
     "sample/generator.py",
     "publish/release.py",
+    "publish/staging.py",
+    "publish/release_rows.py",
+    "publish/data_dictionary.py",
     "publish/privacy.py",
     "contract/schema.py",
     "contract/sql.py",
