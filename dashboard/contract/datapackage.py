@@ -13,7 +13,7 @@ Choices the v1 spec leaves open, and why:
   digest ``manifest.json`` lists, so one checksum serves both files.
 * ``created`` is the build's UTC *day* (``YYYY-MM-DDT00:00:00Z``), not its second: a
   rebuild of identical data on the same day must write a byte-identical package, or the
-  builder could not recognise the release as unchanged (``release._same_release``).
+  builder could not recognise the release as unchanged (``atomic_publish._same_release``).
   ``manifest.json`` keeps the exact time.
 * ``manifest.json`` is not a resource: it lists this file's checksum, so this file
   cannot list its checksum back. Nor is the package a resource of itself.
@@ -28,7 +28,7 @@ Choices the v1 spec leaves open, and why:
   project's licence; for real records the descriptor names none, because the city
   that publishes them decides, and the description says so (see ``licenses``).
 * Release ids are not in the package: the builder may add a ``-2`` suffix after this
-  file is written (``release._publish``), and the package must stay valid.
+  file is written (``atomic_publish.publish``), and the package must stay valid.
 
 Columns the contract names only as a table's dim or measure (not yet described one by
 one) are typed from the Parquet file's footer and point at the table's description.

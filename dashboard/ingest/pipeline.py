@@ -143,7 +143,7 @@ def ingest(input_path: Path, config_path: Path, releases_dir: Path, *, geo_dir: 
     ``synthetic`` overrides the config's ``synthetic`` flag (the sample generator's exports
     are synthetic whatever the city's config says); ``salt`` overrides CRISIS_PERSON_SALT.
     Servers switch to the new release ``switch_delay`` seconds after it is published
-    (``release.set_current``; the command line uses ``Settings.switch_delay``).
+    (``atomic_publish.set_current``; the command line uses ``Settings.switch_delay``).
     A truncated file, too many rejects or a shrink of months the current release covers
     raise ``guard.Refused`` before anything is built (``overrides``: the operator's
     thresholds and flags, see ``dashboard.ingest.guard``).

@@ -40,7 +40,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from dashboard.publish import disclosure
+from dashboard.publish.linear_system import SystemBuilder
 
 #: Council measures that are columns of the rows, modelled jointly.
 JOINT_MEASURES: tuple[str, ...] = ("calls", "program", "reason", "outcome", "repeat_contact_90d")
@@ -52,7 +52,7 @@ ALT_ONLY: tuple[str, ...] = ("response_band",)
 J = "jurisdiction"
 
 
-def relate(b: disclosure.SystemBuilder, parts: Sequence[tuple[pd.DataFrame, float]], keys: list[str],
+def relate(b: SystemBuilder, parts: Sequence[tuple[pd.DataFrame, float]], keys: list[str],
            totals: pd.DataFrame | None = None) -> None:
     """One relation per distinct ``keys`` value: sum of coef x cell ``_id`` over every part's
     rows with that value = the ``n`` of ``totals`` there (0 without totals).
@@ -86,7 +86,7 @@ def relate(b: disclosure.SystemBuilder, parts: Sequence[tuple[pd.DataFrame, floa
                     np.concatenate(coefs) if coefs else np.zeros(0), rhs, constant=totals is not None)
 
 
-def _unknowns(b: disclosure.SystemBuilder, frame: pd.DataFrame, prefix: str, keys: list[str]) -> pd.DataFrame:
+def _unknowns(b: SystemBuilder, frame: pd.DataFrame, prefix: str, keys: list[str]) -> pd.DataFrame:
     text = frame[keys].astype(str).agg(" ".join, axis=1) if len(frame) else pd.Series([], dtype=str)
     return frame.assign(_id=b.add_unknowns([f"{prefix} {t}" for t in text]))
 
@@ -97,7 +97,7 @@ def _alt_cells(frame: pd.DataFrame, alt: pd.DataFrame, value: str) -> pd.DataFra
     return frame.merge(alt, on=[J, value])
 
 
-def measure_totals(b: disclosure.SystemBuilder, council: pd.DataFrame, alt: pd.DataFrame) -> None:
+def measure_totals(b: SystemBuilder, council: pd.DataFrame, alt: pd.DataFrame) -> None:
     """Every measure of a (year, council district) adds up to its ``calls`` cell;
     ``response_band`` to its ``program`` cells of the alternative team."""
     keys = [J, "year", "council_district"]
@@ -110,12 +110,12 @@ def measure_totals(b: disclosure.SystemBuilder, council: pd.DataFrame, alt: pd.D
     relate(b, [(bands, 1.0), (_alt_cells(programs, alt, "value"), -1.0)], keys)
 
 
-def add_council_links(b: disclosure.SystemBuilder, cubes: dict[str, pd.DataFrame], ids: dict[str, np.ndarray],
+def add_council_links(b: SystemBuilder, cubes: dict[str, pd.DataFrame], ids: dict[str, np.ndarray],
                       margins: dict[str, pd.DataFrame], pairs: dict[str, pd.DataFrame]) -> None:
     """The relations of the module doc, for a release with a council cube.
 
     ``cubes`` holds the frames as ``release_system`` built them; ``ids`` their cells'
-    columns; ``margins`` the rows' totals by police district (``cubes.district_margins``);
+    columns; ``margins`` the rows' totals by police district (``cube_counts.district_margins``);
     ``pairs`` the (district, council_district) pairs that may share calls.
     """
     council = cubes["cube_council"].assign(_id=ids["cube_council"])

@@ -24,7 +24,8 @@ import pytest
 
 from dashboard.contract.releases import CURRENT_POINTER, current_release_dir
 from dashboard.engine.store import Store
-from dashboard.publish.release import BUILDING_PREFIX, build_release
+from dashboard.publish.atomic_publish import BUILDING_PREFIX
+from dashboard.publish.release import build_release
 from dashboard.publish.validate import validate_release
 from dashboard.settings import REPO_ROOT, Settings
 

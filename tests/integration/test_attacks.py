@@ -19,7 +19,7 @@ import pytest
 
 from dashboard.contract.cities import load_cities
 from dashboard.contract.releases import ReleaseError
-from dashboard.publish import cubes, disclosure
+from dashboard.publish import complements, cube_system, cubes
 from dashboard.publish.release import build_release
 from dashboard.publish.validate import validate_release
 from dashboard.sample.generator import generate
@@ -42,10 +42,10 @@ def smallest_published(counts: dict[str, pd.DataFrame], margins: dict[str, pd.Da
     """The older rule: small cells, then for every group with a lone hidden cell, its
     smallest published cell (by count; ties by position), until no group has one."""
     frames = {name: frame.assign(suppressed=False) for name, frame in counts.items()}
-    system, where = cubes.release_system(frames, margins)
+    system, where = cube_system.release_system(frames, margins)
     values = np.nan_to_num(system.value)
     aux = np.isnan(system.value)
-    hidden = disclosure.primary(values, k)
+    hidden = complements.primary(values, k)
     csr = system.matrix.tocsr()
     changed = True
     while changed:
@@ -85,7 +85,7 @@ def test_the_audited_release_holds_against_every_attack(internal, tmp_path):
     publishing."""
     info = build_release(internal, tmp_path, city="denver", source="x", synthetic=True, k=K, seed=1)
     hidden = sum(int(pd.read_parquet(info.path / f"{t.name}.parquet")["suppressed"].sum())
-                 for t in cubes.AUDITED)
+                 for t in cube_system.AUDITED)
     assert hidden > 500, "the fixture should exercise suppression"
     assert validate_release(info.path) == []
 

@@ -21,7 +21,7 @@ import pytest
 from dashboard.contract.releases import current_release_dir
 from dashboard.ingest.pipeline import ingest
 from dashboard.publish import privacy
-from dashboard.publish.release import public_rows
+from dashboard.publish.release_rows import public_rows
 from dashboard.settings import REPO_ROOT
 
 SOURCE = REPO_ROOT / "data" / "reference" / "lane_county"

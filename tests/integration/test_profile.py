@@ -91,7 +91,7 @@ def test_council_figures_are_the_cubes_published_cells(store, shipped_settings, 
     f = PERIODS[0]
     city = store.cities["denver"]
     from dashboard.contract.releases import current_release_dir
-    from dashboard.publish.cubes import COUNCIL_VALUE_SQL
+    from dashboard.publish.cube_counts import COUNCIL_VALUE_SQL
 
     cube = pd.read_parquet(
         current_release_dir(shipped_settings.releases_dir, "denver") / "cube_council.parquet"

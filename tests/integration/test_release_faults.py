@@ -39,7 +39,7 @@ from dashboard import ids
 from dashboard.contract.releases import read_manifest
 from dashboard.engine.store import get_store
 from dashboard.i18n import t
-from dashboard.publish.release import set_current
+from dashboard.publish.atomic_publish import set_current
 from dashboard.settings import REPO_ROOT, Settings
 
 from ..conftest import route_page

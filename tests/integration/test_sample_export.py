@@ -11,7 +11,7 @@ import pytest
 from dashboard.contract.cities import city_config_path, load_cities
 from dashboard.contract.schema import CALLS_COLUMN_NAMES
 from dashboard.ingest.pipeline import ingest
-from dashboard.publish.release import reference_rows
+from dashboard.publish.release_rows import reference_rows
 from dashboard.sample.generator import generate
 from dashboard.sample.raw_export import IDENTIFIER_COLUMNS, TIME_FORMAT, write_raw_export
 from dashboard.settings import REPO_ROOT, Settings

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from dashboard.ingest.pipeline import SCRATCH_PREFIX
-from dashboard.publish.release import BUILDING_PREFIX
+from dashboard.publish.atomic_publish import BUILDING_PREFIX
 from dashboard.publish.scratch import WORK_DIR, owner_pid, pid_alive
 from dashboard.settings import REPO_ROOT
 

@@ -17,7 +17,8 @@ from dashboard.contract.schema import (
     UNKNOWN_AREA,
 )
 from dashboard.publish import privacy
-from dashboard.publish.release import build_release, public_rows
+from dashboard.publish.release import build_release
+from dashboard.publish.release_rows import public_rows
 from dashboard.publish.validate import validate_release
 
 K = 11

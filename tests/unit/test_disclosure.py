@@ -7,16 +7,17 @@ import pandas as pd
 import pytest
 
 from dashboard.contract.schema import CUBE_COUNCIL
-from dashboard.publish import cubes, disclosure
+from dashboard.publish import attacks, cube_system, disclosure, linear_system
+from dashboard.publish.complements import primary, protect
 
 K = 11
 
 
-def two_way(values: np.ndarray, hidden: np.ndarray) -> disclosure.LinearSystem:
+def two_way(values: np.ndarray, hidden: np.ndarray) -> linear_system.LinearSystem:
     """Areas x hours with each area's total (from the rows) and each hour's city cell
     (published, as a cube cell of its own) public."""
     rows_n, cols_n = values.shape
-    b = disclosure.SystemBuilder()
+    b = linear_system.SystemBuilder()
     cells = b.add_cells([f"cov area{r} h{c}" for r in range(rows_n) for c in range(cols_n)],
                         np.where(hidden, np.nan, values).ravel(), hidden.ravel())
     city = b.add_cells([f"cov city h{c}" for c in range(cols_n)], values.sum(0), np.zeros(cols_n, bool))
@@ -46,10 +47,10 @@ def test_the_old_rule_lets_an_attacker_pin_three_hidden_cells():
     system = two_way(ATTACK_VALUES, ATTACK_HIDDEN)
     # Relations alone: the 30 can be spread many ways, nothing is narrowed.
     assert disclosure.audit(system, K) == []
-    assert disclosure.margin_differencing(system, K) == []
+    assert attacks.margin_differencing(system, K) == []
     # The older rule hid, as a complement, the smallest published cell of a group (here
     # 0): so every hidden cell is at most 10, and three of them make 30.
-    findings = disclosure.audit(system, K, disclosure.rule_bounds(system, K))
+    findings = disclosure.audit(system, K, attacks.rule_bounds(system, K))
     pinned = {f.label for f in findings if f.lo == f.hi}
     assert {"cov area3 h0", "cov area4 h0", "cov area5 h0"} <= pinned
     assert all(f.lo == 10 for f in findings if f.label.endswith("h0"))
@@ -59,7 +60,7 @@ def test_a_lone_hidden_cell_is_recovered_by_margin_differencing():
     hidden = np.zeros_like(ATTACK_VALUES, bool)
     hidden[3, 0] = hidden[3, 1] = hidden[4, 1] = True  # hour 0 has one hidden cell
     system = two_way(ATTACK_VALUES, hidden)
-    found = disclosure.margin_differencing(system, K)
+    found = attacks.margin_differencing(system, K)
     assert any("recovered exactly" in p and "cov area3 h0 = 10" in p for p in found)
     labels = {f.label for f in disclosure.audit(system, K)}
     assert "cov area3 h0" in labels
@@ -69,18 +70,18 @@ def test_protect_hides_every_small_cell_and_leaves_none_narrowed(rng):
     means = np.outer(rng.uniform(0.5, 3, 6), np.r_[np.full(4, 2.0), np.full(8, 15.0)])
     values = rng.poisson(means).astype(float)
     system = two_way(values, np.zeros_like(values, bool))
-    hidden = disclosure.protect(system, K, b"k1")
+    hidden = protect(system, K, b"k1")
     area = hidden[: values.size]
-    assert area[disclosure.primary(values.ravel(), K)].all()
-    published = disclosure.LinearSystem(system.labels, np.where(hidden, np.nan, system.value), hidden,
-                                        hidden.copy(), system.matrix, system.rhs, system.constant)
+    assert area[primary(values.ravel(), K)].all()
+    published = linear_system.LinearSystem(system.labels, np.where(hidden, np.nan, system.value), hidden,
+                                           hidden.copy(), system.matrix, system.rhs, system.constant)
     assert disclosure.audit(published, K) == []
     # The same counts with another key: the complements may differ, the guarantee may not.
-    other = disclosure.protect(system, K, b"k2")
-    again = disclosure.LinearSystem(system.labels, np.where(other, np.nan, system.value), other, other.copy(),
-                                    system.matrix, system.rhs, system.constant)
+    other = protect(system, K, b"k2")
+    again = linear_system.LinearSystem(system.labels, np.where(other, np.nan, system.value), other,
+                                       other.copy(), system.matrix, system.rhs, system.constant)
     assert disclosure.audit(again, K) == []
-    assert (disclosure.protect(system, K, b"k1") == hidden).all()
+    assert (protect(system, K, b"k1") == hidden).all()
 
 
 def test_complements_are_not_chosen_by_size():
@@ -92,8 +93,8 @@ def test_complements_are_not_chosen_by_size():
         means = np.outer(rng.uniform(0.5, 3, 5), np.r_[np.full(3, 2.0), np.full(6, 20.0)])
         values = rng.poisson(means).astype(float)
         system = two_way(values, np.zeros_like(values, bool))
-        hidden = disclosure.protect(system, K, f"key{seed}".encode())[: values.size].reshape(values.shape)
-        complements = hidden & ~disclosure.primary(values, K)
+        hidden = protect(system, K, f"key{seed}".encode())[: values.size].reshape(values.shape)
+        complements = hidden & ~primary(values, K)
         for r, c in zip(*np.nonzero(complements), strict=True):
             shown = values[~hidden[:, c], c]
             larger += bool(len(shown) and values[r, c] > shown.min())
@@ -103,14 +104,14 @@ def test_complements_are_not_chosen_by_size():
 def test_what_the_rows_already_publish_is_not_held_against_the_cubes():
     """A district with one precinct: its precinct cell is the district's total from the
     rows, small or not. Hiding it protects nothing and the audit does not ask it to."""
-    b = disclosure.SystemBuilder()
+    b = linear_system.SystemBuilder()
     cell = b.add_cells(["prec d9 p91"], np.array([np.nan]), np.array([True]))
     b.add_relations(np.array([0]), cell, 1.0, np.array([4.0]), constant=True)
     assert disclosure.audit(b.build(), K) == []
 
 
 def test_cells_that_do_not_add_up_are_reported():
-    b = disclosure.SystemBuilder()
+    b = linear_system.SystemBuilder()
     cells = b.add_cells(["x a", "x b"], np.array([5.0, 20.0]), np.zeros(2, bool))
     b.add_relations(np.zeros(2, int), cells, 1.0, np.array([30.0]), constant=True)
     findings = disclosure.audit(b.build(), K)
@@ -151,9 +152,9 @@ def test_cross_measure_differencing_finds_a_group_total_published_by_another_mea
     city.loc[city["value"] == "safety_screen_or_unknown", "n"] = 10
     alt = pd.DataFrame({"jurisdiction": [], "response_type": []}, dtype="string")  # no band cells here
     margins = {"council": city, "eligible": city.iloc[:0], "precinct": city.iloc[:0], "alt": alt}
-    found = cubes.cross_measure_differencing(frame, margins, K)
+    found = attacks.cross_measure_differencing(frame, margins, K)
     assert any("add up to 2" in p and "2020 council district 1 reason" in p for p in found), found
-    system, _ = cubes.release_system({CUBE_COUNCIL.name: frame}, margins)
+    system, _ = cube_system.release_system({CUBE_COUNCIL.name: frame}, margins)
     narrowed = {f.label for f in disclosure.audit(system, K)}
     assert any("council_district=1" in label and "out_of_hours" in label for label in narrowed)
 

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from dashboard.contract.schema import CITYWIDE, CallCategory, Outcome, ResponseType, UnansweredReason
-from dashboard.publish import disclosure, privacy
+from dashboard.publish import complements, linear_system, privacy
 from dashboard.publish.release import build_release
 from dashboard.publish.validate import validate_release
 
@@ -109,14 +109,14 @@ def test_protected_two_way_tables_resist_an_independent_lp_attack(table, k):
     its margin), whatever the counts."""
     values = np.array(table, dtype=float)
     rows_n, cols_n = values.shape
-    b = disclosure.SystemBuilder()
+    b = linear_system.SystemBuilder()
     cells = b.add_cells([f"t r{r} c{c}" for r in range(rows_n) for c in range(cols_n)], values.ravel(),
                         np.zeros(values.size, bool))
     b.add_relations(np.repeat(np.arange(rows_n), cols_n), cells, 1.0, values.sum(1), constant=True)
     b.add_relations(np.tile(np.arange(cols_n), rows_n), cells, 1.0, values.sum(0), constant=True)
     system = b.build()
-    hidden = disclosure.protect(system, k, b"test-key")
-    assert hidden[disclosure.primary(values.ravel(), k)].all()
+    hidden = complements.protect(system, k, b"test-key")
+    assert hidden[complements.primary(values.ravel(), k)].all()
     h = np.flatnonzero(hidden)
     if not len(h):
         return

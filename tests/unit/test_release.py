@@ -19,7 +19,9 @@ from dashboard.contract.schema import (
     UNKNOWN_AREA,
 )
 from dashboard.publish import privacy
-from dashboard.publish.release import build_release, data_dictionary, public_rows
+from dashboard.publish.data_dictionary import data_dictionary
+from dashboard.publish.release import build_release
+from dashboard.publish.release_rows import public_rows
 
 from ..conftest import tiny_internal_frame
 
@@ -109,7 +111,7 @@ def test_a_failed_build_keeps_the_previous_release_current(tmp_path, monkeypatch
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("dashboard.publish.release._write_rollups", boom)
+    monkeypatch.setattr("dashboard.publish.release_rows.write_rollups", boom)
     frame = tiny_internal_frame()
     frame["response_minutes"] = frame["response_minutes"] + 1
     with pytest.raises(OSError, match="disk full"):
@@ -169,7 +171,7 @@ def reference_calls_parquet(internal: pd.DataFrame, path, k: int, seed: int):
     import pyarrow as pa
 
     from dashboard.contract.sql import calls_arrow_schema
-    from dashboard.publish.release import _write_calls_parquet, reference_rows
+    from dashboard.publish.release_rows import _write_calls_parquet, reference_rows
 
     rows, stats = reference_rows(internal, k, seed)
     body = pa.schema([f for f in calls_arrow_schema() if f.name != "call_id"])

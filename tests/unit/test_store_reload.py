@@ -22,7 +22,8 @@ import pytest
 from dashboard.contract.releases import CURRENT_POINTER, read_pointer
 from dashboard.engine.integrity import IntegrityError
 from dashboard.engine.store import Store
-from dashboard.publish.release import build_release, set_current
+from dashboard.publish.atomic_publish import set_current
+from dashboard.publish.release import build_release
 from dashboard.settings import REPO_ROOT, Settings
 
 from ..conftest import tiny_internal_frame

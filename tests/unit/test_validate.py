@@ -22,8 +22,9 @@ from dashboard.cli import main as cli_main
 from dashboard.contract.releases import ReleaseError, current_release_dir, sha256_file
 from dashboard.contract.schema import CUBE_PRECINCT, ROLLUP_OVERVIEW
 from dashboard.contract.sql import calls_arrow_schema
+from dashboard.publish.identifier_patterns import identifier_hint, value_hint
 from dashboard.publish.release import build_release
-from dashboard.publish.validate import identifier_hint, validate_release, value_hint
+from dashboard.publish.validate import validate_release
 from dashboard.settings import REPO_ROOT
 
 from ..conftest import tiny_internal_frame
