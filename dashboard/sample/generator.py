@@ -9,9 +9,11 @@ How a call is made, so that every field has a cause rather than a random label:
 
 1. Monthly volumes of eligible and other in-scope calls come from piecewise targets
    (``dashboard.sample.plans``).
-2. Each call gets a local hour and weekday (daytime-heavy), and a place: a neighborhood
-   chosen by 2020 population times a downtown weight, a point inside it, then police
-   district, precinct and council district by the same spatial join an ingest uses.
+2. Each call gets a place: a neighborhood chosen by 2020 population times a downtown
+   weight, a point inside it, then police district, precinct and council district by
+   the same spatial join an ingest uses; then a local hour and weekday (daytime- and
+   weekday-heavy), the hour shaped by police district from real offense reports
+   (``dashboard.sample.hour_profiles``), so districts differ in their night share.
 3. An eligible call is a *candidate* for the alternative team if the team is on duty
    (schedule in the city config), the place is in its service area and the
    dispatcher's safety screen passes; otherwise the reason is kept. Candidates then go,
@@ -45,6 +47,7 @@ import shapely
 
 from dashboard.contract.cities import City
 from dashboard.contract.schema import CITYWIDE, CallCategory, Outcome, ResponseType, UnansweredReason
+from dashboard.sample.hour_profiles import district_hour_weights
 from dashboard.sample.loss_queue import (
     NEVER_BUSY,
     ServiceCalibration,
@@ -67,6 +70,8 @@ HOUR_WEIGHTS = np.array(
     [1.0, 0.8, 0.6, 0.5, 0.5, 0.6, 1.0, 1.8, 3.0, 4.4, 5.6, 6.2, 6.4, 6.4, 6.2, 6.0,
      5.6, 5.0, 3.8, 3.0, 2.4, 1.9, 1.5, 1.2]
 )
+#: The city whose police districts ``dashboard.sample.hour_profiles`` describes.
+HOUR_PROFILE_CITY = "denver"
 WEEKDAY_WEIGHTS = np.array([1.12, 1.12, 1.12, 1.12, 1.12, 0.7, 0.7])
 
 # Neighborhoods where crisis calls concentrate (per resident), by name.
@@ -128,11 +133,13 @@ class PlaceSampler:
         names = neighborhoods["NBHD_NAME"].astype(str)
         pop = neighborhoods["POPULATION_2020"].astype(float).to_numpy()
         pop = np.where(names.to_numpy() == "DIA", DIA_RESIDENT_EQUIVALENT, pop)
-        weight = pop * names.map(DOWNTOWN_WEIGHT).fillna(1.0).to_numpy()
+        self.downtown = names.map(DOWNTOWN_WEIGHT).fillna(1.0).to_numpy()
+        weight = pop * self.downtown
         self.probs = weight / weight.sum()
         self.geoms = list(neighborhoods.geometry)
 
-    def sample(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def sample(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Points (lon, lat) and the index of the neighborhood each was drawn in."""
         which = rng.choice(len(self.geoms), size=n, p=self.probs)
         lon = np.empty(n)
         lat = np.empty(n)
@@ -140,7 +147,7 @@ class PlaceSampler:
             idx = np.flatnonzero(which == i)
             if idx.size:
                 lon[idx], lat[idx] = _points_in(geom, idx.size, rng)
-        return lon, lat
+        return lon, lat, which
 
 
 def _points_in(geom: shapely.Geometry, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -160,8 +167,21 @@ def _points_in(geom: shapely.Geometry, n: int, rng: np.random.Generator) -> tupl
     return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
 
-def _times(rng: np.random.Generator, months: np.ndarray) -> pd.DatetimeIndex:
-    """An exact local time (to the second) in each call's month, daytime- and weekday-heavy."""
+def _hours(rng: np.random.Generator, city: City, district: np.ndarray) -> np.ndarray:
+    """Each call's local hour: daytime-heavy everywhere, and in Denver shaped by police
+    district from real offense reports (``dashboard.sample.hour_profiles``), so districts
+    differ in how many of their calls come at night."""
+    profiles = district_hour_weights(HOUR_WEIGHTS) if city.id == HOUR_PROFILE_CITY else {}
+    hour = np.empty(district.size, dtype=np.int64)
+    rest = ~np.isin(district, list(profiles))
+    for key, weights in [*profiles.items(), (None, HOUR_WEIGHTS)]:
+        which = rest if key is None else district == key
+        hour[which] = rng.choice(24, size=int(which.sum()), p=weights / weights.sum())
+    return hour
+
+
+def _times(rng: np.random.Generator, months: np.ndarray, hour: np.ndarray) -> pd.DatetimeIndex:
+    """An exact local time (to the second) in each call's month and hour, weekday-heavy."""
     month_start = pd.to_datetime(months)
     offset = np.array([first_day(m) for m in month_start.date])
     extra = np.array([extra_days(m) for m in month_start.date])
@@ -177,7 +197,6 @@ def _times(rng: np.random.Generator, months: np.ndarray) -> pd.DatetimeIndex:
         keep = rng.random(todo.size) < WEEKDAY_WEIGHTS[wd] / WEEKDAY_WEIGHTS.max()
         day[todo[keep]] = d[keep]
         todo = todo[~keep]
-    hour = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     # The exact second within the hour: the queue needs the order of calls and the gaps
     # between them, and the raw export writes these very times (to the second).
     second = rng.integers(0, 3600, n)
@@ -200,20 +219,21 @@ def generate_city(city: City, rng: np.random.Generator, *, scale: float, geo_dir
     eligible_kind = np.concatenate([np.ones(n_elig.sum(), bool), np.zeros(n_other.sum(), bool)])
     n = call_month.size
 
-    received = _times(rng, call_month)
     category = np.where(
         eligible_kind,
         _choice(rng, ELIGIBLE_CATEGORIES, n),
         _choice(rng, OTHER_CATEGORIES, n),
     )
-    frame = pd.DataFrame({"jurisdiction": city.id, "received_hour": received.floor("h"),
-                          "_received_at": received, "call_category": category})
+    frame = pd.DataFrame({"jurisdiction": city.id, "call_category": category})
 
     if city.has_districts:
         from dashboard.geo.assign import Assigner
 
         nbhd = gpd.read_file(geo_dir / city.id / "source" / "neighborhoods_population.geojson")
-        lon, lat = PlaceSampler(nbhd).sample(rng, n)
+        sampler = PlaceSampler(nbhd)
+        lon, lat, home = sampler.sample(rng, n)
+        frame["_home"] = home  # the neighborhood drawn: frequent callers live somewhere
+        frame["_downtown"] = sampler.downtown[home]
         places = Assigner.for_city(geo_dir, city.id).assign(lon, lat)
         frame["lon"], frame["lat"] = lon, lat  # for the raw export only; never published
         for col in ("district", "precinct", "neighborhood", "council_district"):
@@ -223,8 +243,13 @@ def generate_city(city: City, rng: np.random.Generator, *, scale: float, geo_dir
     else:
         frame["district"] = CITYWIDE
         frame["lon"], frame["lat"] = np.nan, np.nan
+        frame["_home"], frame["_downtown"] = 0, 1.0
         for col in ("precinct", "neighborhood", "council_district"):
             frame[col] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    # The hour follows the place (districts differ by hour of day), so times come second.
+    received = _times(rng, call_month, _hours(rng, city, frame["district"].to_numpy(dtype=object)))
+    frame.insert(1, "received_hour", received.floor("h"))
+    frame.insert(2, "_received_at", received)
 
     frame["_eligible_kind"] = eligible_kind  # the call met the criteria (program running or not)
     _respond(frame, city, eligible_kind, plans, rng, scale)
@@ -388,15 +413,35 @@ def _minutes_and_outcomes(frame: pd.DataFrame, city: City, rng: np.random.Genera
     frame["police_backup"] = alt & (rng.random(n) < backup_rate)
 
 
+#: Share of calls made by frequent callers, city-wide.
+FREQUENT_SHARE = 0.30
+#: Calls a frequent caller makes on average over the sample (sets each area's pool size).
+CALLS_PER_FREQUENT_CALLER = 10
+
+
 def _repeat_contacts(frame: pd.DataFrame, rng: np.random.Generator) -> None:
-    """Draw a person per call (some frequent callers), then flag calls with a prior one in 90 days."""
+    """Draw a person per call (some frequent callers), then flag calls with a prior one in 90 days.
+
+    Frequent callers live somewhere: each one's calls come from one neighborhood (its pool
+    sized to that neighborhood's frequent calls), and the chance that a call comes from a
+    frequent caller rises with the square root of the neighborhood's downtown weight
+    (people without housing near downtown services call most often). So repeat-contact
+    shares differ by area, as they do in real records, instead of being the same
+    everywhere; the city-wide share of frequent calls stays about ``FREQUENT_SHARE``.
+    """
     n = len(frame)
-    frequent_pool = max(1, int(n * 0.03))
-    frequent = rng.random(n) < 0.30
+    home = frame["_home"].to_numpy()
+    lean = np.sqrt(frame["_downtown"].to_numpy(dtype=float))
+    chance = np.clip(FREQUENT_SHARE * lean / lean.mean(), 0.0, 0.9) if n else lean
+    frequent = rng.random(n) < chance
+    pools = np.maximum(1, np.bincount(home[frequent], minlength=home.max(initial=0) + 1)
+                       // CALLS_PER_FREQUENT_CALLER)
+    offset = np.r_[0, np.cumsum(pools)[:-1]]
+    regular = int(offset[-1] + pools[-1]) if pools.size else 0
     person = np.where(
         frequent,
-        rng.integers(0, frequent_pool, n),
-        frequent_pool + rng.integers(0, max(1, int(n * 0.9)), n),
+        offset[home] + (rng.random(n) * pools[home]).astype(np.int64),
+        regular + rng.integers(0, max(1, int(n * 0.9)), n),
     )
     frame["person_key"] = pd.array(np.char.mod("p%09d", person), dtype="string")
     order = np.lexsort((frame["received_hour"].to_numpy(), person))

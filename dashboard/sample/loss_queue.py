@@ -18,8 +18,8 @@ encodes the published figures. Per segment rather than per schedule period becau
 plans change inside a period (Denver's plan has the same six vans answer 619 calls a
 month in Mar-Jun 2022 and 494 in Jul-Dec, as the published Jan-Jun 2022 count
 requires).
-At seed 20200601, scale 1, the calibrated means come out LONG: about 4 to 6 hours a
-call for Denver from September 2021 (2023: 240 min) and 2 to 5.5 hours for Grand
+At seed 20200601, scale 1, the calibrated means come out LONG: about 3 to 6 hours a
+call for Denver from September 2021 (2023: 240 min) and 1.5 to 5.5 hours for Grand
 Junction. The published answered counts are far below what six or eight vans could take
 with hour-long calls, and this synthetic world has no other way to lose calls (no shift
 gaps, breaks, travel back, staffing shortfalls), so its calls get long; that is a

@@ -234,3 +234,48 @@ def test_a_scaled_sample_scales_the_vans_and_still_meets_its_targets():
     calibrations = big.attrs["service_calibration"]
     assert [c.vans for c in calibrations] == [8, 8, 12, 12]
     assert all(c.within_tolerance for c in calibrations)
+
+
+# -- hours and frequent callers by place (issue 13 item 7) ----------------------------------
+
+
+def test_the_offense_hours_table_is_derived_from_the_real_points():
+    """The generator reads a small derived table; it is exactly what the real points give."""
+    from dashboard.sample.hour_profiles import OFFENSE_HOURS_CSV, derive_offense_hours
+
+    derived = derive_offense_hours(REPO_ROOT / "tests" / "fixtures" / "denver_crime_points_sample.csv")
+    shipped = pd.read_csv(OFFENSE_HOURS_CSV, dtype={"district": str})
+    pd.testing.assert_frame_equal(derived, shipped, check_dtype=False)
+    assert len(shipped) == 7 * 24 and shipped["reports"].sum() > 9_900
+
+
+@pytest.fixture(scope="module")
+def denver() -> pd.DataFrame:
+    city = load_cities(REPO_ROOT / "data" / "cities")["denver"]
+    return generate_city(city, np.random.default_rng([7, 2]), scale=0.3, geo_dir=GEO)
+
+
+def test_districts_differ_by_hour_of_day_as_their_offense_reports_do(denver: pd.DataFrame):
+    """Not one hour profile for every district: district 4's real offense reports come at
+    night far more often than district 3's, and so do its synthetic calls."""
+    from dashboard.sample.generator import HOUR_WEIGHTS
+    from dashboard.sample.hour_profiles import district_hour_weights
+
+    night = [22, 23, 0, 1, 2, 3, 4, 5]
+    expected = {d: w[night].sum() / w.sum() for d, w in district_hour_weights(HOUR_WEIGHTS).items()}
+    assert expected["4"] > expected["3"] + 0.03
+    hours = denver["received_hour"].dt.hour
+    got = hours.isin(night).groupby(denver["district"]).mean()
+    for district in ("1", "2", "3", "4", "5", "6"):
+        assert abs(got[district] - expected[district]) < 0.015, (district, got[district], expected[district])
+    assert got["4"] > got["3"] + 0.02
+
+
+def test_frequent_callers_live_somewhere(denver: pd.DataFrame):
+    """Repeat contacts concentrate downtown instead of being the same share everywhere, and
+    a frequent caller's calls come from one neighborhood."""
+    by_council = denver.groupby("council_district")["repeat_contact_90d"].mean()
+    assert by_council.max() - by_council.min() > 0.03
+    repeats = denver[denver["repeat_contact_90d"]]
+    homes = repeats.groupby("person_key")["neighborhood"].nunique()
+    assert (homes == 1).mean() > 0.95
