@@ -98,6 +98,7 @@ class Tally:
     busy_filled: int = 0  # accepted rows with busy minutes
     busy_nulled: MinuteCounts = field(default_factory=MinuteCounts)
     last_line: int = 0  # where the last record starts (the guard re-reads it)
+    unknown_codes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (column, label)
 
     @property
     def rejected(self) -> int:
@@ -131,6 +132,7 @@ def summary(result: Result) -> str:
         f"  accepted  {t.accepted:>10,}",
         f"  rejected  {t.rejected:>10,}  -> {result.rejects_file}",
         *(f"    {n:>10,}  {reason}" for reason, n in t.rejected_by_reason.most_common()),
+        *_unknown_summary(t),
         f"  read = accepted + rejected: {t.read:,} = {t.accepted:,} + {t.rejected:,}",
         f"  response minutes nulled (kept the call): negative {m.negative:,}, over 24 h "
         f"{m.over_24h:,}, unparseable {m.unparseable:,}",
@@ -138,6 +140,20 @@ def summary(result: Result) -> str:
         *(f"  warning: {w}" for w in result.warnings),
     ]
     return "\n".join(lines) + "\n"
+
+
+#: Unknown labels named in the summary (the rejects file lists every one).
+UNKNOWN_SHOWN = 5
+
+
+def _unknown_summary(t: Tally) -> list[str]:
+    """The labels no value map covers, most frequent first: what to add to the city's map."""
+    if not t.unknown_codes:
+        return []
+    shown = t.unknown_codes.most_common(UNKNOWN_SHOWN)
+    top = ", ".join(f"{column} {label!r} {n:,}" for (column, label), n in shown)
+    more = len(t.unknown_codes) - UNKNOWN_SHOWN
+    return [f"  unknown codes, most frequent: {top}" + (f" (and {more:,} more)" if more > 0 else "")]
 
 
 def _busy_summary(t: Tally) -> list[str]:

@@ -64,7 +64,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 import pyarrow.parquet as pq
 
 from dashboard.contract.releases import ReleaseError, sha256_file
-from dashboard.ingest.accounting import REJECTS_DIR, REJECTS_HEADER, Result, Tally, reasons_text, summary
+from dashboard.ingest.accounting import (
+    REJECTS_DIR,
+    REJECTS_HEADER,
+    Reason,
+    Result,
+    Tally,
+    reasons_text,
+    summary,
+)
 from dashboard.ingest.config import load_ingest_config
 from dashboard.ingest.config_spec import IngestConfig
 from dashboard.ingest.config_tables import IngestConfigError
@@ -72,7 +80,7 @@ from dashboard.ingest.guard import Checks, Overrides, Refused, check_last_record
 from dashboard.ingest.input_format import IngestError
 from dashboard.ingest.mapper import STAGE_SCHEMA, Mapper
 from dashboard.ingest.people import person_salt, repeat_contacts
-from dashboard.ingest.places import load_assigner
+from dashboard.ingest.places import load_assigner, with_boundary_codes
 from dashboard.ingest.readers import InputFile, NeedsExactReader, open_input
 from dashboard.publish.release import build_release
 from dashboard.publish.scratch import private_dir, scratch_dir, work_dir
@@ -117,6 +125,7 @@ def stream(src: InputFile, mapper: Mapper, work: Path, progress: Progress) -> Ta
             tally.last_line = int(chunk.lines[-1]) if len(chunk.lines) else tally.last_line
             tally.accepted += accepted.num_rows
             tally.rejected_by_reason.update(r[1] for r in rejects)
+            tally.unknown_codes.update((r[2], r[3]) for r in rejects if r[1] == Reason.UNKNOWN_CODE)
             tally.minutes_nulled.add(minutes)
             tally.busy_nulled.add(busy)
             tally.busy_filled += accepted.num_rows - accepted.column("busy_minutes").null_count
@@ -148,7 +157,7 @@ def ingest(input_path: Path, config_path: Path, releases_dir: Path, *, geo_dir: 
     raise ``guard.Refused`` before anything is built (``overrides``: the operator's
     thresholds and flags, see ``dashboard.ingest.guard``).
     """
-    cfg = load_ingest_config(config_path)
+    cfg = with_boundary_codes(load_ingest_config(config_path), geo_dir)
     if synthetic is not None:
         cfg = replace(cfg, synthetic=synthetic)
     src = open_input(Path(input_path), cfg)

@@ -9,6 +9,7 @@ config says, placed city-wide) here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,13 +18,16 @@ import pandas as pd
 
 from dashboard.contract.schema import CITYWIDE
 from dashboard.ingest.accounting import Reason, Rejects
-from dashboard.ingest.config_spec import IngestConfig
+from dashboard.ingest.config_spec import IngestConfig, normalize_label
 from dashboard.ingest.input_format import IngestError
 from dashboard.ingest.readers import Chunk
 from dashboard.ingest.values import as_numbers, blank_cells, required, resolve
 
 if TYPE_CHECKING:
     from dashboard.geo.assign import Assigner
+
+#: The web layer whose ids a district column's codes are matched against.
+DISTRICT_LAYER = "districts"
 
 
 def _place_from_points(chunk: Chunk, cfg: IngestConfig, assigner: Assigner,
@@ -65,6 +69,29 @@ def assign_places(chunk: Chunk, cfg: IngestConfig, assigner: Assigner | None,
                 "council_district": empty}
     district = required(resolve(chunk.frame, cfg.district), rej)
     return {"district": district, "precinct": empty, "neighborhood": empty, "council_district": empty}
+
+
+def with_boundary_codes(cfg: IngestConfig, geo_dir: Path) -> IngestConfig:
+    """A district column's codes that equal the city's boundary ids match them directly.
+
+    Compared the way every label is (trimmed, case-folded, ``normalize_label``), so a city
+    whose export writes the boundary file's own ids ("A12", " a12 ") needs no place map at
+    all; the map is for exceptions and renamings, and wins where it names a code. Codes
+    that are neither an id nor in the map stay unknown: rejected, counted, and the most
+    frequent named in the summary. A city without a district boundary layer keeps its map.
+    """
+    from dashboard.geo.web import layer_exists, load_web_layer
+
+    place = cfg.district
+    if place is None or not place.sources or not layer_exists(geo_dir, cfg.city.id, DISTRICT_LAYER):
+        return cfg
+    ids = [area.id for area in load_web_layer(geo_dir, cfg.city.id, DISTRICT_LAYER)]
+    sources = []
+    for source in place.sources:
+        given = source.values  # noqa: PD011 - a ValueMap, not pandas
+        direct = {normalize_label(i): i for i in ids if normalize_label(i) not in given.defer}
+        sources.append(replace(source, values=replace(given, entries={**direct, **given.entries})))
+    return replace(cfg, district=replace(place, sources=tuple(sources)))
 
 
 def load_assigner(cfg: IngestConfig, geo_dir: Path) -> Assigner | None:

@@ -12,6 +12,7 @@ import argparse
 import csv
 import hashlib
 import json
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from dashboard.ingest.config_tables import IngestConfigError
 from dashboard.ingest.input_format import IngestError
 from dashboard.ingest.mapper import Mapper
 from dashboard.ingest.pipeline import ingest, main
-from dashboard.ingest.places import load_assigner
+from dashboard.ingest.places import load_assigner, with_boundary_codes
 from dashboard.ingest.times import parse_times
 from dashboard.settings import REPO_ROOT, Settings
 
@@ -805,3 +806,52 @@ def test_without_a_cleared_column_busy_minutes_are_empty(by_format):
     text = accounting.summary(result)
     assert "busy minutes: none (the config names no cleared-time column)" in text
     assert "warning" not in text
+
+
+# -- district codes that are the boundary file's own ids (issue 14 item 2) -----------------
+
+
+def beat_config(tmp_path: Path) -> Path:
+    """Testville with a district column instead of points: only one exception mapped."""
+    text = CONFIG.read_text(encoding="utf-8").replace(
+        '[ingest.place]\nlon = "Longitude"\nlat = "Latitude"\nboundaries = "denver"\n',
+        '[ingest.place]\ncolumn = "Beat"\nmap = { "D-THREE" = "3" }\n',
+    )
+    assert 'column = "Beat"' in text
+    path = tmp_path / "testville.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_beats(path: Path, beats: list[str]) -> Path:
+    rows = export_rows()[: len(beats)]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, [*HEADER, "Beat"])
+        writer.writeheader()
+        writer.writerows({**row.cells(), "Beat": beat} for row, beat in zip(rows, beats, strict=True))
+    return path
+
+
+def test_district_codes_equal_to_boundary_ids_need_no_map(tmp_path: Path):
+    """Codes equal to the boundary ids (trimmed, case-folded) match directly; the map is
+    for exceptions; other codes are rejected, counted and named in the summary."""
+    geo = tmp_path / "geo"
+    (geo / "testville").mkdir(parents=True)
+    shutil.copytree(GEO / "denver" / "web", geo / "testville" / "web")  # Denver's districts 1-7
+    beats = [" 1", "2 ", "d-three", "4", "5 ", "6"] * 6 + ["99", "99", "ZZ", "1"]
+    export = write_beats(tmp_path / "export.csv", beats)
+    config = beat_config(tmp_path)
+    result = ingest(export, config, tmp_path / "rel", geo_dir=geo, k=K, quiet=True)
+    assert result.tally.read == 40 and result.tally.accepted == 37
+    assert dict(result.tally.rejected_by_reason) == {"unknown_code": 3}
+    assert result.tally.unknown_codes == Counter({("Beat", "99"): 2, ("Beat", "ZZ"): 1})
+    assert "unknown codes, most frequent: Beat '99' 2, Beat 'ZZ' 1" in accounting.summary(result)
+    staged = pd.read_csv(result.release.path / "calls.csv", dtype=str)
+    assert set(staged["district"]) <= {"1", "2", "3", "4", "5", "6", "citywide"}
+    assert "3" in set(staged["district"])  # the one exception, through the map
+
+    # Without a boundary layer for the city only the map applies.
+    cfg = load_ingest_config(config)
+    assert with_boundary_codes(cfg, tmp_path / "nogeo") is cfg
+    matched = with_boundary_codes(cfg, geo).district.sources[0].values.entries
+    assert matched["7"] == "7" and matched["d-three"] == "3"
