@@ -14,9 +14,15 @@ named, before any input is read. Format, by example (see README "Ingest")::
     max_reject_rate = 0.10                      # refuse more rejected rows than this share (guard)
 
     [ingest.received]                           # required: when the call came in
-    column = "Call Received"
+    column = "Call Received"                    # ... or date_column + time_column, read
+                                                # together as "<date> <time>"
     format = "%m/%d/%Y %I:%M:%S %p"             # strptime, or "ISO8601" (default)
     timezone = "local"                          # what naive times mean: local | UTC | IANA name
+    placeholders = ["1900-01-01 00:00:00"]      # values meaning "not recorded" (optional)
+    [[ingest.received.fallback]]                # optional, in order: read where the columns
+    date_column = "Call Date"                   # before hold no time (blank or placeholder)
+    time_column = "Call Time"
+    format = "%Y-%m-%d %H:%M"                   # default: the first source's format and zone
 
     [ingest.response]                           # optional: one of the three forms
     on_scene_column = "First On Scene"          # ... or minutes_columns = ["A", "B"] (summed)
@@ -162,13 +168,14 @@ def _mapped_field(ingest: Table, name: str, convert: Callable[[Table, str], Call
 
 
 def _time_column(table: Table, column_key: str = "column", format_key: str = "format",
-                 tz_key: str = "timezone") -> TimeColumn:
+                 tz_key: str = "timezone", default_format: str = ISO8601,
+                 default_tz: str = LOCAL) -> TimeColumn:
     column = nonblank(table, column_key)(table.get(column_key, str, required=True))
-    fmt = table.get(format_key, str, ISO8601)
+    fmt = table.get(format_key, str, default_format)
     if fmt != ISO8601 and "%" not in fmt:
         raise table.error(f"{fmt!r} is neither a strptime format (with %-codes) nor {ISO8601!r}",
                           format_key)
-    tz = table.get(tz_key, str, LOCAL)
+    tz = table.get(tz_key, str, default_tz)
     if tz != LOCAL:
         try:
             ZoneInfo(tz)
@@ -176,6 +183,35 @@ def _time_column(table: Table, column_key: str = "column", format_key: str = "fo
             raise table.error(f"{tz!r} is not 'local', 'UTC' or an IANA time zone name",
                               tz_key) from None
     return TimeColumn(column, fmt, tz)
+
+
+def _received_source(table: Table, primary: TimeColumn | None = None) -> TimeColumn:
+    """``column``, or ``date_column`` + ``time_column`` (read as ``"<date> <time>"``), with
+    ``format`` and ``timezone``; a fallback defaults to the first source's format and zone."""
+    fmt, tz = (primary.format, primary.timezone) if primary else (ISO8601, LOCAL)
+    if table.has("date_column") or table.has("time_column"):
+        if table.has("column"):
+            raise table.error("give either column, or date_column and time_column", "column")
+        spec = _time_column(table, "date_column", default_format=fmt, default_tz=tz)
+        time_column = nonblank(table, "time_column")(table.get("time_column", str, required=True))
+        return TimeColumn(spec.column, spec.format, spec.timezone, time_column)
+    return _time_column(table, default_format=fmt, default_tz=tz)
+
+
+def _received(ingest: Table) -> tuple[TimeColumn, tuple[TimeColumn, ...], frozenset[str]]:
+    """The received time: its first source, the fallbacks (``[[ingest.received.fallback]]``,
+    tried in order where the sources before them hold no time) and the placeholders."""
+    table = ingest.sub("received")
+    primary = _received_source(table)
+    raw = table.get("placeholders", list, [])
+    placeholders = frozenset(nonblank(table, "placeholders")(p) for p in raw)
+    fallbacks = []
+    for i, raw_table in enumerate(table.get("fallback", list, [])):
+        fallback = Table(raw_table, f"{table.where}.fallback[{i}]", table.path)
+        fallbacks.append(_received_source(fallback, primary))
+        fallback.done()
+    table.done()
+    return primary, tuple(fallbacks), placeholders
 
 
 def _response_time(table: Table, name: str, received: TimeColumn) -> TimeColumn | None:
@@ -268,9 +304,7 @@ def _parse_ingest(raw: dict[str, Any], path: Path, city: City, sha: str) -> Inge
     if "ingest" not in raw:
         raise IngestConfigError(f"{path}: no [ingest] section: this city has no ingest configuration")
     ingest = Table(raw["ingest"], "ingest", path)
-    received_table = ingest.sub("received")
-    received = _time_column(received_table)
-    received_table.done()
+    received, fallbacks, placeholders = _received(ingest)
     district, points = _place(ingest, city)
     delimiter = ingest.get("delimiter", str, ",")
     if len(delimiter) != 1:
@@ -280,6 +314,8 @@ def _parse_ingest(raw: dict[str, Any], path: Path, city: City, sha: str) -> Inge
         sha256=sha,
         city=city,
         received=received,
+        received_fallbacks=fallbacks,
+        received_placeholders=placeholders,
         call_type=_mapped_field(ingest, "call_type", _call_type, required=True),
         response_type=_mapped_field(ingest, "response_type", lambda t, k: enum_value(ResponseType, t, k),
                                     required=True),

@@ -83,11 +83,20 @@ class MappedField:
 
 @dataclass(frozen=True)
 class TimeColumn:
-    """A timestamp column: strptime format (or ISO 8601) and what naive values mean."""
+    """A timestamp column: strptime format (or ISO 8601) and what naive values mean.
+
+    With ``time_column`` the time is split over two columns: ``column`` holds the date and
+    ``time_column`` the time of day, read together as ``"<date> <time>"`` with ``format``.
+    """
 
     column: str
     format: str = ISO8601
     timezone: str = LOCAL  # "local" = the city's time zone
+    time_column: str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,) if self.time_column is None else (self.column, self.time_column)
 
 
 @dataclass(frozen=True)
@@ -144,6 +153,14 @@ class IngestConfig:
     synthetic: bool = False  # the export itself was made by a generator: the release says so
     max_shrink: float = DEFAULT_MAX_SHRINK  # dashboard.ingest.guard: refusals before publishing
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE
+    #: Where the received time is read when ``received`` holds none (blank or a placeholder),
+    #: in order; and the values that mean "not recorded" in any of them.
+    received_fallbacks: tuple[TimeColumn, ...] = ()
+    received_placeholders: frozenset[str] = frozenset()
+
+    @property
+    def received_sources(self) -> tuple[TimeColumn, ...]:
+        return (self.received, *self.received_fallbacks)
 
     @property
     def value_fields(self) -> tuple[MappedField, ...]:
@@ -154,7 +171,8 @@ class IngestConfig:
 
     def columns(self) -> tuple[str, ...]:
         """Every input column the ingest reads, in a stable order, without repeats."""
-        cols: list[str] = [self.received.column, *self.response.columns]
+        cols: list[str] = [c for t in self.received_sources for c in t.columns]
+        cols += self.response.columns
         for f in self.value_fields:
             cols += f.columns
         if self.points:

@@ -8,6 +8,7 @@ durations (``dashboard.ingest.durations``), where a bad time only nulls the minu
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from datetime import datetime
 
@@ -89,13 +90,74 @@ def _to_local(values: pd.Series, naive_means: str, city_tz: str) -> pd.Series:
     return values.astype("datetime64[s]")
 
 
+def _joined(frame: pd.DataFrame, spec: TimeColumn) -> pd.Series:
+    """One source's raw values: its column, or ``"<date> <time>"`` from two columns.
+
+    Spreadsheet cells that hold a date and a time (typed cells) are combined into a
+    datetime, which ``parse_times`` takes as it is; text is joined with a space and read
+    with the source's ``format``."""
+    date = frame[spec.column].reset_index(drop=True)
+    if spec.time_column is None:
+        return date
+    time = frame[spec.time_column].reset_index(drop=True)
+    out = [_join_cells(d, t) for d, t in zip(date.to_numpy(dtype=object), time.to_numpy(dtype=object),
+                                              strict=True)]
+    return pd.Series(out, dtype=object)
+
+
+def _join_cells(date: object, time: object) -> object:
+    if _missing(date) or _missing(time):
+        return None
+    if isinstance(date, datetime | dt.date) and isinstance(time, datetime | dt.time):
+        clock = time.time() if isinstance(time, datetime) else time
+        day = date.date() if isinstance(date, datetime) else date
+        return datetime.combine(day, clock)
+    return f"{str(date).strip()} {str(time).strip()}"
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float) and value != value) or (
+        isinstance(value, str) and not value.strip())
+
+
+def _placeholder(raw: pd.Series, spec: TimeColumn, frame: pd.DataFrame, placeholders: frozenset[str]
+                 ) -> np.ndarray:
+    """Cells holding a declared "not recorded" value (the whole value, or the date part)."""
+    if not placeholders:
+        return np.zeros(len(raw), bool)
+    cells = [raw, *([frame[spec.column].reset_index(drop=True)] if spec.time_column else [])]
+    hit = np.zeros(len(raw), bool)
+    for values in cells:
+        text = values.astype("string").str.strip()
+        hit |= text.isin(list(placeholders)).to_numpy(dtype=bool, na_value=False)
+    return hit
+
+
 def parse_received(chunk: Chunk, cfg: IngestConfig, rej: Rejects) -> pd.Series:
-    column = cfg.received.column
-    raw = chunk.frame[column]
-    local = parse_times(raw, cfg.received, cfg.city.timezone)
-    blank = blank_cells(raw)
-    rej.flag(blank, Reason.MISSING_FIELD, column)
+    """The time each call came in: the first source (``cfg.received``, then its fallbacks in
+    order) that holds one. Blank cells and declared placeholders hold none; a row none of
+    whose sources holds a time is missing its received time, and a row whose first holding
+    source cannot be read is rejected as unparseable (a fallback never hides a bad value)."""
     latest = pd.Timestamp.now(tz=cfg.city.timezone).tz_localize(None) + pd.Timedelta(days=1)
-    implausible = (local < EARLIEST_CALL) | (local > latest)
-    rej.flag((local.isna() | implausible).to_numpy(dtype=bool) & ~blank, Reason.UNPARSEABLE_TIME, column)
+    n = len(chunk.frame)
+    local = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"))
+    pending = np.ones(n, bool)  # no source so far held a value
+    bad = np.zeros(n, bool)
+    bad_column = np.full(n, None, object)
+    for spec in cfg.received_sources:
+        raw = _joined(chunk.frame, spec)
+        empty = blank_cells(raw) | _placeholder(raw, spec, chunk.frame, cfg.received_placeholders)
+        holds = pending & ~empty
+        if not holds.any():
+            continue
+        got = parse_times(raw, spec, cfg.city.timezone)
+        implausible = ((got < EARLIEST_CALL) | (got > latest)).to_numpy(dtype=bool)
+        unreadable = holds & (got.isna().to_numpy(dtype=bool) | implausible)
+        bad |= unreadable
+        bad_column[unreadable] = " + ".join(spec.columns)
+        fill = holds & ~unreadable
+        local[fill] = got[fill]
+        pending &= ~holds
+    rej.flag(pending, Reason.MISSING_FIELD, cfg.received.column)
+    rej.flag(bad, Reason.UNPARSEABLE_TIME, bad_column)
     return local

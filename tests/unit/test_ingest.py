@@ -33,7 +33,7 @@ from dashboard.ingest.input_format import IngestError
 from dashboard.ingest.mapper import Mapper
 from dashboard.ingest.pipeline import ingest, main
 from dashboard.ingest.places import load_assigner, with_boundary_codes
-from dashboard.ingest.times import parse_times
+from dashboard.ingest.times import parse_received, parse_times
 from dashboard.settings import REPO_ROOT, Settings
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ingest"
@@ -855,3 +855,79 @@ def test_district_codes_equal_to_boundary_ids_need_no_map(tmp_path: Path):
     assert with_boundary_codes(cfg, tmp_path / "nogeo") is cfg
     matched = with_boundary_codes(cfg, geo).district.sources[0].values.entries
     assert matched["7"] == "7" and matched["d-three"] == "3"
+
+
+# -- the received time split over columns, with fallbacks and placeholders (issue 14 item 3) --
+
+FALLBACK_RECEIVED = '''[ingest.received]
+column = "Call Received"
+format = "%m/%d/%Y %I:%M:%S %p"
+placeholders = ["01/01/1900 12:00:00 AM", "1900-01-01"]
+[[ingest.received.fallback]]
+date_column = "Call Date"
+time_column = "Call Time"
+format = "%Y-%m-%d %H:%M"
+'''
+
+
+def fallback_config(tmp_path: Path, received: str = FALLBACK_RECEIVED) -> Path:
+    text = CONFIG.read_text(encoding="utf-8")
+    old = '[ingest.received]\ncolumn = "Call Received"\nformat = "%m/%d/%Y %I:%M:%S %p"\n'
+    assert old in text
+    path = tmp_path / "testville.toml"
+    path.write_text(text.replace(old, received), encoding="utf-8")
+    return path
+
+
+def test_the_received_time_falls_back_past_placeholders_to_a_date_and_a_time_column(tmp_path: Path):
+    """A main time column of placeholders no longer rejects the row: the date and time
+    columns are read instead; a bad value is never hidden by a fallback."""
+    cfg = load_ingest_config(fallback_config(tmp_path))
+    assert cfg.received_fallbacks[0].columns == ("Call Date", "Call Time")
+    assert {"Call Date", "Call Time"} <= set(cfg.columns())
+    frame = pd.DataFrame({
+        "Call Received": ["03/06/2023 02:15:00 PM", "01/01/1900 12:00:00 AM", "", "01/01/1900 12:00:00 AM",
+                          "not a time", "01/01/1900 12:00:00 AM", None],
+        "Call Date": ["2023-03-07", "2023-03-08", "2023-03-09", "", "2023-03-10", "2023-13-45", "1900-01-01"],
+        "Call Time": ["09:00", "23:59", "07:05", "10:00", "10:00", "10:00", "10:00"],
+    })
+    rej = accounting.Rejects(len(frame))
+    chunk = readers.Chunk(frame, np.arange(2, 2 + len(frame)), np.zeros(len(frame), bool))
+    got = parse_received(chunk, cfg, rej)
+    assert got[0] == pd.Timestamp("2023-03-06 14:15")  # the main column when it holds a time
+    assert got[1] == pd.Timestamp("2023-03-08 23:59")  # placeholder: date + time columns
+    assert got[2] == pd.Timestamp("2023-03-09 07:05")  # blank: date + time columns
+    assert list(rej.reason[3:]) == ["missing_required_field", "unparseable_time", "unparseable_time",
+                                    "missing_required_field"]
+    assert list(rej.column[3:]) == ["Call Received", "Call Received", "Call Date + Call Time",
+                                    "Call Received"]
+    assert not rej.rejected[:3].any() and got[3:].isna().all()
+
+
+@pytest.mark.parametrize(("received", "message"), [
+    ('[ingest.received]\ncolumn = "A"\ndate_column = "B"\ntime_column = "C"\n',
+     "[ingest.received.column] give either column, or date_column and time_column"),
+    ('[ingest.received]\ndate_column = "B"\n', "[ingest.received.time_column] is required"),
+    ('[ingest.received]\ncolumn = "A"\nplaceholders = [""]\n', "[ingest.received.placeholders]"),
+    ('[ingest.received]\ncolumn = "A"\n[[ingest.received.fallback]]\ncolum = "B"\n',
+     "[ingest.received.fallback[0].column] is required"),
+])
+def test_received_config_errors_name_the_key(tmp_path: Path, received: str, message: str):
+    with pytest.raises(IngestConfigError) as err:
+        load_ingest_config(fallback_config(tmp_path, received))
+    assert message in str(err.value)
+
+
+def test_typed_date_and_time_cells_combine_whatever_the_format(tmp_path: Path):
+    """A workbook's date cell and time cell (typed, not text) make one datetime."""
+    from datetime import time as clock
+
+    cfg = load_ingest_config(fallback_config(tmp_path))
+    frame = pd.DataFrame({
+        "Call Received": [None, None],
+        "Call Date": [datetime(2023, 3, 8), datetime(2023, 3, 9, 0, 0)],
+        "Call Time": [clock(23, 59, 30), datetime(1899, 12, 30, 7, 5)],  # Excel's time-only cell
+    })
+    chunk = readers.Chunk(frame, np.arange(2, 4), np.zeros(2, bool))
+    got = parse_received(chunk, cfg, accounting.Rejects(2))
+    assert list(got) == [pd.Timestamp("2023-03-08 23:59:30"), pd.Timestamp("2023-03-09 07:05")]
