@@ -142,6 +142,19 @@ class Estimate:
         return self.imputed / self.eligible if self.eligible > 0 else math.nan
 
 
+def _free_share(vans: np.ndarray, load: np.ndarray, model: str, wait: float, minutes: float) -> np.ndarray:
+    """Per weekday-hour, the chance a call finds a van free (loss model) or is answered
+    within ``wait`` (queue model), with that hour's vans (added shifts change them)."""
+    free = np.zeros_like(load, dtype=float)
+    for count in np.unique(vans[vans > 0]):
+        cells = vans == count
+        if model == "erlang_b":
+            free[cells] = 1.0 - erlang_b_array(int(count), load[cells])
+        else:
+            free[cells] = service_level_array(int(count), load[cells], wait, minutes)
+    return free
+
+
 def estimate(
     demand: Demand,
     plan: Plan | Sequence[PlanSpan],
@@ -191,21 +204,19 @@ def estimate(
             continue
         with np.errstate(divide="ignore", invalid="ignore"):
             fraction = np.where(occurrences > 0, weekday_counts(first, last)[:, None] / occurrences, 0.0)
-        duty = span.plan.duty_grid() * fraction
+        vans_grid = span.plan.vans_grid()
+        duty = (vans_grid > 0) * fraction
         area = span.plan.area_share
         in_duty = calls * duty
         outside += in_duty * (1.0 - area)
         screened += in_duty * area * screen
         sent = in_duty * area * (1.0 - screen)
         load = rates * area * (1.0 - screen) * minutes / 60.0
-        if model == "erlang_b":
-            free = 1.0 - erlang_b_array(span.plan.vans, load)
-        else:
-            free = service_level_array(span.plan.vans, load, wait, minutes)
+        free = _free_share(vans_grid, load, model, wait, minutes)
         offered += sent
         answered += sent * free
         duty_weight += duty
-        van_weight += duty * span.plan.vans
+        van_weight += duty * vans_grid
         load_weight += duty * load
         lost_weight += duty * (1.0 - free)
 

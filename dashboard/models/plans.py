@@ -1,9 +1,11 @@
 """Operating patterns of an alternative team: plans, plans in force over dates, hours on duty.
 
 A ``Plan`` is vans on duty on some days during some hours (shifts past midnight
-included); a ``PlanSpan`` is one in force over a range of dates; ``schedule_plans``
-turns a city's published schedule into spans, so the current schedule and a planned one
-go through the same estimate (``dashboard.models.planner``). ``duty_shares`` says how
+included), with optional added ``shifts`` (more vans on some days and hours: what a
+council member asks the planner, "two more vans from 22:00 to 02:00"); a ``PlanSpan``
+is one in force over a range of dates; ``schedule_plans`` turns a city's published
+schedule into spans, so the current schedule and a planned one go through the same
+estimate (``dashboard.models.planner``). ``duty_shares`` says how
 much of a period a van was on duty in each weekday-hour. Separate from the estimate
 because pages, views and figures read plans and duty without estimating anything.
 """
@@ -11,7 +13,7 @@ because pages, views and figures read plans and duty without estimating anything
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -21,6 +23,8 @@ from dashboard.models.checks import check_share, check_whole
 from dashboard.models.weeks import weekday_counts
 
 MAX_VANS = 50
+#: Added shifts one plan may carry (the planner's form adds one at a time).
+MAX_SHIFTS = 4
 ALL_DAYS: tuple[int, ...] = tuple(range(7))
 ALL_HOURS: tuple[int, int] = (0, 24)
 
@@ -38,8 +42,17 @@ class Plan:
     days: tuple[int, ...] = ALL_DAYS
     hours: tuple[int, int] = ALL_HOURS
     area_share: float = 1.0
+    #: Added shifts (plans without shifts of their own): their vans add to this plan's in
+    #: the weekday-hours they cover, inside this plan's service area.
+    shifts: tuple[Plan, ...] = ()
 
     def __post_init__(self) -> None:
+        shifts = tuple(self.shifts)
+        if len(shifts) > MAX_SHIFTS:
+            raise ValueError(f"shifts: at most {MAX_SHIFTS} added shifts, got {len(shifts)}")
+        if any(not isinstance(s, Plan) or s.shifts for s in shifts):
+            raise ValueError("shifts: each added shift must be a Plan without shifts of its own")
+        object.__setattr__(self, "shifts", shifts)
         vans = check_whole(self.vans, "vans", 0, MAX_VANS)
         if isinstance(self.days, str | bytes) or not isinstance(self.days, Iterable):
             raise ValueError(f"days: must be a list of weekdays 0-6 (Monday = 0), got {self.days!r}")
@@ -55,8 +68,13 @@ class Plan:
         object.__setattr__(self, "hours", hours)
         object.__setattr__(self, "area_share", check_share(self.area_share, "area_share"))
 
+    def with_shifts(self, shifts: Sequence[Plan]) -> Plan:
+        """This plan with ``shifts`` added (replacing any it had)."""
+        return replace(self, shifts=tuple(shifts))
+
     def on_duty(self, weekday: int, hour: int) -> bool:
-        """Whether a van is on duty in this weekday-hour (shifts past midnight included)."""
+        """Whether this plan's own vans are on duty in this weekday-hour (shifts past
+        midnight included; added ``shifts`` not counted: see ``vans_grid``)."""
         if self.vans == 0:
             return False
         start, end = self.hours
@@ -66,9 +84,19 @@ class Plan:
             return False
         return (weekday in self.days and hour >= start) or ((weekday - 1) % 7 in self.days and hour < end)
 
-    def duty_grid(self) -> np.ndarray:
-        """7 x 24 booleans: ``[weekday, hour]`` is on duty."""
+    def _own_grid(self) -> np.ndarray:
         return np.array([[self.on_duty(w, h) for h in range(24)] for w in range(7)], dtype=bool)
+
+    def vans_grid(self) -> np.ndarray:
+        """7 x 24 whole numbers: vans on duty in ``[weekday, hour]``, added shifts included."""
+        grid = self._own_grid().astype(np.int64) * self.vans
+        for shift in self.shifts:
+            grid += shift._own_grid().astype(np.int64) * shift.vans
+        return grid
+
+    def duty_grid(self) -> np.ndarray:
+        """7 x 24 booleans: ``[weekday, hour]`` has a van on duty."""
+        return self.vans_grid() > 0
 
     @property
     def hours_per_week(self) -> int:
@@ -78,7 +106,7 @@ class Plan:
     @property
     def van_hours_per_week(self) -> int:
         """Van-hours per week (vans x on-duty hours): a rough measure of cost."""
-        return self.vans * self.hours_per_week
+        return int(self.vans_grid().sum())
 
 
 @dataclass(frozen=True)

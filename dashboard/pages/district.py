@@ -2,7 +2,7 @@
 
 ``/district/3`` is police district 3; ``/district/council-10`` council district 10
 (``params.districts``). The query holds the city, the period and, once the planner
-has been run, the plan (``vans``, ``days``, ``from``, ``to``). The whole view is the
+has been run, the shifts added to the schedule (``shift``, repeated). The whole view is the
 URL: every control only computes a new address and navigates to it inside the page
 (``dcc.Location(refresh="callback-nav")``), so the layout, rendered on the server from
 the URL, is the only place numbers are made, and "copy link" is simply the address.
@@ -26,12 +26,13 @@ from dash import Input, Output, State, callback, html, no_update
 from dashboard import ids
 from dashboard.components.page import safe_layout
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, normalize_language, t
+from dashboard.models.plans import MAX_SHIFTS
 from dashboard.pages import current_settings, current_store, register_page
 from dashboard.pages.layouts import district as draw
 from dashboard.params.districts import DISTRICT_PATH, parse_district_slug
 from dashboard.params.filters import PARAM_CITY, PARAM_END, PARAM_START
 from dashboard.views import district as vm
-from dashboard.views.district import PARAM_DAYS, PARAM_FROM, PARAM_TO, PARAM_VANS
+from dashboard.views.district import PARAM_DAYS, PARAM_FROM, PARAM_SHIFT, PARAM_TO, PARAM_VANS
 from dashboard.views.prelude import query_language
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,9 @@ def on_change(**values: Any) -> Any:
             query.append((param, values[key]))
     if lang != DEFAULT_LANGUAGE:
         query.append((PARAM_LANG, lang))
-    if ids.DISTRICT_PLAN_RUN in triggered or active.get("plan"):
+    shifts = active.get("shifts") if isinstance(active.get("shifts"), list) else []
+    query += [(PARAM_SHIFT, str(code)) for code in shifts[:MAX_SHIFTS]]
+    if ids.DISTRICT_PLAN_RUN in triggered:  # the form's shift, added to those in the address
         days = values.get("days") if isinstance(values.get("days"), list) else []
         query += [
             (PARAM_VANS, str(values.get("vans") if values.get("vans") is not None else "")),

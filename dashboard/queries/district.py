@@ -20,6 +20,7 @@ Like ``queries``, SQL here names contract columns only and binds every value.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -40,7 +41,7 @@ from dashboard.contract.schema import (
 from dashboard.engine.store import Store
 from dashboard.models import planner
 from dashboard.models.demand import Demand, demand_from_cells
-from dashboard.models.plans import Plan, schedule_plans
+from dashboard.models.plans import Plan, PlanSpan, schedule_plans
 from dashboard.models.weeks import week_year_dates
 from dashboard.params.filters import Filters
 from dashboard.queries.overview import view_where
@@ -387,11 +388,12 @@ class PlanComparison:
     """Observed, modelled-current and modelled-planned shares for an area and its city.
 
     Shares are of all eligible calls over the whole weeks of the period's years
-    (``PlannerInputs``). ``*_current`` and ``*_planned`` are None when the release has no
-    time on task (the model cannot run). The planned schedule is assumed to serve the
-    whole city (every district inside the service area); the current one is the city's
-    published schedule with its service areas. ``city_observed_lost`` splits the city's
-    unanswered eligible calls by reason, exactly as the rows record them.
+    (``PlannerInputs``, ``years`` of them). ``*_current`` and ``*_planned`` are None when
+    the release has no time on task (the model cannot run). The current schedule is the
+    city's published one with its service areas; the planned one is that schedule with
+    the ``shifts`` added, in the same service areas (where no schedule is in force there
+    is nothing to add to). ``city_observed_lost`` splits the city's unanswered eligible
+    calls by reason, exactly as the rows record them.
     """
 
     city_inputs: PlannerInputs
@@ -400,28 +402,42 @@ class PlanComparison:
     city_planned: planner.Estimate | None
     area_current: float | None
     area_planned: float | None
-    plan: Plan | None
+    shifts: tuple[Plan, ...]
     city_observed_lost: dict[str, float]
     city_current_at: dict[float, float] = field(default_factory=dict)  # TIME_FACTORS -> city share
+    years: int = 1  # calendar years the shares are over (per-year counts divide by it)
+
+    def per_year(self, share: float | None, inputs: PlannerInputs) -> float | None:
+        """Eligible calls a year that ``share`` of the area's (or the city's) calls makes."""
+        if share is None or math.isnan(share):
+            return None
+        return share * inputs.eligible / self.years
+
+
+def added_estimate(inputs: PlannerInputs, city: City, shifts: Sequence[Plan]) -> planner.Estimate | None:
+    """The estimate for the schedule in force with ``shifts`` added (None without times)."""
+    if inputs.minutes_per_call is None:
+        return None
+    spans = schedule_plans(city.schedule, inputs.start, inputs.end, inputs.area_share)
+    added = [PlanSpan(span.plan.with_shifts(shifts), span.start, span.end) for span in spans]
+    return planner.estimate(inputs.demand, added, minutes_per_call=inputs.minutes_per_call,
+                            screen_share=inputs.screen_share)
 
 
 def compare_plans(
-    store: Store, f: Filters, city: City, area_type: str, area: str, plan: Plan | None
+    store: Store, f: Filters, city: City, area_type: str, area: str, shifts: Sequence[Plan] = ()
 ) -> PlanComparison:
     """Everything the planner panel shows for one area (police or council district, or city)."""
     city_inputs = planner_inputs(store, f, city, AREA_CITY, CITYWIDE)
     area_inputs = city_inputs if area_type == AREA_CITY else planner_inputs(store, f, city, area_type, area)
     city_current = current_estimate(city_inputs, city)
-    city_planned = None
-    if plan is not None and city_inputs.minutes_per_call is not None:
-        city_planned = planner.estimate(city_inputs.demand, plan,
-                                        minutes_per_call=city_inputs.minutes_per_call,
-                                        screen_share=city_inputs.screen_share)
+    city_planned = added_estimate(city_inputs, city, shifts) if shifts else None
     area_current = area_planned = None
+    in_area = in_area_share(city, area_inputs)
     if city_current is not None:
-        area_current = area_estimate(area_inputs, city_current, in_area_share(city, area_inputs))
-    if city_planned is not None and plan is not None:
-        area_planned = area_estimate(area_inputs, city_planned, plan.area_share)
+        area_current = area_estimate(area_inputs, city_current, in_area)
+    if city_planned is not None:
+        area_planned = area_estimate(area_inputs, city_planned, in_area)
     reasons = unanswered_reasons(store, _year_filters(f).with_(districts=())).set_index("reason")["calls"]
     eligible = float(reasons.sum())
     lost = {
@@ -439,8 +455,9 @@ def compare_plans(
             est = current_estimate(city_inputs, city, city_inputs.minutes_per_call * factor)
             if est is not None:
                 at[factor] = est.share
+    first, last = years(f)
     return PlanComparison(city_inputs, area_inputs, city_current, city_planned, area_current, area_planned,
-                          plan, observed, at)
+                          tuple(shifts), observed, at, last - first + 1)
 
 
 def estimate_shares(est: planner.Estimate) -> dict[str, float]:

@@ -24,7 +24,7 @@ from dashboard.contract.schema import AREA_COUNCIL, AREA_DISTRICT, CITYWIDE
 from dashboard.engine.store import Store
 from dashboard.figures import empty_figure, monthly_figure, period_label, program_label
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, fmt_int, t
-from dashboard.models.plans import Plan, plan_from_period
+from dashboard.models.plans import MAX_SHIFTS, Plan
 from dashboard.params.districts import (
     DISTRICT_PATH,
     DistrictKind,
@@ -45,6 +45,9 @@ from dashboard.views.prelude import page_query
 if TYPE_CHECKING:
     from dashboard.contract.releases import ReleaseInfo
 
+#: An added shift, repeated once per shift: ``vans-days-from-to``, e.g. ``2-0123456-22-2``.
+PARAM_SHIFT = "shift"
+#: One shift as separate parameters (the form's, and links made before shifts existed).
 PARAM_VANS = "vans"
 PARAM_DAYS = "days"
 PARAM_FROM = "from"
@@ -56,12 +59,13 @@ PARAM_TO = "to"
 
 @dataclass(frozen=True)
 class DistrictView:
-    """What the URL decides: city and period, which district, the plan (if any), language."""
+    """What the URL decides: city and period, which district, the shifts added to the
+    schedule in force (none: the planner shows the schedule alone), language."""
 
     filters: Filters
     kind: DistrictKind
     area: str
-    plan: Plan | None
+    shifts: tuple[Plan, ...]
     lang: str
     #: False when the city publishes no figures for this district (unknown or unpublished).
     published: bool = True
@@ -72,19 +76,17 @@ class DistrictView:
 
     def address(self) -> tuple[str, list[tuple[str, str]]]:
         """This view's path (without the app's prefix) and query, plan included."""
-        query = district_query(self.filters, self.lang) + plan_params(self.plan)
+        query = district_query(self.filters, self.lang) + shift_params(self.shifts)
         return f"{DISTRICT_PATH}/{district_slug(self.area, self.kind)}", query
 
 
-def plan_params(plan: Plan | None) -> list[tuple[str, str]]:
-    if plan is None:
-        return []
-    return [
-        (PARAM_VANS, str(plan.vans)),
-        (PARAM_DAYS, "".join(str(d) for d in plan.days)),
-        (PARAM_FROM, str(plan.hours[0])),
-        (PARAM_TO, str(plan.hours[1])),
-    ]
+def shift_code(shift: Plan) -> str:
+    """``vans-days-from-to``: the URL form of an added shift."""
+    return f"{shift.vans}-{''.join(str(d) for d in shift.days)}-{shift.hours[0]}-{shift.hours[1]}"
+
+
+def shift_params(shifts: Sequence[Plan]) -> list[tuple[str, str]]:
+    return [(PARAM_SHIFT, shift_code(s)) for s in shifts]
 
 
 def _whole_number(raw: Mapping[str, object], name: str) -> int:
@@ -95,21 +97,45 @@ def _whole_number(raw: Mapping[str, object], name: str) -> int:
     return number
 
 
-def parse_plan(query: Mapping[str, object], lang: str) -> tuple[Plan | None, list[str]]:
-    """The planner's choice from the URL; None when absent, a message when malformed."""
-    raw = {p: first_value(query.get(p)) for p in (PARAM_VANS, PARAM_DAYS, PARAM_FROM, PARAM_TO)}
-    if not any(raw.values()):
-        return None, []
+def _shift(vans: object, days_text: object, first: object, last: object) -> Plan:
+    """One added shift from its four untrusted parts, or a ValueError naming the bad one."""
+    raw = {PARAM_VANS: vans, PARAM_DAYS: days_text, PARAM_FROM: first, PARAM_TO: last}
+    text = str(days_text or "")
+    days = tuple(n for n in (ascii_int(c) for c in text[:7]) if n is not None)
+    if text and len(days) != len(text[:7]):
+        raise ValueError(f"days: {text[:20]!r} is not a list of weekdays 0-6")
+    number, start, end = (_whole_number(raw, name) for name in (PARAM_VANS, PARAM_FROM, PARAM_TO))
+    if number < 1:
+        raise ValueError("vans: add at least 1 van")
+    return Plan(vans=number, days=days, hours=(start, end))
+
+
+def _values(value: object) -> list[str]:
+    items = value if isinstance(value, list | tuple) else [value]
+    return [str(v) for v in items if v is not None][: MAX_SHIFTS + 1]
+
+
+def parse_plan(query: Mapping[str, object], lang: str) -> tuple[tuple[Plan, ...], list[str]]:
+    """The shifts the URL adds to the schedule in force (``shift=``, repeated; or one as
+    ``vans``/``days``/``from``/``to``); none when absent, a message when malformed."""
+    codes = _values(query.get(PARAM_SHIFT)) if query.get(PARAM_SHIFT) is not None else []
+    legacy = {p: first_value(query.get(p)) for p in (PARAM_VANS, PARAM_DAYS, PARAM_FROM, PARAM_TO)}
     try:
-        text = raw[PARAM_DAYS] or ""
-        days = tuple(n for n in (ascii_int(c) for c in text[:7]) if n is not None)
-        if text and len(days) != len(text[:7]):
-            raise ValueError(f"days: {text[:20]!r} is not a list of weekdays 0-6")
-        vans, first, last = (_whole_number(raw, name) for name in (PARAM_VANS, PARAM_FROM, PARAM_TO))
-        plan = Plan(vans=vans, days=days, hours=(first, last))
+        if len(codes) > MAX_SHIFTS:
+            raise ValueError(f"shift: at most {MAX_SHIFTS} added shifts")
+        shifts = []
+        for code in codes:
+            parts = code.strip().split("-")
+            if len(parts) != 4:
+                raise ValueError(f"shift: {code[:20]!r} is not vans-days-from-to")
+            shifts.append(_shift(*parts))
+        if any(legacy.values()):
+            shifts.append(_shift(*legacy.values()))
+        if len(shifts) > MAX_SHIFTS:
+            raise ValueError(f"shift: at most {MAX_SHIFTS} added shifts")
     except ValueError as exc:
-        return None, [t("district.bad_plan", lang, problem=str(exc)[:120])]
-    return plan, []
+        return (), [t("district.bad_plan", lang, problem=str(exc)[:120])]
+    return tuple(shifts), []
 
 
 def district_names(city: City, kind: DistrictKind, areas: Sequence[str], lang: str) -> dict[str, str]:
@@ -133,14 +159,14 @@ def parse_view(
     period_query = {k: query.get(k) for k in (PARAM_CITY, PARAM_START, PARAM_END, PARAM_LANG) if k in query}
     prelude = page_query(period_query, store, default_city)
     lang, errors = prelude.lang, list(prelude.errors)
-    plan, plan_errors = parse_plan(query, lang)
+    shifts, plan_errors = parse_plan(query, lang)
     errors += plan_errors
     parsed = parse_district_slug(district_id)
     if parsed is None:
         return None, errors
     kind, area = parsed
     published = area in areas(store, store.cities[prelude.filters.city], kind)
-    return DistrictView(prelude.filters, kind, area, plan, lang, published), errors
+    return DistrictView(prelude.filters, kind, area, shifts, lang, published), errors
 
 
 def png_name(view: DistrictView, chart: str) -> str:
@@ -263,12 +289,17 @@ class District:
 
 
 def _chosen_plan(view: DistrictView, city: City) -> Plan:
-    """The form's plan: the URL's, else the schedule in force at the end of the period."""
+    """The form's shift: the last one added, else one van on the days and hours of the
+    schedule in force at the end of the period."""
+    if view.shifts:
+        return view.shifts[-1]
     current = city.schedule[-1] if city.schedule else None
     for period in city.schedule:
         if period.start <= view.filters.end:
             current = period
-    return view.plan or (plan_from_period(current) if current else Plan(1))
+    if current is None:
+        return Plan(1)
+    return Plan(1, days=current.days, hours=current.hours)
 
 
 def render(store: Store, geo_dir: Path, view: DistrictView) -> District:
@@ -294,7 +325,7 @@ def render(store: Store, geo_dir: Path, view: DistrictView) -> District:
         scope += " · " + t("district.scope_council", lang, first=first, last=last)
     trend_figure = (monthly_figure(monthly, lang=lang, milestones=city.milestones, labels=city.label_map)
                     if not monthly.empty else empty_figure(t("figure.no_data", lang), lang=lang))
-    comparison = district_data.compare_plans(store, f, city, view.area_type, view.area, view.plan)
+    comparison = district_data.compare_plans(store, f, city, view.area_type, view.area, view.shifts)
     return District(
         view=view, city=city, info=store.release_info(f.city), name=name,
         police_names=police_names, council_names=council_names, peers=peers,

@@ -296,6 +296,7 @@ class PlannerResult:
 
 
 def plan_text(plan: Plan | None, lang: str) -> str:
+    """One added shift in words: "2 more vans, every day, 22:00–02:00"."""
     if plan is None:
         return ""
     if len(plan.days) == 7:
@@ -303,13 +304,17 @@ def plan_text(plan: Plan | None, lang: str) -> str:
     else:
         days = ", ".join(t(f"weekday.short.{d}", lang) for d in plan.days) or t("planner.no_days", lang)
     return t(
-        "planner.plan_text",
+        "planner.plan_text_one" if plan.vans == 1 else "planner.plan_text",
         lang,
         vans=plan.vans,
         days=days,
         start=f"{plan.hours[0]:02d}:00",
         end=f"{plan.hours[1]:02d}:00",
     )
+
+
+def shifts_text(shifts: Sequence[Plan], lang: str) -> str:
+    return "; ".join(plan_text(s, lang) for s in shifts)
 
 
 def planner_result(lang: str, city: City, c: district_data.PlanComparison, name: str) -> PlannerResult:
@@ -323,9 +328,8 @@ def planner_result(lang: str, city: City, c: district_data.PlanComparison, name:
          pct(c.city_inputs.observed_share, lang)],
         [t("planner.row.current", lang), pct(c.area_current, lang), pct(city_cur, lang)],
     ]
-    if c.plan is not None:
-        rows.append([t("planner.row.planned", lang, plan=plan_text(c.plan, lang)), pct(c.area_planned, lang),
-                     pct(city_plan, lang)])
+    if c.shifts:
+        rows.append([t("planner.row.planned", lang), pct(c.area_planned, lang), pct(city_plan, lang)])
     headers = [t("planner.scenario", lang), name, city.name]
     table = Table(t("planner.table_caption", lang, program=alt), headers, rows)
     # The bars are the city's (the model pools the city's vans), so each names its area:
@@ -336,9 +340,17 @@ def planner_result(lang: str, city: City, c: district_data.PlanComparison, name:
         chart_rows.append({"label": t("planner.bar.current", lang, area=city.name), **shares(c.city_current)})
     if c.city_planned is not None:
         chart_rows.append({"label": t("planner.bar.planned", lang, area=city.name), **shares(c.city_planned)})
-    if c.plan is not None:
-        headline = t("planner.headline", lang, area=name, program=alt, planned=pct(c.area_planned, lang),
-                     current=pct(c.area_current, lang), plan=plan_text(c.plan, lang))
+    if c.shifts:
+        def count(share: float | None, inputs: district_data.PlannerInputs) -> str:
+            per_year = c.per_year(share, inputs)
+            return "–" if per_year is None else fmt_int(round(per_year), lang)
+
+        area, town = c.area_inputs, c.city_inputs
+        headline = t("planner.headline", lang, area=name, program=alt, plan=shifts_text(c.shifts, lang),
+                     before_n=count(c.area_current, area), after_n=count(c.area_planned, area),
+                     before=pct(c.area_current, lang), after=pct(c.area_planned, lang), city=city.name,
+                     city_before_n=count(city_cur, town), city_after_n=count(city_plan, town),
+                     city_before=pct(city_cur, lang), city_after=pct(city_plan, lang))
     else:
         headline = t("planner.headline_current", lang, area=name, program=alt,
                      current=pct(c.area_current, lang), observed=pct(c.area_inputs.observed_share, lang))

@@ -138,15 +138,18 @@ def test_planner_runs_and_the_copied_link_reopens_the_same_view(page, live_serve
     q = query_of(page)
     assert q["vans"] == ["12"] and q["from"] == ["0"] and q["to"] == ["24"] and q["days"] == ["0123456"]
     result = page.inner_text("#district-plan-result")
-    assert "12 vans, every day, 00:00–24:00" in result
-    planned = [r for r in table_rows(page, "#district-plan-result") if r[0].startswith("Model, your plan")]
+    assert "Adding 12 more vans, every day, 00:00–24:00 to the schedule in force" in result
+    assert "eligible calls a year in Police district 3 instead of" in result
+    assert "12 more vans, every day, 00:00–24:00" in page.inner_text("#district-plan-shifts")
+    rows = table_rows(page, "#district-plan-result")
+    planned = [r for r in rows if r[0].startswith("Model, schedule in force +")]
     current = [r for r in table_rows(page, "#district-plan-result") if r[0].startswith("Model, the schedule")]
     assert float(planned[0][2].rstrip("%")) > float(current[0][2].rstrip("%"))  # 12 vans round the clock
 
     # The bars are the city's: every one says so (issue 15), in a district's profile too.
     bars = page.text_content("#district-planner-graph")
     for label in ("Denver, whole city: observed", "Denver, whole city: model, schedule in force",
-                  "Denver, whole city: model, your plan"):
+                  "Denver, whole city: model, schedule + your shifts"):
         assert label in bars, label
 
     page.click("#share-copy")
@@ -168,6 +171,34 @@ def test_planner_runs_and_the_copied_link_reopens_the_same_view(page, live_serve
         assert other.inner_text(selector) == page.inner_text(selector), selector
     assert other.input_value("#district-plan-vans") == "12"
     other.close()
+
+
+def test_shifts_add_up_and_each_can_be_removed(page, live_server, console):
+    """Issue 15: the planner adds shifts to the schedule in force, one at a time, and each
+    can be taken out again; with none left the panel shows the schedule alone."""
+    open_district(page, live_server, "3")
+    for vans, start, end, wanted in (("2", "22", "2", 1), ("1", "10", "18", 2)):
+        page.fill("#district-plan-vans", vans)
+        page.select_option("#district-plan-from", start)
+        page.select_option("#district-plan-to", end)
+        page.click("#district-plan-run")
+        page.wait_for_function(
+            f"() => document.querySelectorAll('#district-plan-shifts li').length === {wanted}")
+        wait_ready(page)
+    shifts = page.locator("#district-plan-shifts li").all_inner_texts()
+    assert shifts[0].startswith("2 more vans, every day, 22:00–02:00")
+    assert shifts[1].startswith("1 more van, every day, 10:00–18:00")
+    result = page.inner_text("#district-plan-result")
+    assert "Adding 2 more vans, every day, 22:00–02:00; 1 more van" in result
+    page.get_by_role("link", name="Remove the shift: 2 more vans, every day, 22:00–02:00").click()
+    page.wait_for_function("() => document.querySelectorAll('#district-plan-shifts li').length === 1")
+    wait_ready(page)
+    assert page.locator("#district-plan-shifts li").inner_text().startswith("1 more van")
+    assert query_of(page)["shift"] == ["1-0123456-10-18"]
+    page.get_by_role("link", name="Remove every shift").click()
+    page.wait_for_function("() => !document.querySelector('#district-plan-shifts')")
+    wait_ready(page)
+    assert "For the schedule in force" in page.inner_text("#district-plan-result")
 
 
 def test_print_fits_two_a4_pages_with_title_period_and_release(

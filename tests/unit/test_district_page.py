@@ -87,15 +87,22 @@ def test_district_slugs(slug, expected):
         ({"vans": "2", "days": "01", "from": "6", "to": "25"}, None, "hours"),
         ({"vans": "-1", "days": "01", "from": "6", "to": "22"}, None, "vans"),
         ({"vans": "99999", "days": "01", "from": "6", "to": "22"}, None, "vans"),
+        ({"vans": "0", "days": "01", "from": "6", "to": "22"}, None, "add at least 1 van"),
         ({"vans": "3"}, None, "could not be used"),
         ({}, None, None),
+        ({"shift": ["2-0123456-22-2", "1-56-18-24"]}, 1, None),  # shifts added, in order
+        ({"shift": "2-0123456-22-2", "vans": "3", "days": "0", "from": "8", "to": "9"}, 3, None),
+        ({"shift": "2-01"}, None, "vans-days-from-to"),
+        ({"shift": ["1-0-1-2"] * 5}, None, "at most 4"),
+        ({"shift": "<script>-0-1-2"}, None, "vans"),
     ],
 )
 def test_plan_from_the_address(app, query, vans, problem):
+    """The shifts the address adds to the schedule in force (the last one: the form's)."""
     from dashboard.views.district import parse_plan
 
-    plan, errors = parse_plan(query, "en")
-    assert (plan.vans if plan else None) == vans
+    shifts, errors = parse_plan(query, "en")
+    assert (shifts[-1].vans if shifts else None) == vans
     if problem:
         assert len(errors) == 1 and problem in errors[0]
     else:
@@ -159,10 +166,14 @@ def test_controls_become_an_address_and_garbage_navigates_nowhere(client):
         days=["0", "6", "3"],
         vans=4,
         search="?city=denver",
-        active={"plan": False},
+        active={"shifts": ["2-0123456-22-2"]},
     )
     href = run.get_json()["response"]["district-nav"]["href"]
-    assert href.endswith("&vans=4&days=036&from=6&to=22")
+    assert href.endswith("&shift=2-0123456-22-2&vans=4&days=036&from=6&to=22")  # added to the first
+    moved = navigate(client, area="5", start="2023-01-01", end="2023-12-01", search="?city=denver",
+                     active={"shifts": ["2-0123456-22-2", "1-56-18-24"]}, vans=9)
+    href = moved.get_json()["response"]["district-nav"]["href"]
+    assert "/district/5?" in href and href.endswith("&shift=2-0123456-22-2&shift=1-56-18-24")  # kept
 
     for garbage in ({"area": None}, {"area": ""}, {"area": "council-"}, {"area": "x" * 5000}):
         response = navigate(client, start="2023-01-01", **garbage)

@@ -422,7 +422,7 @@ def test_the_planner_states_the_same_sensitivity_beside_each_answer(shipped_stor
 
     city = shipped_store.cities["denver"]
     year = Filters("denver", date(2023, 1, 1), date(2023, 12, 1))
-    comparison = district.compare_plans(shipped_store, year, city, "district", "3", None)
+    comparison = district.compare_plans(shipped_store, year, city, "district", "3")
     minutes = comparison.city_inputs.minutes_per_call
     half = district.current_estimate(comparison.city_inputs, city, minutes / 2).share
     double = district.current_estimate(comparison.city_inputs, city, minutes * 2).share

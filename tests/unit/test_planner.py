@@ -613,3 +613,37 @@ def test_duty_shares_reject_overlapping_spans():
         plans.duty_shares(spans)
     with pytest.raises(ValueError, match="^spans: must be"):
         plans.duty_shares([Plan(1)])
+
+
+# -- shifts added to a plan (issue 15 item 1) ------------------------------------------------
+
+
+def test_added_shifts_add_vans_where_they_cover_and_nowhere_else():
+    base = Plan(2, hours=(6, 22))
+    night = Plan(1, days=(4, 5), hours=(22, 2))  # Friday and Saturday nights past midnight
+    plan = base.with_shifts([night, Plan(3, days=(0,), hours=(10, 12))])
+    grid = plan.vans_grid()
+    assert grid[0, 10] == 5 and grid[0, 12] == 2 and grid[1, 10] == 2  # Monday 10-12: 2 + 3
+    assert grid[4, 23] == 1 and grid[5, 1] == 1 and grid[6, 1] == 1  # Fri 22- , Sat/Sun 0-2
+    assert grid[3, 23] == 0 and grid[0, 3] == 0
+    assert plan.hours_per_week == 16 * 7 + 2 * 4 and plan.van_hours_per_week == int(grid.sum())
+    assert base.with_shifts([]) == base
+    with pytest.raises(ValueError, match="at most"):
+        base.with_shifts([Plan(1)] * 5)
+    with pytest.raises(ValueError, match="without shifts"):
+        base.with_shifts([plan])
+
+
+def test_adding_a_shift_never_answers_fewer_and_night_shifts_reach_out_of_hours_calls():
+    """The planner adds to the schedule: more vans never lower the estimate; a night shift
+    turns out-of-hours calls into answered ones; inside the hours it cuts 'no team free'."""
+    demand = demand_from_rates(np.full((7, 24), 2.0), *FOUR_WEEKS)
+    base = Plan(2, hours=(6, 22))
+    before = estimate(demand, base, minutes_per_call=90)
+    night = estimate(demand, base.with_shifts([Plan(2, hours=(22, 6))]), minutes_per_call=90)
+    day = estimate(demand, base.with_shifts([Plan(2, hours=(6, 22))]), minutes_per_call=90)
+    assert night.share > before.share and night.out_of_hours < before.out_of_hours
+    assert day.share > before.share and day.no_team < before.no_team
+    assert day.out_of_hours == pytest.approx(before.out_of_hours)
+    same = estimate(demand, Plan(4, hours=(6, 22)), minutes_per_call=90)
+    assert day.answered == pytest.approx(same.answered)  # 2 + 2 vans = 4 vans

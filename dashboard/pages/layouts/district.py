@@ -8,6 +8,7 @@ without it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import dash
@@ -28,9 +29,10 @@ from dashboard.components.share import share_bar
 from dashboard.engine.store import Store
 from dashboard.figures import month_label, period_label
 from dashboard.i18n import t
-from dashboard.models.plans import MAX_VANS, Plan
+from dashboard.models.plans import MAX_SHIFTS, MAX_VANS, Plan
 from dashboard.params.districts import district_query, district_slug
-from dashboard.views.district import District, DistrictView, Missing, png_name
+from dashboard.views.district import District, DistrictView, Missing, png_name, shift_code
+from dashboard.views.district_sections import plan_text
 from dashboard.views.parts import Table
 
 
@@ -214,6 +216,30 @@ def _planner_form(chosen: Plan, lang: str) -> html.Form:
     )
 
 
+def _added_shifts(view: DistrictView) -> list:
+    """The shifts in the address, each with a link to the same view without it."""
+    if not view.shifts:
+        return []
+    lang = view.lang
+    items = []
+    for i, shift in enumerate(view.shifts):
+        text = plan_text(shift, lang)
+        rest = replace(view, shifts=view.shifts[:i] + view.shifts[i + 1:])
+        items.append(html.Li([
+            html.Span(text), " ",
+            dcc.Link(t("planner.remove", lang), href=href(rest), className="small",
+                     **{"aria-label": t("planner.remove_label", lang, shift=text)}),
+        ]))
+    return [html.Div(
+        [
+            html.H3(t("planner.shifts_heading", lang), className="h6 fw-semibold mt-2 mb-1"),
+            html.Ul(items, id=ids.DISTRICT_PLAN_SHIFTS, className="mb-1"),
+            dcc.Link(t("planner.remove_all", lang), href=href(replace(view, shifts=())), className="small"),
+        ],
+        className="planner-shifts no-print",
+    )]
+
+
 def _planner_result(model: District) -> list:
     view, r = model.view, model.plan_result
     lang = view.lang
@@ -252,8 +278,9 @@ def _planner_section(model: District) -> html.Section:
         html.Div(
             [
                 html.H2(t("planner.heading", lang), className="h5 card-title"),
-                html.P(t("planner.lead", lang, area=model.name), className="small"),
+                html.P(t("planner.lead", lang, area=model.name, max=MAX_SHIFTS), className="small"),
                 _planner_form(model.chosen, lang),
+                *_added_shifts(model.view),
                 html.Div(
                     _planner_result(model),
                     id=ids.DISTRICT_PLAN_RESULT,
@@ -368,7 +395,8 @@ def page(model: District, errors: list, store: Store) -> html.Div:
     return html.Div(
         [
             dcc.Location(id=ids.DISTRICT_NAV, refresh="callback-nav"),
-            dcc.Store(id=ids.DISTRICT_PLAN_ACTIVE, data={"plan": view.plan is not None, "lang": lang}),
+            dcc.Store(id=ids.DISTRICT_PLAN_ACTIVE,
+                      data={"shifts": [shift_code(s) for s in view.shifts], "lang": lang}),
             release_stamp(store.release_key()),
             release_notice(store.statuses().get(f.city), city.name, lang),
             synthetic_banner(info, city.name, lang),
