@@ -103,7 +103,7 @@ DISTRICT_SUMMARY = "district-summary"
 DISTRICT_AREA = "district-area"
 DISTRICT_START = "district-start"
 DISTRICT_END = "district-end"
-DISTRICT_PLAN_ACTIVE = "district-plan-active"  # whether the URL holds a plan, and the language
+DISTRICT_PLAN_ACTIVE = "district-plan-active"  # the shifts the URL adds, and the language
 DISTRICT_PLAN_FROM = "district-plan-from"
 DISTRICT_PLAN_TO = "district-plan-to"
 DISTRICT_PLAN_DAYS = "district-plan-days"
@@ -162,3 +162,13 @@ SHARE_STATUS = "share-status"
 SHARE_LINK_BOX = "share-link-box"  # also named in assets/share.js
 SHARE_COPIED_TEXT = "share-copied-text"
 SHARE_FAILED_TEXT = "share-failed-text"
+
+# --- Districts page (/districts): every district, and "Find my area" ------------------------
+DISTRICTS_NAV = "districts-nav"  # a dcc.Location: the search navigates to its answer's address
+DISTRICTS_SEARCH = "districts-search"
+DISTRICTS_SEARCH_LIST = "districts-search-list"
+DISTRICTS_FIND = "districts-find"
+DISTRICTS_ANSWER = "districts-answer"
+DISTRICTS_POLICE = "districts-police"
+DISTRICTS_COUNCIL = "districts-council"
+DISTRICTS_STATE = "districts-state"  # the page's city and language, for the search callback

@@ -43,6 +43,7 @@ PAGES = [
     "/data",
     "/methodology",
     "/releases",
+    "/districts?city=denver&area=capitol%20hill",
     "/district/3",
     "/district/council-10",
     "/no-such-page",

@@ -35,6 +35,7 @@ PAGES = [
     ("data", "/data"),
     ("methodology", "/methodology"),
     ("releases", "/releases"),
+    ("districts", "/districts?city=denver&area=capitol%20hill"),
     ("district-3", "/district/3"),
     ("district-council-10", "/district/council-10"),
     ("overview-grand-junction", "/?city=grand_junction"),

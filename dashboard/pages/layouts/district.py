@@ -227,8 +227,9 @@ def _added_shifts(view: DistrictView) -> list:
         rest = replace(view, shifts=view.shifts[:i] + view.shifts[i + 1:])
         items.append(html.Li([
             html.Span(text), " ",
-            dcc.Link(t("planner.remove", lang), href=href(rest), className="small",
-                     **{"aria-label": t("planner.remove_label", lang, shift=text)}),
+            dcc.Link([t("planner.remove", lang), " ",
+                      html.Span(t("planner.remove_label", lang, shift=text), className="visually-hidden")],
+                     href=href(rest), className="small"),
         ]))
     return [html.Div(
         [
