@@ -67,6 +67,10 @@ def _scale(finite: Sequence[float], metric: MapMetric) -> tuple[float, float, bo
     return 0.0, cmax, False
 
 
+#: Neighborhood names a hover lists before "and N more".
+HOVER_NEIGHBORHOODS = 4
+
+
 def _hover(row: object, metric: MapMetric, missing: bool, lang: str, program: str, hint: str | None) -> str:
     """The hover text of one area: its value (or "no value"), the counts behind it, why it
     is grey, what is hidden for privacy (the counts are then lower bounds: "at least"),
@@ -96,6 +100,12 @@ def _hover(row: object, metric: MapMetric, missing: bool, lang: str, program: st
         )
     if metric == "median_minutes" and not missing:
         lines.append(t("figure.map.hover.timed_calls", lang, calls=fmt_int(row.timed_calls, lang)))
+    names = getattr(row, "neighborhoods", ())
+    if names:
+        shown = ", ".join(names[:HOVER_NEIGHBORHOODS])
+        more = len(names) - HOVER_NEIGHBORHOODS
+        key = "figure.map.hover.neighborhoods_more" if more > 0 else "figure.map.hover.neighborhoods"
+        lines.append(t(key, lang, names=shown, more=more))
     if metric == "per_1000" or row.reason == "low_population":
         lines.append(t("figure.map.hover.population", lang, population=fmt_int(row.population, lang)))
     if row.reason:

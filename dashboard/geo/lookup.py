@@ -107,3 +107,18 @@ def find(places: tuple[Neighborhood, ...], text: str) -> tuple[Neighborhood | No
     starts = [p.name for p in places if fold(p.name).startswith(wanted)]
     contains = [p.name for p in places if wanted in fold(p.name) and p.name not in starts]
     return None, tuple((starts + contains)[:5])
+
+
+#: A map level's word for the layer a neighborhood is placed in (``PLACED_IN``).
+LEVEL_KIND: dict[str, str] = {"district": "police", "precinct": "precinct", "council": "council"}
+
+
+def names_by_area(geo_dir: Path, city: str, level: str) -> dict[str, tuple[str, ...]]:
+    """Per area of a map level, the neighborhoods that lie mostly in it (for map hovers)."""
+    kind = LEVEL_KIND.get(level)
+    out: dict[str, list[str]] = {}
+    for place in neighborhoods(geo_dir, city) if kind else ():
+        placed = place.place(kind)
+        if placed is not None:
+            out.setdefault(placed.area_id, []).append(place.name)
+    return {area: tuple(names) for area, names in out.items()}

@@ -33,6 +33,7 @@ import pandas as pd
 
 from dashboard.engine.store import Store
 from dashboard.figures.mapvalues import MapMetric, map_metric_values
+from dashboard.geo.lookup import names_by_area
 from dashboard.geo.web import WebArea, layer_exists, load_web_layer
 from dashboard.i18n import DEFAULT_LANGUAGE, catalog, t
 from dashboard.params.filters import Filters
@@ -124,7 +125,7 @@ def area_values(
     values = queries.map_values(store, f, level)
     if metric == "median_minutes" and level == "district":
         values = values.merge(queries.map_minutes(store, f), on="area_id", how="left")
-    return map_metric_values(
+    out = map_metric_values(
         values,
         areas,
         metric,
@@ -132,3 +133,7 @@ def area_values(
         excluded=excluded_ids(areas, f, level),
         unpublished=unpublished,
     )
+    # The neighborhoods in each area, for the hover: residents know those names (issue 15).
+    names = names_by_area(geo_dir, city.id, level)
+    out["neighborhoods"] = [names.get(str(a), ()) for a in out["area_id"]]
+    return out

@@ -86,3 +86,26 @@ def test_a_precinct_labelled_with_another_district_is_explained(client):
     text = page_text(client, "?city=denver&area=Cheesman%20Park")
     assert "Cheesman Park is in Police district 2 (approximate precinct 622)" in text
     assert "Police records label precinct 622 as district 6" in text
+
+
+def test_map_hovers_name_the_neighborhoods_of_each_area(shipped_settings):
+    """Residents know neighborhoods, not district numbers: the Overview map's hover names
+    them (four, then "and N more"), in both languages."""
+    from datetime import date
+
+    from dashboard.engine.store import Store
+    from dashboard.figures.mapstyle import map_style
+    from dashboard.params.filters import Filters
+    from dashboard.views import mapview
+
+    store = Store(shipped_settings)
+    f = Filters("denver", date(2023, 1, 1), date(2023, 12, 1))
+    values = mapview.area_values(store, GEO, f, "count", "district")
+    by_id = dict(zip(values["area_id"], values["neighborhoods"], strict=True))
+    assert by_id["6"] == ("Capitol Hill", "CBD", "Civic Center", "North Capitol Hill", "Union Station")
+    hovers = dict(zip(values["area_id"], map_style(values, "count", lang="en", show_labels=False).hovertexts,
+                      strict=True))
+    assert "Neighborhoods: Capitol Hill, CBD, Civic Center, North Capitol Hill and 1 more" in hovers["6"]
+    spanish = map_style(values, "count", lang="es", show_labels=False).hovertexts
+    wanted = "Vecindarios: Capitol Hill, CBD, Civic Center, North Capitol Hill y 1 más"
+    assert any(wanted in hover for hover in spanish)
