@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 import dash
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import ids
@@ -60,7 +61,7 @@ def _search(model: vm.Districts) -> html.Form:
             ),
             html.Div(
                 [
-                    dcc.Input(
+                    dbc.Input(
                         id=ids.DISTRICTS_SEARCH,
                         type="search",
                         value=model.typed,
@@ -69,7 +70,6 @@ def _search(model: vm.Districts) -> html.Form:
                         maxLength=vm.MAX_TYPED,
                         debounce=True,
                         placeholder=t("districts.find_hint", lang),
-                        className="form-control",
                     ),
                     html.Button(
                         t("districts.find_button", lang),
@@ -155,7 +155,7 @@ def _page(query: dict) -> html.Div:
                 dcc.Link(
                     t("districts.to_overview", lang), href=page_href("/", lang, [(PARAM_CITY, city.id)])
                 ),
-                className="small",
+                className="small link-row",
             ),
         ],
         className="container-xxl py-3 districts-page",
