@@ -123,7 +123,7 @@ def _query(url: str) -> dict[str, list[str]]:
 
 def _settled(page) -> None:
     page.wait_for_selector("main h1")
-    page.wait_for_function("!document.querySelector('._dash-loading, [data-dash-is-loading=\"true\"]')")
+    page.wait_for_function("() => !document.querySelector('._dash-loading, [data-dash-is-loading=\"true\"]')")
 
 
 def _english_sentences() -> list[str]:

@@ -105,7 +105,8 @@ def test_baseline_gives_the_same_numbers_as_the_cube_queries(runs, filters, kind
     everything = cube["results"][0]
     assert everything["kpis"].iloc[0]["calls"] > SIZE * 0.5
     assert everything["monthly_by_program"]["calls"].sum() == everything["kpis"].iloc[0]["calls"]
-    assert len(everything["map_district"]) >= 3 and len(everything["map_precinct"]) > 10
+    # At this size k-anonymity places most rows city-wide; the downtown districts remain.
+    assert len(everything["map_district"]) >= 2 and len(everything["map_precinct"]) > 10
     assert everything["minutes_by_program"]["n"].sum() > 0
     assert cube["results"][1]["kpis"].iloc[0]["calls"] == 0  # STAR before STAR
 
