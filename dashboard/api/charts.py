@@ -85,7 +85,7 @@ def map_frame(
             "calls": values["calls"].astype("int64"),
             "eligible": values["eligible"].astype("int64"),
             "eligible_answered": values["eligible_answered"].astype("int64"),
-            "population": values["population"].astype("int64"),
+            "population": values["population"].astype("Int64"),  # null: no population known
             "suppressed_cells": values["suppressed_cells"].astype("int64"),
             "reason": values["reason"].astype(str),
             "note": [
@@ -142,7 +142,8 @@ def district_records(store: Store, settings: Settings, f: Filters) -> list[dict[
             {
                 "district": str(row.area_id),
                 "name": str(row.name),
-                "population": int(row.population),
+                "population": None if row.population is None or row.population != row.population
+                else int(row.population),
                 "calls": int(row.calls),
                 "eligible": int(row.eligible),
                 "eligible_answered": int(row.eligible_answered),

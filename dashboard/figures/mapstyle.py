@@ -106,7 +106,8 @@ def _hover(row: object, metric: MapMetric, missing: bool, lang: str, program: st
         more = len(names) - HOVER_NEIGHBORHOODS
         key = "figure.map.hover.neighborhoods_more" if more > 0 else "figure.map.hover.neighborhoods"
         lines.append(t(key, lang, names=shown, more=more))
-    if metric == "per_1000" or row.reason == "low_population":
+    known = row.population is not None and row.population == row.population  # None or NaN: unknown
+    if known and (metric == "per_1000" or row.reason == "low_population"):
         lines.append(t("figure.map.hover.population", lang, population=fmt_int(row.population, lang)))
     if row.reason:
         lines.append("<i>" + t(f"figure.map.hover.reason.{row.reason}", lang) + "</i>")

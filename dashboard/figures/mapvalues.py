@@ -21,7 +21,8 @@ MapMetric = Literal["count", "per_1000", "alt_share", "median_minutes"]
 MAP_METRICS: tuple[MapMetric, ...] = ("count", "per_1000", "alt_share", "median_minutes")
 #: Why an area has no value (``map_metric_values``'s ``reason``), in the order notes list them.
 MAP_REASONS: tuple[str, ...] = (
-    "not_selected", "unpublished", "low_population", "no_eligible", "no_minutes", "no_timed_calls",
+    "not_selected", "unpublished", "no_population", "low_population", "no_eligible", "no_minutes",
+    "no_timed_calls",
 )
 ROOMY_AREA_WIDTH = 0.15  # share of the map's width an area needs to print its value
 
@@ -34,7 +35,7 @@ class MapAreaLike(Protocol):
     @property
     def name(self) -> str: ...
     @property
-    def population(self) -> int: ...
+    def population(self) -> int | None: ...
     @property
     def rings(self) -> tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]: ...
     @property
@@ -94,7 +95,9 @@ def map_metric_values(
         elif metric == "count":
             value = float(calls)
         elif metric == "per_1000":
-            if area.population < low_population_threshold or area.population <= 0:
+            if area.population is None:
+                reason = "no_population"
+            elif area.population < low_population_threshold or area.population <= 0:
                 reason = "low_population"
             else:
                 value = calls / area.population * 1000
@@ -113,7 +116,7 @@ def map_metric_values(
             {
                 "area_id": str(area.id),
                 "name": area.name,
-                "population": int(area.population),
+                "population": None if area.population is None else int(area.population),
                 "calls": calls,
                 "eligible": eligible,
                 "eligible_answered": answered,

@@ -5,7 +5,9 @@ For one city (``geo/<city>/source/`` with its ``layers.toml``) this:
 1. loads, repairs and validates every layer at full resolution (``boundaries``);
 2. gives every layer a 2020 population: the layer that has counted population
    (Denver: the 78 statistical neighborhoods) keeps it; every other layer gets it by
-   area-weighted interpolation of that layer (overlay in a metric CRS);
+   area-weighted interpolation of that layer (overlay in a metric CRS). A city's
+   boundaries need not carry population: with no such layer every layer's is left
+   empty (null), and per-capita measures are not published;
 3. writes ``web/<layer>.geojson``: coverage-cleaned, coverage-simplified (shared edges
    stay shared, so no gaps or slivers appear between neighbours on the map), back in
    lon/lat, rounded to 5 decimals (~1 m), compact JSON, features in natural id order;
@@ -71,8 +73,8 @@ class LayerSummary:
 
     layer: str
     features: int
-    population: int
-    population_source: str  # "counted" or "interpolated from <layer>"
+    population: int | None  # None: the city's boundaries carry no population
+    population_source: str  # "counted", "interpolated from <layer>" or "none"
     path: Path
     bytes: int
     gzip_bytes: int
@@ -106,12 +108,8 @@ def build_city_geo(source_dir: Path, web_dir: Path, *, population_csv: Path | No
             LayerSummary(
                 layer=spec.layer,
                 features=len(web[spec.layer]),
-                population=int(populations[spec.layer].sum()),
-                population_source=(
-                    "counted"
-                    if spec.population_field
-                    else f"interpolated from {_population_layer(sources).layer}"
-                ),
+                population=_total(populations[spec.layer]),
+                population_source=_population_source(sources, spec),
                 path=path,
                 bytes=len(payload),
                 gzip_bytes=len(gzip.compress(payload, mtime=0)),
@@ -135,19 +133,35 @@ def build_city_geo(source_dir: Path, web_dir: Path, *, population_csv: Path | No
 # --- population -------------------------------------------------------------------------
 
 
-def _population_layer(sources: CitySources) -> LayerSpec:
+def _population_layer(sources: CitySources) -> LayerSpec | None:
+    """The one layer with counted population, or None: a city's boundaries need not carry
+    any (issue 14), and then per-capita measures are not published (the map says why)."""
     counted = [s for s in sources.layers if s.population_field]
-    if len(counted) != 1:
+    if len(counted) > 1:
         raise GeoValidationError(
             str(sources.source_dir),
-            [f"exactly one layer must name a population_field, found {len(counted)}"],
+            [f"at most one layer may name a population_field, found {len(counted)}"],
         )
-    return counted[0]
+    return counted[0] if counted else None
 
 
-def _populations(sources: CitySources, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, pd.Series]:
-    """Population per feature id (int Series indexed by id) for every layer."""
+def _population_source(sources: CitySources, spec: LayerSpec) -> str:
+    base = _population_layer(sources)
+    if base is None:
+        return "none"
+    return "counted" if spec.population_field else f"interpolated from {base.layer}"
+
+
+def _total(population: pd.Series | None) -> int | None:
+    return None if population is None else int(population.sum())
+
+
+def _populations(sources: CitySources, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, pd.Series | None]:
+    """Population per feature id (int Series indexed by id) for every layer; None for
+    every layer when no layer counts population."""
     base_spec = _population_layer(sources)
+    if base_spec is None:
+        return {spec.layer: None for spec in sources.layers}
     base = layers[base_spec.layer]
     if base["population"].isna().any():
         missing = ", ".join(base.loc[base["population"].isna(), "id"])
@@ -211,8 +225,8 @@ def round_preserving_total(values: npt.ArrayLike, total: int) -> npt.NDArray[np.
     return base
 
 
-def _check_population_totals(sources: CitySources, populations: dict[str, pd.Series]) -> None:
-    if sources.census_population is None:
+def _check_population_totals(sources: CitySources, populations: dict[str, pd.Series | None]) -> None:
+    if sources.census_population is None or any(p is None for p in populations.values()):
         return
     census = sources.census_population
     problems = [
@@ -250,7 +264,7 @@ def simplify_coverage(
 
 
 def _web_layer(
-    sources: CitySources, spec: LayerSpec, gdf: gpd.GeoDataFrame, population: pd.Series
+    sources: CitySources, spec: LayerSpec, gdf: gpd.GeoDataFrame, population: pd.Series | None
 ) -> gpd.GeoDataFrame:
     """The web version of one layer: simplified geometry plus the published properties."""
     area = area_km2(gdf, sources.projected_crs)
@@ -258,7 +272,8 @@ def _web_layer(
         {
             "id": gdf["id"].to_numpy(),
             "name": gdf["name"].to_numpy(),
-            "population": population.reindex(gdf["id"].to_numpy()).to_numpy(dtype=np.int64),
+            "population": (np.full(len(gdf), None, dtype=object) if population is None
+                           else population.reindex(gdf["id"].to_numpy()).to_numpy(dtype=np.int64)),
             "area_km2": np.round(area, 2),
         },
         geometry=simplify_coverage(gdf.geometry.array, sources.projected_crs),
@@ -319,7 +334,8 @@ def _write_population_csv(path: Path, sources: CitySources, web: dict[str, gpd.G
         writer.writerow(["layer", "id", "name", "population"])
         for spec in sources.layers:
             for row in web[spec.layer][["id", "name", "population"]].itertuples(index=False):
-                writer.writerow([spec.layer, row.id, row.name, int(row.population)])
+                people = "" if row.population is None else int(row.population)  # blank: none known
+                writer.writerow([spec.layer, row.id, row.name, people])
     os.replace(tmp, path)
 
 
@@ -332,10 +348,11 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     lines = []
     for s in summary["layers"].values():
         versus = ""
-        if census:
+        if census and s.population is not None:
             versus = f" ({(s.population - census) / census:+.2%} vs census {census:,})"
+        population = "     none" if s.population is None else f"{s.population:>9,}"
         lines.append(
-            f"{s.layer:<18} {s.features:>3} features  population {s.population:>9,}{versus}  "
+            f"{s.layer:<18} {s.features:>3} features  population {population}{versus}  "
             f"{s.bytes / 1024:6.1f} KB ({s.gzip_bytes / 1024:.1f} KB gzip), "
             f"{s.vertices:,} vertices  [{s.population_source}]"
         )

@@ -35,7 +35,7 @@ class WebArea:
 
     id: str
     name: str
-    population: int
+    population: int | None  # None: the city's boundaries carry no population (issue 14)
     area_km2: float
     rings: tuple[Ring, ...]
     label_lon: float
@@ -45,8 +45,8 @@ class WebArea:
 
     @property
     def density_km2(self) -> float:
-        """Residents per km² (0 for an area of no size)."""
-        return self.population / self.area_km2 if self.area_km2 else 0.0
+        """Residents per km² (0 for an area of no size or no population)."""
+        return self.population / self.area_km2 if self.area_km2 and self.population is not None else 0.0
 
 
 def web_layer_path(geo_dir: Path, city: str, layer: str) -> Path:
@@ -94,7 +94,7 @@ def _area(feature: dict) -> WebArea:
     return WebArea(
         id=str(props["id"]),
         name=str(props["name"]),
-        population=int(props["population"]),
+        population=None if props.get("population") is None else int(props["population"]),
         area_km2=float(props["area_km2"]),
         rings=tuple(rings),
         label_lon=round(label.x, 5),

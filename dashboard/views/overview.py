@@ -50,7 +50,7 @@ from dashboard.queries import overview as queries
 from dashboard.queries.docs import first_value
 from dashboard.queries.download_format import download_filename
 from dashboard.views import mapview
-from dashboard.views.parts import Note, Table, district_label, has_district_choice
+from dashboard.views.parts import Note, Table, district_label, has_district_choice, population_text
 from dashboard.views.prelude import page_query
 
 if TYPE_CHECKING:
@@ -316,7 +316,7 @@ def _map_table(
                 fmt_int(row.calls, lang),
                 fmt_int(row.eligible, lang),
                 fmt_int(row.eligible_answered, lang),
-                fmt_int(row.population, lang),
+                population_text(row.population, lang),
                 "; ".join(notes),
             ]
         )
@@ -325,7 +325,7 @@ def _map_table(
 
 def _small_areas_note(areas: Sequence[WebArea], threshold: int, lang: str) -> Note | None:
     """How per-1,000 rates treat areas with few residents (Denver's airport district)."""
-    small = [a for a in areas if a.population < threshold]
+    small = [a for a in areas if a.population is not None and a.population < threshold]
     if not small:
         return None
     named = [

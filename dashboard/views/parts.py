@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from dashboard.contract.cities import City
 from dashboard.contract.schema import CITYWIDE
-from dashboard.i18n import t
+from dashboard.i18n import fmt_int, t
 from dashboard.params.filters import Catalog
 
 
@@ -45,3 +45,10 @@ def district_label(district: str, city: City, lang: str, *, short: bool = False)
         return t("filters.citywide", lang)
     key = "filters.district_option" if short else "filters.district_long"
     return t(key, lang, label=city.geo.district_label, district=city.district_name(district))
+
+
+def population_text(population: object, lang: str) -> str:
+    """A population in a table; a dash where none is known (boundaries without population)."""
+    if population is None or population != population:  # None or NaN
+        return "—"
+    return fmt_int(population, lang)

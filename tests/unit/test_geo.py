@@ -24,7 +24,7 @@ import shapely
 from dashboard.geo import boundaries, web
 from dashboard.geo.assign import Assigner
 from dashboard.geo.boundaries import GeoValidationError, LayerSpec
-from dashboard.geo.build import build_city_geo, main, round_preserving_total
+from dashboard.geo.build import build_city_geo, main, round_preserving_total, summary_lines
 from dashboard.settings import REPO_ROOT, Settings
 
 GEO_DIR = REPO_ROOT / "geo"
@@ -530,3 +530,42 @@ def test_build_refuses_an_invalid_source(tmp_path):
     with pytest.raises(GeoValidationError, match="36 features, expected 37"):
         build_city_geo(source, tmp_path / "denver" / "web")
     assert not (tmp_path / "denver" / "web").exists()
+
+
+def test_boundaries_without_population_build_and_per_capita_says_why(tmp_path, capsys):
+    """Issue 14: a city's boundary files need carry no population. geo-build writes every
+    layer with a null population, the map's per-1,000 rate is withheld with its reason, and
+    every other measure works."""
+    import pandas as pd
+
+    from dashboard.figures.mapstyle import map_style
+    from dashboard.figures.mapvalues import map_metric_values
+    from dashboard.views.parts import population_text
+
+    source = tmp_path / "nopop" / "source"
+    shutil.copytree(SOURCE_DIR, source)
+    manifest = source / "layers.toml"
+    text = manifest.read_text()
+    text = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("population_field"))
+    text = text.replace("census_population = 715522\n", "")
+    assert "population_field" not in text
+    manifest.write_text(text)
+    summary = build_city_geo(source, tmp_path / "nopop" / "web")
+    assert {s.population for s in summary["layers"].values()} == {None}
+    assert {s.population_source for s in summary["layers"].values()} == {"none"}
+    assert "population      none" in "\n".join(summary_lines(summary))
+    table = pd.read_csv(tmp_path / "nopop" / "population.csv", dtype=str, keep_default_na=False)
+    assert len(table) == 7 + 36 + 78 + 11 and set(table["population"]) == {""}
+    districts = web.load_web_layer(tmp_path, "nopop", "districts")
+    assert [a.population for a in districts] == [None] * 7 and districts[0].density_km2 == 0.0
+
+    calls = pd.DataFrame({"area_id": [a.id for a in districts], "calls": 100, "eligible": 40,
+                          "eligible_answered": 20, "suppressed_cells": 0})
+    rates = map_metric_values(calls, districts, "per_1000", 1000)
+    assert rates["value"].isna().all() and set(rates["reason"]) == {"no_population"}
+    style = map_style(rates, "per_1000", lang="en", show_labels=False)
+    assert all("Residents" not in h for h in style.hovertexts)
+    assert "boundary files carry none" in style.hovertexts[0]
+    counts = map_metric_values(calls, districts, "count", 1000)
+    assert counts["value"].tolist() == [100.0] * 7 and set(counts["reason"]) == {""}
+    assert population_text(rates["population"].iloc[0], "en") == "—"
