@@ -13,6 +13,7 @@ import re
 from datetime import date
 from urllib.parse import parse_qs, urlparse
 
+import pypdfium2
 import pytest
 
 from dashboard.contract.schema import CITYWIDE
@@ -201,11 +202,20 @@ def test_shifts_add_up_and_each_can_be_removed(page, live_server, console):
     assert "For the schedule in force" in page.inner_text("#district-plan-result")
 
 
-def test_print_fits_two_a4_pages_with_title_period_and_release(
-    browser, live_server, console, screenshots, shipped_settings
-):
-    # A4 at 96 dpi is 794 px wide; the print stylesheet's margins leave ~703 px.
-    context = browser.new_context(viewport={"width": 703, "height": 1000}, device_scale_factor=1)
+#: Paper sizes in PDF points and print.css's margins (12 mm at the sides, 10 mm top and bottom).
+PAPERS = {"A4": (595, 842), "Letter": (612, 792)}
+SIDE, TOP = 12 / 25.4 * 72, 10 / 25.4 * 72
+HOURS = ("12 AM", "3 AM", "6 AM", "9 AM", "12 PM", "3 PM", "6 PM", "9 PM")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@pytest.mark.parametrize("paper", sorted(PAPERS))
+def test_the_brief_prints_whole_on_a4_and_letter(browser, live_server, console, screenshots, shipped_settings,
+                                                 paper):
+    """Issue 15: printed from a desktop browser, the profile fits two pages of A4 and of
+    Letter; the hour grid has all 168 cells and every hour label, nothing crosses the
+    margins, and the address is the full one. The PDF is rendered to images to check."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
     page = context.new_page()
     console.attach(page)
     open_district(page, live_server, "3")
@@ -213,13 +223,39 @@ def test_print_fits_two_a4_pages_with_title_period_and_release(
     page.wait_for_timeout(300)
     meta = page.inner_text("#district-print-meta")
     release_id = Store(shipped_settings).release_info("denver").release_id
-    assert "Jan 2023 to Dec 2023" in meta and release_id in meta and "/district/3?" in meta
+    assert "Jan 2023 to Dec 2023" in meta and release_id in meta
+    assert f"{live_server}/district/3?city=denver" in meta  # the full address, not a path
     assert not page.locator("#district-area").is_visible()  # controls are not printed
-    page.screenshot(path=str(screenshots / "district_print.png"), full_page=True)
-    pdf = page.pdf(format="A4", print_background=True)
-    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    cells = page.evaluate("""() => {
+        const svg = document.querySelector('#district-coverage-graph .main-svg').getBoundingClientRect();
+        const bars = [...document.querySelectorAll('#district-coverage-graph .trace.bars .point')];
+        return [bars.length, svg.width, bars.filter(b => {
+            const r = b.getBoundingClientRect();
+            return r.width > 0 && r.left >= svg.left - 0.5 && r.right <= svg.right + 0.5;
+        }).length];
+    }""")
+    assert cells[0] == 168 and cells[2] == 168 and cells[1] <= 700, cells  # drawn for the paper
+    pdf = page.pdf(format=paper, print_background=True)
     context.close()
-    assert 1 <= pages <= 2, f"the profile prints on {pages} pages"
+    (screenshots / f"district_print_{paper}.pdf").write_bytes(pdf)
+    doc = pypdfium2.PdfDocument(pdf)
+    assert 1 <= len(doc) <= 2, f"the profile prints on {len(doc)} pages of {paper}"
+    texts = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    grid = [t for t in texts if "When eligible calls come in" in t]
+    assert len(grid) == 1
+    missing = [label for label in (*HOURS, *WEEKDAYS) if label not in grid[0]]
+    assert not missing, f"the hour grid lost {missing} on {paper}"
+    assert "Calls per week" in "".join(texts) and "Dec" in "".join(texts)  # the trend, whole
+    for i in range(len(doc)):
+        width, height = PAPERS[paper]
+        pixels = doc[i].render(scale=1).to_numpy()[..., :3].min(axis=2)
+        assert abs(pixels.shape[0] - height) <= 1 and abs(pixels.shape[1] - width) <= 1  # rounding
+        height, width = pixels.shape[:2]
+        ink = pixels < 200
+        left, right = int(SIDE) - 2, width - int(SIDE) + 2
+        top, bottom = int(TOP) - 2, height - int(TOP) + 2
+        assert not ink[:, right:].any() and not ink[:, :left].any(), f"page {i + 1} crosses the side margins"
+        assert not ink[bottom:, :].any() and not ink[:top, :].any(), f"page {i + 1} crosses the top or bottom"
 
 
 def test_phone_width_profile_has_no_horizontal_scroll(phone_page, live_server, screenshots):
