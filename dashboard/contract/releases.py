@@ -39,6 +39,24 @@ class ReleaseInfo:
     source: str
     synthetic: bool
     path: Path
+    #: Contract fields the source does not record (their values are placeholders, never a
+    #: real 0): pages say "not recorded" for them (issue 14).
+    not_recorded: frozenset[str] = frozenset()
+
+
+#: What ``dashboard.ingest`` writes in a manifest for a release without person ids (older
+#: releases say so only in words).
+NO_PERSON_COLUMN = "no person column: all false"
+
+
+def not_recorded(manifest: dict) -> frozenset[str]:
+    """The fields a release's manifest says its source does not record."""
+    ingest = manifest.get("ingest") if isinstance(manifest.get("ingest"), dict) else {}
+    listed = ingest.get("not_recorded", [])
+    fields = {str(f) for f in listed} if isinstance(listed, list) else set()
+    if ingest.get("repeat_contacts") == NO_PERSON_COLUMN:
+        fields.add("repeat_contact_90d")
+    return frozenset(fields)
 
 
 def sha256_file(path: Path) -> str:
@@ -114,6 +132,7 @@ def read_release_info(path: Path) -> ReleaseInfo:
         source=manifest["source"],
         synthetic=bool(manifest["synthetic"]),
         path=path,
+        not_recorded=not_recorded(manifest),
     )
 
 

@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import pyarrow.parquet as pq
 
-from dashboard.contract.releases import ReleaseError, sha256_file
+from dashboard.contract.releases import NO_PERSON_COLUMN, ReleaseError, sha256_file
 from dashboard.ingest.accounting import (
     REJECTS_DIR,
     REJECTS_HEADER,
@@ -234,7 +234,8 @@ def _manifest_extra(src: InputFile, cfg: IngestConfig, tally: Tally, rejects_nam
                 "nulled": {"negative": busy.negative, "over_24h": busy.over_24h,
                            "unparseable": busy.unparseable},
             },
-            "repeat_contacts": salt_note if cfg.person_column else "no person column: all false",
+            "repeat_contacts": salt_note if cfg.person_column else NO_PERSON_COLUMN,
+            "not_recorded": [] if cfg.person_column else ["repeat_contact_90d"],
         },
     }
 

@@ -173,7 +173,16 @@ def _bars_summary(table: pd.DataFrame, programs: Sequence[str], city: City, lang
     return t("outcomes.bars.summary", lang, resolved="; ".join(parts_good), arrest="; ".join(parts_arrest))
 
 
-def _flags_table(flags: pd.DataFrame, city: City, lang: str) -> Table:
+def _share_or_none(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+def _flags_table(flags: pd.DataFrame, city: City, lang: str, not_recorded: frozenset[str] = frozenset()
+                 ) -> Table:
+    """Backup and repeat contacts per program. A field the city's data does not record
+    says so: a repeat share of 0% without person ids would read as "nobody called again"."""
+    unrecorded = t("outcomes.repeat_not_recorded", lang)
+    no_repeats = "repeat_contact_90d" in not_recorded
     rows = []
     for r in flags.itertuples(index=False):
         rows.append(
@@ -182,8 +191,8 @@ def _flags_table(flags: pd.DataFrame, city: City, lang: str) -> Table:
                 fmt_int(r.calls, lang),
                 pct(None if math.isnan(r.backup_share) else float(r.backup_share), lang),
                 fmt_int(r.backups, lang) if not math.isnan(r.backup_share) else "—",
-                pct(None if math.isnan(r.repeat_share) else float(r.repeat_share), lang),
-                fmt_int(r.repeats, lang),
+                unrecorded if no_repeats else pct(_share_or_none(r.repeat_share), lang),
+                unrecorded if no_repeats else fmt_int(r.repeats, lang),
             ]
         )
     headers = [
@@ -310,7 +319,7 @@ def render(store: Store, view: OutcomesView) -> Outcomes:
         bars_table=_outcome_rows(table, programs, city, lang),
         bars_summary=_bars_summary(table, programs, city, lang),
         bar_count=_bar_count(table, programs),
-        flags_table=_flags_table(flags, city, lang),
+        flags_table=_flags_table(flags, city, lang, store.release_info(f.city).not_recorded),
         flow_figure=flow_figure(flow, lang=lang, programs=programs, k=k, labels=city.label_map),
         flow_table=_flow_rows(flow, city, k, lang),
         flow_summary=_flow_summary(flow, table, city, lang),

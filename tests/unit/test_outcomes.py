@@ -291,3 +291,22 @@ def test_controls_become_an_address_that_keeps_the_language(client):
     assert href == "/outcomes?city=grand_junction"
     # Garbage goes through as text for the page to name, or nowhere at all.
     assert navigate(client, "compare", city=None, compare=None, state="x") is None
+
+
+def test_repeat_contacts_a_city_does_not_record_read_not_recorded_not_zero(shipped_settings):
+    """Issue 14: Lane County's export has no person id, so its repeat-contact column is all
+    false by construction; the page says "not recorded" instead of 0%."""
+    from dashboard.contract.releases import current_release_dir, read_release_info
+    from dashboard.engine.store import Store
+    from dashboard.views import outcomes as vm
+
+    lane = read_release_info(current_release_dir(shipped_settings.releases_dir, "lane_county"))
+    denver = read_release_info(current_release_dir(shipped_settings.releases_dir, "denver"))
+    assert "repeat_contact_90d" in lane.not_recorded and not denver.not_recorded
+    store = Store(shipped_settings)
+    for lang, words in (("en", "not recorded"), ("es", "no registrado")):
+        view, _ = vm.parse_view({"city": "lane_county", "lang": lang}, store, "denver")
+        rows = vm.render(store, view).flags_table.rows
+        assert rows and all(r[4].startswith(words) and r[5].startswith(words) for r in rows), rows
+    view, _ = vm.parse_view({"city": "denver"}, store, "denver")
+    assert all(r[4].endswith("%") for r in vm.render(store, view).flags_table.rows)
