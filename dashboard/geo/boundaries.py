@@ -61,6 +61,9 @@ class LayerSpec:
     name_template: str = "{id}"
     district_field: str | None = None
     population_field: str | None = None
+    #: Or a census table beside the file: a CSV with columns ``id`` and ``population``
+    #: (boundary files often carry no population; issue 14).
+    population_table: str | None = None
     expected_count: int | None = None
     approximate: bool = False
     assign_column: str | None = None
@@ -69,6 +72,11 @@ class LayerSpec:
     def column(self) -> str:
         """Column name for this layer in an assignment result (``district``...)."""
         return self.assign_column or self.layer
+
+    @property
+    def counts_population(self) -> bool:
+        """Whether this layer brings counted population (a field, or a census table)."""
+        return self.population_field is not None or self.population_table is not None
 
 
 @dataclass(frozen=True)
@@ -169,12 +177,31 @@ def load_layer(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
         data["district"] = _normalize_ids(raw[spec.district_field])
     if spec.population_field is not None:
         data["population"] = pd.to_numeric(raw[spec.population_field]).astype("Int64")
+    elif spec.population_table is not None:
+        data["population"] = _census_population(path.parent / spec.population_table, spec, ids)
     gdf = gpd.GeoDataFrame(data, geometry=raw.geometry.values, crs=raw.crs)
     if gdf.crs is None:
         gdf = gdf.set_crs(LONLAT)
     elif not is_lonlat(gdf.crs):
         gdf = gdf.to_crs(LONLAT)
     return gdf
+
+
+def _census_population(table: Path, spec: LayerSpec, ids: pd.Series) -> pd.Series:
+    """Population per area from a census table keyed by area id (ids compared as the
+    boundary ids are: ``_normalize_ids``); an area the table lacks gets none (the build
+    then names it)."""
+    if not table.is_file():
+        raise FileNotFoundError(f"{table}: population table for layer {spec.layer!r} not found")
+    census = pd.read_csv(table, dtype=str)
+    if not {"id", "population"} <= set(census.columns):
+        raise GeoValidationError(f"{spec.layer} ({table.name})",
+                                 [f"needs columns id and population (has: {', '.join(census.columns)})"])
+    by_id = pd.to_numeric(census["population"], errors="coerce").set_axis(_normalize_ids(census["id"]))
+    if by_id.index.duplicated().any():
+        dupes = ", ".join(sorted(set(by_id.index[by_id.index.duplicated()].astype(str))))
+        raise GeoValidationError(f"{spec.layer} ({table.name})", [f"ids listed twice: {dupes}"])
+    return pd.Series(ids.map(by_id).to_numpy(), index=ids.index).astype("Int64")
 
 
 def is_lonlat(crs: CRS | None) -> bool:

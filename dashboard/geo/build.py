@@ -136,11 +136,11 @@ def build_city_geo(source_dir: Path, web_dir: Path, *, population_csv: Path | No
 def _population_layer(sources: CitySources) -> LayerSpec | None:
     """The one layer with counted population, or None: a city's boundaries need not carry
     any (issue 14), and then per-capita measures are not published (the map says why)."""
-    counted = [s for s in sources.layers if s.population_field]
+    counted = [s for s in sources.layers if s.counts_population]
     if len(counted) > 1:
         raise GeoValidationError(
             str(sources.source_dir),
-            [f"at most one layer may name a population_field, found {len(counted)}"],
+            [f"at most one layer may name a population_field or population_table, found {len(counted)}"],
         )
     return counted[0] if counted else None
 
@@ -149,7 +149,7 @@ def _population_source(sources: CitySources, spec: LayerSpec) -> str:
     base = _population_layer(sources)
     if base is None:
         return "none"
-    return "counted" if spec.population_field else f"interpolated from {base.layer}"
+    return "counted" if spec.counts_population else f"interpolated from {base.layer}"
 
 
 def _total(population: pd.Series | None) -> int | None:

@@ -569,3 +569,30 @@ def test_boundaries_without_population_build_and_per_capita_says_why(tmp_path, c
     counts = map_metric_values(calls, districts, "count", 1000)
     assert counts["value"].tolist() == [100.0] * 7 and set(counts["reason"]) == {""}
     assert population_text(rates["population"].iloc[0], "en") == "—"
+
+
+def test_population_from_a_census_table_keyed_by_area_id(tmp_path, rebuilt):
+    """Issue 14: population may come from a separate table (id, population) instead of a
+    field of the boundary file; the build gives the same populations, and an area the
+    table lacks is named."""
+    import pandas as pd
+
+    source = tmp_path / "census" / "source"
+    shutil.copytree(SOURCE_DIR, source)
+    manifest = source / "layers.toml"
+    text = manifest.read_text().replace(
+        'population_field = "POPULATION_2020"', 'population_table = "census_2020.csv"')
+    manifest.write_text(text)
+    neighborhoods = gpd.read_file(source / "neighborhoods_population.geojson")
+    census = pd.DataFrame({"id": neighborhoods["NBHD_ID"].astype(int).astype(str),
+                           "population": neighborhoods["POPULATION_2020"].astype(int)})
+    census.to_csv(source / "census_2020.csv", index=False)
+    summary = build_city_geo(source, tmp_path / "census" / "web")
+    original, _ = rebuilt
+    for layer, s in summary["layers"].items():
+        assert s.population == original["layers"][layer].population, layer
+    assert summary["layers"]["neighborhoods"].population_source == "counted"
+
+    census.iloc[1:].to_csv(source / "census_2020.csv", index=False)  # one area missing
+    with pytest.raises(GeoValidationError, match=rf"no population for id\(s\) {census['id'].iloc[0]}\b"):
+        build_city_geo(source, tmp_path / "census2" / "web")
