@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 
 from dashboard.contract.cities import City
+from dashboard.contract.schema import ResponseType
 from dashboard.engine.store import Store
 from dashboard.figures import category_label, period_label, program_label
 from dashboard.figures.flow import flow_figure
@@ -173,6 +174,18 @@ def _bars_summary(table: pd.DataFrame, programs: Sequence[str], city: City, lang
     return t("outcomes.bars.summary", lang, resolved="; ".join(parts_good), arrest="; ".join(parts_arrest))
 
 
+#: Alternative programs that are themselves police responses: no "police get the rest".
+POLICE_PROGRAMS = (ResponseType.CIT_OFFICER, ResponseType.PATROL)
+
+
+def caveat_text(city: City, alt: str, lang: str) -> str:
+    """Why outcome shares are not a verdict, in words that fit the city's programs: a city
+    whose alternative response is itself police (CIT officers) gets no talk of a
+    dispatcher's safety screen sending the rest to police (issue 14)."""
+    key = "outcomes.caveat_police" if city.alternative_program in POLICE_PROGRAMS else "outcomes.caveat"
+    return t(key, lang, program=alt)
+
+
 def _share_or_none(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
@@ -285,6 +298,7 @@ class Outcomes:
     bars_summary: str
     bar_count: int
     flags_table: Table
+    caveat: str
     flow_figure: Any
     flow_table: Table
     flow_summary: str
@@ -320,6 +334,7 @@ def render(store: Store, view: OutcomesView) -> Outcomes:
         bars_summary=_bars_summary(table, programs, city, lang),
         bar_count=_bar_count(table, programs),
         flags_table=_flags_table(flags, city, lang, store.release_info(f.city).not_recorded),
+        caveat=caveat_text(city, alt, lang),
         flow_figure=flow_figure(flow, lang=lang, programs=programs, k=k, labels=city.label_map),
         flow_table=_flow_rows(flow, city, k, lang),
         flow_summary=_flow_summary(flow, table, city, lang),

@@ -310,3 +310,23 @@ def test_repeat_contacts_a_city_does_not_record_read_not_recorded_not_zero(shipp
         assert rows and all(r[4].startswith(words) and r[5].startswith(words) for r in rows), rows
     view, _ = vm.parse_view({"city": "denver"}, store, "denver")
     assert all(r[4].endswith("%") for r in vm.render(store, view).flags_table.rows)
+
+
+def test_the_caveat_fits_a_city_whose_alternative_is_a_police_response(shipped_settings):
+    """Issue 14: a city of patrol and CIT officers only was told its CIT officers 'only get
+    calls that passed a dispatcher's safety screening; police get the rest'."""
+    from dataclasses import replace
+
+    from dashboard.contract.cities import load_cities
+    from dashboard.contract.schema import ResponseType
+    from dashboard.views.outcomes import caveat_text
+
+    denver = load_cities(shipped_settings.cities_dir)["denver"]
+    assert "safety screening; police get the rest" in caveat_text(denver, "STAR team", "en")
+    cit = replace(denver, alternative_program=ResponseType.CIT_OFFICER, programs=(ResponseType.PATROL,
+                                                                                   ResponseType.CIT_OFFICER))
+    for lang in ("en", "es"):
+        text = caveat_text(cit, "CIT officers", lang)
+        assert "CIT officers" in text
+        assert "police get the rest" not in text and "la policía recibe" not in text
+    assert "itself a police response" in caveat_text(cit, "CIT officers", "en")

@@ -116,7 +116,7 @@ def page(model: Outcomes, errors: Sequence[str], store: Store) -> html.Div:
     caveat = html.Div(
         [
             html.P(html.Strong(model.scope_text), id=ids.OUTCOMES_SCOPE, className="mb-1"),
-            html.P(t("outcomes.caveat", lang, program=alt), className="mb-0"),
+            html.P(model.caveat, className="mb-0"),
         ],
         id=ids.OUTCOMES_CAVEAT,
         className="comparison-note outcomes-caveat small mb-3",
