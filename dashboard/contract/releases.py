@@ -42,6 +42,9 @@ class ReleaseInfo:
     #: Contract fields the source does not record (their values are placeholders, never a
     #: real 0): pages say "not recorded" for them (issue 14).
     not_recorded: frozenset[str] = frozenset()
+    #: Programs with accepted calls of which the privacy rules published none: a page
+    #: says "withheld", never 0 (issue 14). No count: that could be a small number.
+    withheld_programs: frozenset[str] = frozenset()
 
 
 #: What ``dashboard.ingest`` writes in a manifest for a release without person ids (older
@@ -133,6 +136,8 @@ def read_release_info(path: Path) -> ReleaseInfo:
         synthetic=bool(manifest["synthetic"]),
         path=path,
         not_recorded=not_recorded(manifest),
+        withheld_programs=frozenset(
+            str(p) for p in (manifest.get("privacy") or {}).get("programs_all_withheld", [])),
     )
 
 

@@ -103,6 +103,7 @@ def build_release(
             staging.stage(con, internal_path)
             tmp.mkdir()
             accepted, stats, published = release_rows.write_public_rows(con, tmp / "calls.parquet", k, seed)
+            all_withheld = release_rows.programs_all_withheld(con, tmp / "calls.parquet")
             release_rows.write_rollups(con, tmp)
             cubes.write_cubes(con, str(tmp), k, seed)
         finally:
@@ -135,6 +136,7 @@ def build_release(
                 "quasi_identifiers": [c for c in QUASI_IDENTIFIERS
                                       if c not in ("jurisdiction", "time_grain")],
                 "sensitive_values": {c: list(v) for c, v in SENSITIVE_VALUES.items()},
+                "programs_all_withheld": all_withheld,
                 "row_grain": "ISO week (or month) x police district x call category x program x "
                              "police backup",
                 "cube_suppression": {

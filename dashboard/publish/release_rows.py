@@ -205,3 +205,14 @@ def write_public_rows(con: duckdb.DuckDBPyConnection, path: Path, k: int, seed: 
     reader = rel.to_arrow_reader(batch_size=ROW_GROUP_ROWS)
     written = _write_calls_parquet(reader, path, np.random.default_rng(seed))
     return int(accepted), stats, written
+
+
+def programs_all_withheld(con: duckdb.DuckDBPyConnection, calls: Path) -> list[str]:
+    """Programs with staged (accepted) calls of which no row reached ``calls``: every call
+    withheld by the privacy rules. Listed by name only (a count could be small), so pages
+    can say "withheld" rather than 0."""
+    got = con.execute(
+        "SELECT DISTINCT response_type FROM staged "
+        "EXCEPT SELECT DISTINCT response_type FROM read_parquet(?)", [str(calls)]
+    ).fetchall()
+    return sorted(str(r[0]) for r in got)

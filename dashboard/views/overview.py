@@ -52,6 +52,7 @@ from dashboard.queries.download_format import download_filename
 from dashboard.views import mapview
 from dashboard.views.parts import Note, Table, district_label, has_district_choice, population_text
 from dashboard.views.prelude import page_query
+from dashboard.views.program_table import program_table
 
 if TYPE_CHECKING:
     from dashboard.contract.releases import ReleaseInfo
@@ -261,32 +262,6 @@ def _trend_table(monthly: pd.DataFrame, lang: str, labels: Mapping[str, str]) ->
     return Table(t("overview.trend.table_caption", lang), headers, rows)
 
 
-def _program_table(
-    counts: pd.DataFrame, minutes: pd.DataFrame, total: int, lang: str, labels: Mapping[str, str]
-) -> Table:
-    by_program = {str(r.response_type): r for r in minutes.itertuples(index=False)}
-    rows = []
-    for row in counts.itertuples(index=False):
-        m = by_program.get(str(row.response_type))
-        rows.append(
-            [
-                program_label(row.response_type, lang, labels),
-                fmt_int(row.calls, lang),
-                fmt_pct(row.calls / total if total else None, lang),
-                fmt_int(m.median, lang) if m is not None and not pd.isna(m.median) else "—",
-                fmt_int(m.p90, lang) if m is not None and not pd.isna(m.p90) else "—",
-            ]
-        )
-    headers = [
-        t("table.program", lang),
-        t("table.calls", lang),
-        t("table.share_of_calls", lang),
-        t("table.median_minutes", lang),
-        t("table.p90_minutes", lang),
-    ]
-    return Table(t("overview.programs.table_caption", lang), headers, rows)
-
-
 def _map_table(
     values: pd.DataFrame, metric: MapMetric, level_label: str, alt: str, lang: str, linked: set[str]
 ) -> Table:
@@ -493,7 +468,7 @@ def render(store: Store, geo_dir: Path, view: View) -> Overview:
         trend_figure=monthly_figure(monthly, lang=lang, milestones=city.milestones, labels=city.label_map),
         trend_table=_trend_table(monthly, lang, city.label_map),
         milestones=_milestones(city, f, lang),
-        program_table=_program_table(counts, minutes, total, lang, city.label_map),
+        program_table=program_table(counts, minutes, total, lang, city.label_map, info.withheld_programs),
         map=map_model,
         notes=notes,
     )

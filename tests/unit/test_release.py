@@ -318,3 +318,27 @@ def test_a_successful_build_removes_leftovers_of_dead_builds_only(tmp_path):
     build_release(tiny_internal_frame(), tmp_path, city="denver", source="x", synthetic=True)
     assert not dead.exists() and not (city_dir / ".building-999999999-x.CURRENT").exists()
     assert live.exists()
+
+
+def test_a_program_whose_every_call_is_withheld_is_named_never_counted(tmp_path, shipped_settings):
+    """Issue 14: a program all of whose calls the privacy rules withheld read "0 calls".
+    The manifest names such programs (no count: it could be small) and the Overview's
+    program table says "withheld" for them."""
+    from dashboard.views.program_table import program_table
+
+    frame = tiny_internal_frame()
+    frame = frame[frame["response_type"] != "CO_RESPONDER"]
+    few = frame.iloc[:2].copy()  # two co-responder calls: a class far under k, withheld
+    few["response_type"], few["star_eligible"], few["unanswered_reason"] = "CO_RESPONDER", False, None
+    info = build_release(pd.concat([frame, few], ignore_index=True), tmp_path, city="denver", source="t",
+                         synthetic=True, k=11, seed=1)
+    manifest = json.loads((info.path / "manifest.json").read_text())
+    assert manifest["privacy"]["programs_all_withheld"] == ["CO_RESPONDER"]
+    assert info.withheld_programs == {"CO_RESPONDER"} and manifest["rows"]["withheld"] >= 2
+    shipped = read_release_info(current_release_dir(shipped_settings.releases_dir, "denver"))
+    assert shipped.withheld_programs == frozenset()
+    counts = pd.DataFrame({"response_type": ["STAR", "CO_RESPONDER"], "calls": [23, 0]})
+    minutes = pd.DataFrame(columns=["response_type", "median", "p90", "n"])
+    rows = program_table(counts, minutes, 23, "en", {}, info.withheld_programs).rows
+    assert rows[0][1] == "23" and rows[1][1].startswith("withheld for privacy")
+    assert program_table(counts, minutes, 23, "en", {}).rows[1][1] == "0"  # a real zero stays 0
