@@ -114,6 +114,9 @@ class Result:
     rejects_file: Path
     source: InputFile
     warnings: list[str] = field(default_factory=list)  # what the operator let through (guard)
+    #: Per program: (accepted, published) calls. For the operator's console only: the
+    #: difference is what the privacy rules withheld, which may be a small count.
+    by_program: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def reasons_text(tally: Tally) -> str:
@@ -133,6 +136,7 @@ def summary(result: Result) -> str:
         f"  rejected  {t.rejected:>10,}  -> {result.rejects_file}",
         *(f"    {n:>10,}  {reason}" for reason, n in t.rejected_by_reason.most_common()),
         *_unknown_summary(t),
+        *_program_summary(result.by_program),
         f"  read = accepted + rejected: {t.read:,} = {t.accepted:,} + {t.rejected:,}",
         f"  response minutes nulled (kept the call): negative {m.negative:,}, over 24 h "
         f"{m.over_24h:,}, unparseable {m.unparseable:,}",
@@ -140,6 +144,18 @@ def summary(result: Result) -> str:
         *(f"  warning: {w}" for w in result.warnings),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _program_summary(by_program: dict[str, tuple[int, int]]) -> list[str]:
+    """Accepted, published and withheld calls per program: a program whose calls were all
+    withheld shows on the pages as "withheld", and here with its count (issue 14)."""
+    lines = []
+    for program, (accepted, published) in sorted(by_program.items()):
+        withheld = accepted - published
+        note = "  (all withheld: pages say so)" if accepted and not published else ""
+        lines.append(f"    {program:<14} accepted {accepted:>10,}  published {published:>10,}  "
+                     f"withheld {withheld:>8,}{note}")
+    return ["  by program:", *lines] if lines else []
 
 
 #: Unknown labels named in the summary (the rejects file lists every one).

@@ -61,6 +61,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+import duckdb
 import pyarrow.parquet as pq
 
 from dashboard.contract.releases import NO_PERSON_COLUMN, ReleaseError, sha256_file
@@ -186,11 +187,27 @@ def ingest(input_path: Path, config_path: Path, releases_dir: Path, *, geo_dir: 
             extra_manifest=extra,
             switch_delay=switch_delay,
         )
+        by_program = _by_program(work / "internal.parquet", info.path / "calls.parquet")
         rejects_file = releases_dir / cfg.city.id / rejects_name
         private_dir(rejects_file.parent)  # internal: never published, owner only
         shutil.move(work / "rejects.csv", rejects_file)
         rejects_file.chmod(0o600)
-    return Result(info, tally, rejects_file, src, checks.warnings)
+    return Result(info, tally, rejects_file, src, checks.warnings, by_program)
+
+
+def _by_program(internal: Path, calls: Path) -> dict[str, tuple[int, int]]:
+    """(accepted, published) calls per program, for the operator's summary."""
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT i.response_type, i.n, coalesce(p.n, 0) FROM "
+            "(SELECT response_type, count(*) AS n FROM read_parquet(?) GROUP BY 1) i LEFT JOIN "
+            "(SELECT response_type, count(*) AS n FROM read_parquet(?) GROUP BY 1) p USING (response_type)",
+            [str(internal), str(calls)],
+        ).fetchall()
+    finally:
+        con.close()
+    return {str(program): (int(accepted), int(published)) for program, accepted, published in rows}
 
 
 def _stream_all(src: InputFile, mapper: Mapper, work: Path, quiet: bool) -> tuple[InputFile, Tally]:

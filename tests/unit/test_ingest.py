@@ -931,3 +931,17 @@ def test_typed_date_and_time_cells_combine_whatever_the_format(tmp_path: Path):
     chunk = readers.Chunk(frame, np.arange(2, 4), np.zeros(2, bool))
     got = parse_received(chunk, cfg, accounting.Rejects(2))
     assert list(got) == [pd.Timestamp("2023-03-08 23:59:30"), pd.Timestamp("2023-03-09 07:05")]
+
+
+def test_the_summary_counts_accepted_published_and_withheld_calls_per_program(by_format):
+    """Issue 14: the operator sees, per program, the calls the export held (accepted) and
+    what the privacy rules withheld; a program with every call withheld is flagged."""
+    result = by_format["utf-8"]
+    assert sum(a for a, _ in result.by_program.values()) == result.tally.accepted
+    published = json.loads((result.release.path / "manifest.json").read_text())["rows"]["published"]
+    assert sum(p for _, p in result.by_program.values()) == published
+    text = accounting.summary(result)
+    assert "  by program:" in text and "STAR" in text
+    lines = accounting._program_summary({"CIT_OFFICER": (3, 0), "STAR": (40, 40)})
+    assert lines[1].strip().startswith("CIT_OFFICER") and "withheld        3  (all withheld" in lines[1]
+    assert "(all withheld" not in lines[2]
