@@ -294,6 +294,11 @@ class DuckDBRowsBaseline:
             among("response_type", [p.value for p in f.programs])
         return " AND ".join(clauses), params
 
+    @staticmethod
+    def _chosen(f: Filters) -> str:
+        """A condition for the filter's programs (placeholders, values bound by the caller)."""
+        return f"response_type IN ({', '.join('?' * len(f.programs))})" if f.programs else "true"
+
     def _frame(self, sql: str, params: list[object]) -> pd.DataFrame:
         return self.con.execute(sql, params).df()
 
@@ -306,9 +311,7 @@ class DuckDBRowsBaseline:
 
     def kpis(self, f: Filters) -> pd.DataFrame:
         where, params = self._where(f)
-        chosen = "true"
-        if f.programs:
-            chosen = f"response_type IN ({', '.join('?' * len(f.programs))})"
+        chosen = self._chosen(f)
         alt = self.cities[f.city].alternative_program.value
         sql = f"""
             SELECT count(*) FILTER (WHERE {chosen}) AS calls,
@@ -355,9 +358,7 @@ class DuckDBRowsBaseline:
 
     def map_district(self, f: Filters) -> pd.DataFrame:
         where, params = self._where(f)
-        chosen = "true"
-        if f.programs:
-            chosen = f"response_type IN ({', '.join('?' * len(f.programs))})"
+        chosen = self._chosen(f)
         sql = f"""
             SELECT district AS area_id,
                    count(*) FILTER (WHERE {chosen}) AS calls,
@@ -376,9 +377,7 @@ class DuckDBRowsBaseline:
         if f.districts:
             clauses.append(f"district IN ({', '.join('?' * len(f.districts))})")
             params.extend(f.districts)
-        chosen = "true"
-        if f.programs:
-            chosen = f"response_type IN ({', '.join('?' * len(f.programs))})"
+        chosen = self._chosen(f)
         sql = f"""
             SELECT precinct AS area_id,
                    sum(CASE WHEN {chosen} THEN coalesce(n, 0) ELSE 0 END) AS calls,

@@ -335,16 +335,19 @@ def planner_inputs(store: Store, f: Filters, city: City, area_type: str, area: s
                          answered / eligible if eligible else math.nan, minutes, screen_share, share)
 
 
-def current_estimate(inputs: PlannerInputs, city: City, minutes_per_call: float | None = None
-                     ) -> planner.Estimate | None:
-    """The planner's estimate for the schedule that was really in force (None without times).
+def current_estimate(inputs: PlannerInputs, city: City, minutes_per_call: float | None = None,
+                     shifts: Sequence[Plan] = ()) -> planner.Estimate | None:
+    """The planner's estimate for the schedule that was really in force, with ``shifts``
+    added to it when given (None without times).
 
     ``minutes_per_call`` replaces the measured time per call (the sensitivity the planner
     and the Methodology page state: the answer depends strongly on it)."""
     if inputs.minutes_per_call is None:
         return None
     spans = schedule_plans(city.schedule, inputs.start, inputs.end, inputs.area_share)
-    minutes = minutes_per_call or inputs.minutes_per_call
+    if shifts:
+        spans = tuple(PlanSpan(span.plan.with_shifts(shifts), span.start, span.end) for span in spans)
+    minutes = inputs.minutes_per_call if minutes_per_call is None else minutes_per_call
     return planner.estimate(inputs.demand, spans, minutes_per_call=minutes, screen_share=inputs.screen_share)
 
 
@@ -414,16 +417,6 @@ class PlanComparison:
         return share * inputs.eligible / self.years
 
 
-def added_estimate(inputs: PlannerInputs, city: City, shifts: Sequence[Plan]) -> planner.Estimate | None:
-    """The estimate for the schedule in force with ``shifts`` added (None without times)."""
-    if inputs.minutes_per_call is None:
-        return None
-    spans = schedule_plans(city.schedule, inputs.start, inputs.end, inputs.area_share)
-    added = [PlanSpan(span.plan.with_shifts(shifts), span.start, span.end) for span in spans]
-    return planner.estimate(inputs.demand, added, minutes_per_call=inputs.minutes_per_call,
-                            screen_share=inputs.screen_share)
-
-
 def compare_plans(
     store: Store, f: Filters, city: City, area_type: str, area: str, shifts: Sequence[Plan] = ()
 ) -> PlanComparison:
@@ -431,7 +424,7 @@ def compare_plans(
     city_inputs = planner_inputs(store, f, city, AREA_CITY, CITYWIDE)
     area_inputs = city_inputs if area_type == AREA_CITY else planner_inputs(store, f, city, area_type, area)
     city_current = current_estimate(city_inputs, city)
-    city_planned = added_estimate(city_inputs, city, shifts) if shifts else None
+    city_planned = current_estimate(city_inputs, city, shifts=shifts) if shifts else None
     area_current = area_planned = None
     in_area = in_area_share(city, area_inputs)
     if city_current is not None:

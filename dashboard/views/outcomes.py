@@ -186,10 +186,6 @@ def caveat_text(city: City, alt: str, lang: str) -> str:
     return t(key, lang, program=alt)
 
 
-def _share_or_none(value: float) -> float | None:
-    return None if math.isnan(value) else float(value)
-
-
 def _flags_table(flags: pd.DataFrame, city: City, lang: str, not_recorded: frozenset[str] = frozenset()
                  ) -> Table:
     """Backup and repeat contacts per program. A field the city's data does not record
@@ -204,7 +200,7 @@ def _flags_table(flags: pd.DataFrame, city: City, lang: str, not_recorded: froze
                 fmt_int(r.calls, lang),
                 pct(None if math.isnan(r.backup_share) else float(r.backup_share), lang),
                 fmt_int(r.backups, lang) if not math.isnan(r.backup_share) else "—",
-                unrecorded if no_repeats else pct(_share_or_none(r.repeat_share), lang),
+                unrecorded if no_repeats else pct(float(r.repeat_share), lang),
                 unrecorded if no_repeats else fmt_int(r.repeats, lang),
             ]
         )
