@@ -16,7 +16,7 @@ from dash import dcc, html
 
 from dashboard.components.chart_table import data_table
 from dashboard.contract.cities import City
-from dashboard.contract.schema import ALL_PROGRAMS
+from dashboard.contract.schema import ALL_PROGRAMS, Outcome
 from dashboard.figures import program_label
 from dashboard.i18n import fmt_decimal, fmt_int, fmt_pct, t
 from dashboard.queries.profile import AreaFigures
@@ -46,7 +46,10 @@ def share_text(figures: AreaFigures, lang: str) -> str:
 
 def _measure(text: str, figures: AreaFigures, measure: str, lang: str) -> str:
     """The value, "hidden" when its count fell in a cell hidden for privacy, or "not
-    published" for a measure this kind of area never publishes."""
+    published" for a measure this kind of area never publishes, or "not recorded" for
+    one the city's data does not hold."""
+    if measure in figures.not_recorded:
+        return t("profile.not_recorded", lang)
     if measure in figures.unavailable:
         return t("profile.unavailable", lang)
     return t("profile.hidden", lang) if measure in figures.hidden_measures else text
@@ -129,8 +132,10 @@ def outcome_table(area: AreaFigures, city: City, lang: str) -> html.Div:
     outcomes = area.outcomes
     pooled = (outcomes["response_type"] == ALL_PROGRAMS).any()
     programs = [ALL_PROGRAMS] if pooled else [p.value for p in city.programs]
-    totals = outcomes.groupby("response_type")["calls"].sum()
+    missing = Outcome.NOT_RECORDED.value
+    totals = outcomes[outcomes["outcome"] != missing].groupby("response_type")["calls"].sum()
     order = list(dict.fromkeys(outcomes.sort_values("calls", ascending=False)["outcome"].astype(str)))
+    order = [o for o in order if o != missing] + [o for o in order if o == missing]
     rows = []
     for outcome in order:
         row = [t(f"method.outcome.{outcome}", lang)]
@@ -138,7 +143,9 @@ def outcome_table(area: AreaFigures, city: City, lang: str) -> html.Div:
             part = outcomes[(outcomes["outcome"] == outcome) & (outcomes["response_type"] == program)]
             n = int(part["calls"].sum())
             total = int(totals.get(program, 0))
-            row.append(f"{fmt_pct(n / total if total else None, lang)} ({fmt_int(n, lang)})")
+            # Shares are of the calls with an outcome recorded; the rest are counted only.
+            share = None if outcome == missing or not total else n / total
+            row.append(f"{fmt_pct(share, lang)} ({fmt_int(n, lang)})")
         rows.append(row)
     names = ([t("profile.all_programs", lang)] if pooled
              else [program_label(p, lang, city.label_map) for p in programs])

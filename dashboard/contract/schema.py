@@ -53,6 +53,9 @@ class Outcome(StrEnum):
     ARREST = "arrest"
     GONE_ON_ARRIVAL = "gone_on_arrival"
     REFUSED = "refused"
+    #: The export holds no outcome for the call (a "-" disposition, say). Shares are of
+    #: the calls with an outcome recorded; these are counted beside them, never as one.
+    NOT_RECORDED = "not_recorded"
 
 
 class UnansweredReason(StrEnum):
@@ -123,8 +126,10 @@ CALLS_COLUMNS: tuple[Column, ...] = (
     Column(
         "district",
         "string",
-        f"Police district. `{CITYWIDE}` where the city has no districts or the row was "
-        "generalized to city level for privacy.",
+        "The area the call came from, at the level the city reports: its police districts, beats "
+        "or zones (each city's own word for them is noted with the city). "
+        f"`{CITYWIDE}` where the city has no districts or the row was generalized to city level "
+        "for privacy.",
     ),
     Column("call_category", "string", "Public call category.", values=tuple(CallCategory)),
     Column(

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from dashboard.contract.schema import CallCategory, ResponseType
 from dashboard.i18n import t
+from dashboard.i18n.column_notes import local_program_name
 
 #: One colour per program, fixed across every chart and city (Okabe-Ito).
 PROGRAM_COLORS: dict[ResponseType, str] = {
@@ -41,10 +42,7 @@ FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", A
 def program_label(program: ResponseType | str, lang: str, labels: Mapping[str, str] | None = None) -> str:
     """The plain-words name of a program ("STAR team", "Patrol officers"), or the city's
     own name for it (``City.label_map``: Lane County's civilian team is not "STAR")."""
-    value = ResponseType(program).value
-    if labels and value in labels:
-        return labels[value]
-    return t(f"program.{value}", lang)
+    return local_program_name(ResponseType(program).value, lang, labels)
 
 
 def category_label(category: CallCategory | str, lang: str) -> str:

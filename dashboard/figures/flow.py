@@ -47,7 +47,7 @@ from dashboard.figures.base import (
     make_figure,
     program_label,
 )
-from dashboard.figures.outcomes import OUTCOME_COLORS, outcome_label
+from dashboard.figures.outcomes import NOT_RECORDED_COLOR, OUTCOME_COLORS, outcome_label
 from dashboard.i18n import fmt_int, t
 
 FLOW_HEIGHT = 620
@@ -107,6 +107,12 @@ def merge_small(flow: pd.DataFrame, k: int) -> pd.DataFrame:
     return out.groupby(["call_category", "response_type", "outcome"], as_index=False)["calls"].sum()
 
 
+def _outcome_color(outcome: str) -> str:
+    if outcome == SMALL:
+        return _SMALL_COLOR
+    return OUTCOME_COLORS.get(Outcome(outcome), (NOT_RECORDED_COLOR, ""))[0]
+
+
 def _nodes(
     merged: pd.DataFrame, programs: Sequence[str], lang: str, k: int, labels: Mapping[str, str] | None
 ) -> list[list[Node]]:
@@ -128,14 +134,13 @@ def _nodes(
     ]
     by_outcome = merged.groupby("outcome")["calls"].sum()
     out_order = [o.value for o in OUTCOME_COLORS if o.value in by_outcome.index]
-    if SMALL in by_outcome.index:
-        out_order.append(SMALL)
+    out_order += [o for o in (Outcome.NOT_RECORDED.value, SMALL) if o in by_outcome.index]
     right = [
         Node(
             o,
             small_label if o == SMALL else outcome_label(o, lang),
             int(by_outcome[o]),
-            _SMALL_COLOR if o == SMALL else OUTCOME_COLORS[Outcome(o)][0],
+            _outcome_color(o),
             2,
         )
         for o in out_order

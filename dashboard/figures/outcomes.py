@@ -55,13 +55,19 @@ _ROW_PX = 64
 _BASE_PX = 150
 
 
+#: Calls with no outcome recorded: grey, like everything that is not a real outcome.
+NOT_RECORDED_COLOR = "#BBBBBB"
+
+
 def outcome_label(outcome: Outcome | str, lang: str) -> str:
     """The plain-words name of an outcome (the Methodology page's term)."""
     return t(f"method.outcome.{Outcome(outcome).value}", lang)
 
 
 def _totals(table: pd.DataFrame, programs: Sequence[str]) -> list[int]:
-    return [int(table.loc[table["response_type"] == p, "calls"].sum()) for p in programs]
+    """Calls with an outcome recorded, per program: what the bar's 100% stands for."""
+    recorded = table[table["outcome"] != Outcome.NOT_RECORDED.value]
+    return [int(recorded.loc[recorded["response_type"] == p, "calls"].sum()) for p in programs]
 
 
 def outcome_figure(

@@ -49,6 +49,12 @@ several ways. Two keys are special: ``"*"`` maps any other non-blank label and `
 maps a blank cell. A label listed in ``defer`` says nothing about the field: the next
 table of the chain decides (blank cells always defer when a next table exists).
 
+A label that means "nobody recorded this" maps to the field's not-recorded value, never
+to a real one: ``"-" = "not_recorded"`` for outcomes (shares leave those calls out and
+count them beside), ``"other"`` for call types, ``"unknown"`` for unanswered reasons. A
+field the export lacks altogether (``police_backup = { value = false }``, no person
+column) is listed in the manifest's ``ingest.not_recorded`` and reads "not recorded".
+
 This module is the loader: it reads each section and checks it against the contract.
 What it builds (``IngestConfig`` and its parts) is in ``dashboard.ingest.config_spec``,
 the typed TOML reading it uses in ``dashboard.ingest.config_tables``.

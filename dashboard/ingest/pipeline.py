@@ -65,6 +65,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from dashboard.contract.releases import NO_PERSON_COLUMN, ReleaseError, sha256_file
+from dashboard.i18n.column_notes import column_notes
 from dashboard.ingest.accounting import (
     REJECTS_DIR,
     REJECTS_HEADER,
@@ -186,6 +187,7 @@ def ingest(input_path: Path, config_path: Path, releases_dir: Path, *, geo_dir: 
             k=k, seed=_release_seed(key), rows_read=tally.read, rows_rejected=tally.rejected,
             extra_manifest=extra,
             switch_delay=switch_delay,
+            column_notes=column_notes(cfg.city, unrecorded_fields(cfg), "en"),
         )
         by_program = _by_program(work / "internal.parquet", info.path / "calls.parquet")
         rejects_file = releases_dir / cfg.city.id / rejects_name
@@ -252,9 +254,18 @@ def _manifest_extra(src: InputFile, cfg: IngestConfig, tally: Tally, rejects_nam
                            "unparseable": busy.unparseable},
             },
             "repeat_contacts": salt_note if cfg.person_column else NO_PERSON_COLUMN,
-            "not_recorded": [] if cfg.person_column else ["repeat_contact_90d"],
+            "not_recorded": unrecorded_fields(cfg),
         },
     }
+
+
+def unrecorded_fields(cfg: IngestConfig) -> list[str]:
+    """Contract fields the export does not hold, which the release therefore fills with a
+    default (false): the pages say "not recorded" for them, never 0% (issue 14)."""
+    missing = [] if cfg.person_column else ["repeat_contact_90d"]
+    if not cfg.police_backup.sources:
+        missing.insert(0, "police_backup")
+    return missing
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

@@ -39,6 +39,7 @@ from dashboard.contract.datapackage import DATAPACKAGE, table_column_names
 from dashboard.contract.releases import ReleaseInfo
 from dashboard.contract.schema import CALLS_COLUMNS, CUBES, ROLLUPS, Column
 from dashboard.i18n import fmt_int, t
+from dashboard.i18n.column_notes import column_notes
 from dashboard.pages import current_settings, current_store, register_page
 from dashboard.queries import docs
 from dashboard.views.prelude import query_language
@@ -179,16 +180,18 @@ def _allowed(column: Column, lang: str) -> list | str:
     return out
 
 
-def dictionary_rows(lang: str) -> list[list]:
+def dictionary_rows(lang: str, notes: Mapping[str, str] | None = None, city: str = "") -> list[list]:
     """One row per column of ``calls``, in the contract's order.
 
     The meaning comes second so that a phone shows name and meaning without scrolling
-    the table sideways; type, values and emptiness follow.
+    the table sideways; type, values and emptiness follow. ``notes`` (column -> text,
+    ``i18n.column_notes``) add what the column means in this city, in its own words.
     """
+    notes = notes or {}
     return [
         [
             html.Code(c.name),
-            code_text(t(f"schema.column.{c.name}", lang)),
+            _meaning(c.name, notes.get(c.name), city, lang),
             t(f"data.type.{c.dtype}", lang),
             _allowed(c, lang),
             t("data.yes", lang) if c.nullable else t("data.no", lang),
@@ -197,10 +200,17 @@ def dictionary_rows(lang: str) -> list[list]:
     ]
 
 
-def _dictionary(lang: str) -> html.Section:
+def _meaning(column: str, note: str | None, city: str, lang: str) -> list:
+    parts = code_text(t(f"schema.column.{column}", lang))
+    if note:
+        parts += [html.Br(), html.Strong(t("data.dict.city_note", lang, city=city) + ": "), *code_text(note)]
+    return parts
+
+
+def _dictionary(lang: str, notes: Mapping[str, str], city: str) -> html.Section:
     headers = [t("data.dict.column", lang), t("data.dict.meaning", lang), t("data.dict.type", lang),
                t("data.dict.values", lang), t("data.dict.empty", lang)]
-    table = data_table(t("data.dict.caption", lang), headers, dictionary_rows(lang),
+    table = data_table(t("data.dict.caption", lang), headers, dictionary_rows(lang, notes, city),
                        numeric_from=len(headers))
     return _section(
         t("data.dict.heading", lang),
@@ -272,7 +282,7 @@ def _page(query: Mapping[str, object], lang: str) -> html.Div:
             city_switcher({c: v.name for c, v in cities.items()}, city_id, PATH, lang),
             _about(entry, city.name, lang),
             _files(entry, lang),
-            _dictionary(lang),
+            _dictionary(lang, column_notes(city, info.not_recorded, lang), city.localized(lang).name),
             _tables(lang),
             html.P(release_line(info, lang), className="release-line small"),
         ],

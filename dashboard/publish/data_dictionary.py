@@ -9,15 +9,19 @@ Kept apart from the build: it depends on the contract alone, not on any release'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 
 from dashboard.contract.schema import CALLS_COLUMNS, CUBES, ROLLUPS
 
 
-def data_dictionary() -> dict:
-    """The machine-readable data dictionary, generated from the contract."""
+def data_dictionary(notes: Mapping[str, str] | None = None) -> dict:
+    """The machine-readable data dictionary, generated from the contract; ``notes``
+    (column -> what it means in this city, ``i18n.column_notes``) go beside each column."""
+    notes = notes or {}
     return {
-        "calls": [asdict(c) for c in CALLS_COLUMNS],
+        "calls": [asdict(c) | ({"city_note": notes[c.name]} if c.name in notes else {})
+                  for c in CALLS_COLUMNS],
         "tables": [
             {"name": t.name, "dims": list(t.dims), "measures": list(t.measures),
              "suppressed": t.suppressed, "description": t.description}
@@ -26,7 +30,8 @@ def data_dictionary() -> dict:
     }
 
 
-def data_dictionary_markdown(synthetic: bool) -> str:
+def data_dictionary_markdown(synthetic: bool, notes: Mapping[str, str] | None = None) -> str:
+    notes = notes or {}
     lines = ["# Data dictionary", ""]
     if synthetic:
         lines += [
@@ -39,7 +44,8 @@ def data_dictionary_markdown(synthetic: bool) -> str:
     for c in CALLS_COLUMNS:
         allowed = ", ".join(f"`{v}`" for v in c.values)  # noqa: PD011 (a tuple, not pandas)
         kind = c.dtype + (" or empty" if c.nullable else "")
-        lines.append(f"| `{c.name}` | {kind} | {allowed} | {c.description} |")
+        note = f" *In this city:* {notes[c.name]}" if c.name in notes else ""
+        lines.append(f"| `{c.name}` | {kind} | {allowed} | {c.description}{note} |")
     lines += ["", "## Aggregate tables", ""]
     for t in (*ROLLUPS, *CUBES):
         dims = ", ".join(f"`{d}`" for d in t.dims)

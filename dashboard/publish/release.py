@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,6 +66,7 @@ def build_release(
     rows_rejected: int = 0,
     extra_manifest: dict | None = None,
     switch_delay: float = 0.0,
+    column_notes: Mapping[str, str] | None = None,
 ) -> ReleaseInfo:
     """Turn internal (never published) rows into a checked release folder and make it current.
 
@@ -108,8 +110,8 @@ def build_release(
             cubes.write_cubes(con, str(tmp), k, seed)
         finally:
             con.close()
-        (tmp / "data_dictionary.json").write_text(json.dumps(data_dictionary(), indent=2) + "\n")
-        (tmp / "data_dictionary.md").write_text(data_dictionary_markdown(synthetic))
+        (tmp / "data_dictionary.json").write_text(json.dumps(data_dictionary(column_notes), indent=2) + "\n")
+        (tmp / "data_dictionary.md").write_text(data_dictionary_markdown(synthetic, column_notes))
 
         files = {p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
                  for p in sorted(tmp.iterdir()) if p.is_file()}

@@ -165,18 +165,20 @@ def _scope(base: pd.DataFrame, programs: tuple[str, ...], comparison: Comparison
 def outcome_table(scope: Scope) -> pd.DataFrame:
     """Calls and share of the program's calls, per program and outcome (zeros included).
 
-    Columns: response_type, outcome, calls, total (the program's calls), share (NaN when
-    the program has no call in scope). Programs in the city's order, outcomes in
-    ``OUTCOME_ORDER``.
+    Columns: response_type, outcome, calls, total (the program's calls with an outcome
+    recorded), share (NaN when the program has no such call, and for the not-recorded
+    row: those calls are counted beside the shares, never as an outcome of their own).
+    Programs in the city's order, outcomes in ``OUTCOME_ORDER`` then ``not_recorded``.
     """
-    grid = pd.MultiIndex.from_product(
-        [list(scope.programs), [o.value for o in OUTCOME_ORDER]], names=["response_type", "outcome"]
-    )
+    outcomes = [o.value for o in OUTCOME_ORDER] + [Outcome.NOT_RECORDED.value]
+    grid = pd.MultiIndex.from_product([list(scope.programs), outcomes], names=["response_type", "outcome"])
     got = scope.counts.groupby(["response_type", "outcome"])["calls"].sum()
     out = got.reindex(grid, fill_value=0).astype("int64").rename("calls").reset_index()
-    totals = out.groupby("response_type")["calls"].transform("sum")
+    recorded = out["outcome"] != Outcome.NOT_RECORDED.value
+    totals = out["calls"].where(recorded, 0).groupby(out["response_type"]).transform("sum")
     out["total"] = totals.astype("int64")
-    out["share"] = (out["calls"] / out["total"].where(out["total"] > 0)).astype("float64")
+    share = out["calls"] / out["total"].where(out["total"] > 0)
+    out["share"] = share.where(recorded).astype("float64")
     return out
 
 
@@ -235,15 +237,20 @@ class Headline:
     calls: int
     resolved_or_referred: float | None
     arrest: float | None
+    #: Of ``calls``, those with no outcome recorded (left out of the shares).
+    not_recorded: int = 0
 
 
 def headline(table: pd.DataFrame, program: str) -> Headline:
     """Calls, share resolved on scene or referred, share arrested, of one program (from
-    ``outcome_table``); shares are None when the program has no call in scope."""
+    ``outcome_table``). Shares are of the calls with an outcome recorded, None when there
+    is none."""
     part = table[table["response_type"] == program]
     calls = int(part["calls"].sum())
-    if not calls:
-        return Headline(program, 0, None, None)
+    missing = int(part.loc[part["outcome"] == Outcome.NOT_RECORDED.value, "calls"].sum())
+    recorded = calls - missing
+    if not recorded:
+        return Headline(program, calls, None, None, missing)
     good = int(part.loc[part["outcome"].isin([o.value for o in RESOLVED_OR_REFERRED]), "calls"].sum())
     arrests = int(part.loc[part["outcome"] == Outcome.ARREST.value, "calls"].sum())
-    return Headline(program, calls, good / calls, arrests / calls)
+    return Headline(program, calls, good / recorded, arrests / recorded, missing)

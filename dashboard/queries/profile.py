@@ -76,6 +76,9 @@ class AreaFigures:
     #: Figures that sum published cells beside hidden ones: lower bounds ("calls",
     #: "programs", "eligible", "out_of_hours").
     bounded: frozenset[str] = frozenset()
+    #: Measures the city's data does not record ("backups", "repeat_calls"): their count
+    #: is 0 in the files, which must read "not recorded", never 0% (issue 14).
+    not_recorded: frozenset[str] = frozenset()
 
     @property
     def alt_share(self) -> float:
@@ -170,7 +173,18 @@ def rows_figures(store: Store, f: Filters, kind: AreaKind, area: str, population
         population=population,
         programs=programs,
         outcomes=outcomes,
+        not_recorded=unrecorded_measures(store, f.city),
     )
+
+
+#: Release fields a city may not record -> the profile measure counted from each.
+_MEASURE_OF_FIELD = {"police_backup": "backups", "repeat_contact_90d": "repeat_calls"}
+
+
+def unrecorded_measures(store: Store, city: str) -> frozenset[str]:
+    """The profile measures the city's current release says its data does not record."""
+    fields = store.release_info(city).not_recorded
+    return frozenset(m for field, m in _MEASURE_OF_FIELD.items() if field in fields)
 
 
 # ------------------------------------------------------------------ from the council cube
@@ -256,6 +270,7 @@ def council_figures(
             ("eligible", 0 if exact_eligible else sum(reason_hidden.values())),
             ("out_of_hours", reason_hidden.get(out_of_hours, 0)),
         ) if hidden),
+        not_recorded=unrecorded_measures(store, f.city),
     )
 
 

@@ -103,7 +103,7 @@ CO_RESPONDER_AFFINITY = {
 }
 CIT_SHARE_OF_POLICE = 0.45
 
-OUTCOME_ORDER = tuple(Outcome)
+OUTCOME_ORDER = tuple(o for o in Outcome if o is not Outcome.NOT_RECORDED)  # the sample records every outcome
 OUTCOME_PROBS = {
     #                      resolved refer shelter hosp detox hold cite arrest gone refused
     ResponseType.STAR:         [0.34, 0.24, 0.09, 0.08, 0.06, 0.03, 0.00, 0.00, 0.10, 0.06],

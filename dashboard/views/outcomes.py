@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 
 from dashboard.contract.cities import City
-from dashboard.contract.schema import ResponseType
+from dashboard.contract.schema import Outcome, ResponseType
 from dashboard.engine.store import Store
 from dashboard.figures import category_label, period_label, program_label
 from dashboard.figures.flow import flow_figure
@@ -92,7 +92,7 @@ def _headline(f: Filters, city: City, table: pd.DataFrame, scope: data.Scope, la
     name = program_label(program, lang, city.label_map)
     if not h.calls:
         return t("outcomes.headline_none", lang, period=period_label(f.start, f.end, lang), program=name)
-    return t(
+    sentence = t(
         "outcomes.headline",
         lang,
         period=period_label(f.start, f.end, lang),
@@ -101,6 +101,11 @@ def _headline(f: Filters, city: City, table: pd.DataFrame, scope: data.Scope, la
         resolved=pct(h.resolved_or_referred, lang),
         arrest=pct(h.arrest, lang),
     )
+    if not h.not_recorded:
+        return sentence
+    recorded = fmt_int(h.calls - h.not_recorded, lang)
+    return sentence + " " + t("outcomes.headline_not_recorded", lang, recorded=recorded,
+                              missing=fmt_int(h.not_recorded, lang))
 
 
 def _scope_text(scope: data.Scope, city: City, lang: str) -> str:
@@ -148,15 +153,23 @@ def _outcome_rows(table: pd.DataFrame, programs: Sequence[str], city: City, lang
         rows.append(row)
     totals: list[str] = [t("table.total", lang)]
     for p in programs:
-        total = int(table.loc[table["response_type"] == p, "calls"].sum())
+        total = int(table.loc[table["response_type"] == p, "total"].iloc[0])
         totals += [fmt_int(total, lang), fmt_pct(1.0, lang) if total else "—"]
     rows.append(totals)
+    missing = table[table["outcome"] == Outcome.NOT_RECORDED.value].set_index("response_type")["calls"]
+    if int(missing.sum()):
+        # Counted beside the shares, never as an outcome: the totals above are of the
+        # calls with an outcome recorded (issue 14).
+        row = [outcome_label(Outcome.NOT_RECORDED, lang)]
+        for p in programs:
+            row += [fmt_int(int(missing.get(p, 0)), lang), "—"]
+        rows.append(row)
     return Table(t("outcomes.table.caption", lang), headers, rows)
 
 
 def _bar_count(table: pd.DataFrame, programs: Sequence[str]) -> int:
     """Bars the outcome chart draws (programs with calls), 1 to 4: the CSS height class."""
-    drawn = sum(1 for p in programs if int(table.loc[table["response_type"] == p, "calls"].sum()))
+    drawn = sum(1 for p in programs if int(table.loc[table["response_type"] == p, "total"].max()))
     return min(max(drawn, 1), 4)
 
 
@@ -192,14 +205,20 @@ def _flags_table(flags: pd.DataFrame, city: City, lang: str, not_recorded: froze
     says so: a repeat share of 0% without person ids would read as "nobody called again"."""
     unrecorded = t("outcomes.repeat_not_recorded", lang)
     no_repeats = "repeat_contact_90d" in not_recorded
+    no_backups = "police_backup" in not_recorded
     rows = []
     for r in flags.itertuples(index=False):
+        applies = not math.isnan(r.backup_share)
+        backup_cells = (
+            [t("outcomes.backup_not_recorded", lang), "—"] if no_backups and applies
+            else [pct(float(r.backup_share) if applies else None, lang),
+                  fmt_int(r.backups, lang) if applies else "—"]
+        )
         rows.append(
             [
                 program_label(r.response_type, lang, city.label_map),
                 fmt_int(r.calls, lang),
-                pct(None if math.isnan(r.backup_share) else float(r.backup_share), lang),
-                fmt_int(r.backups, lang) if not math.isnan(r.backup_share) else "—",
+                *backup_cells,
                 unrecorded if no_repeats else pct(float(r.repeat_share), lang),
                 unrecorded if no_repeats else fmt_int(r.repeats, lang),
             ]

@@ -184,3 +184,24 @@ def test_council_counts_in_hidden_cells_are_marked_unknown_not_zero(store, shipp
     not_eligible = cells[cells["value"] == "not_eligible"].groupby("council_district")["n"].sum()
     for a in areas:
         assert a.eligible == int(totals[a.area]) - int(not_eligible[a.area])
+
+
+def test_measures_a_city_does_not_record_read_not_recorded_never_zero(shipped_settings):
+    """Issue 14: Lane County records neither police backup nor people, so its backup and
+    repeat shares are 0 in the files; the profile tables say "not recorded" instead."""
+    from dashboard.components.profile import measure_rows
+    from dashboard.i18n import t
+
+    store = Store(shipped_settings)
+    lane, denver = store.cities["lane_county"], store.cities["denver"]
+    start, end = date(2024, 9, 1), date(2025, 6, 1)
+    figures = profile.rows_figures(store, Filters("lane_county", start, end), "city", CITYWIDE, None)
+    assert figures.not_recorded == {"backups", "repeat_calls"}
+    for lang in ("en", "es"):
+        values = dict(measure_rows(figures, lane, lang))
+        unrecorded = [v for v in values.values() if v == t("profile.not_recorded", lang)]
+        assert len(unrecorded) == 2, values
+    f = Filters("denver", date(2023, 1, 1), date(2023, 12, 1))
+    denver_figures = profile.rows_figures(store, f, "city", CITYWIDE, None)
+    assert not denver_figures.not_recorded
+    assert t("profile.not_recorded", "en") not in dict(measure_rows(denver_figures, denver, "en")).values()

@@ -96,6 +96,27 @@ def test_dictionary_lists_exactly_the_contract_columns(app, pages):
     assert len(of_type(layout, "H1")) == 1
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_dictionary_names_areas_programs_and_unrecorded_fields_in_the_citys_words(app, pages, shipped_settings,
+                                                                                   lang):
+    """Issue 14: Lane County calls its areas "Area", its team "MCSLC mobile crisis team",
+    and records neither police backup nor people: the dictionary says so, Denver's does
+    not claim the fields are unrecorded."""
+    def meaning(city: str, column: str) -> str:
+        layout = render(app, pages[0], shipped_settings, city=city, lang=lang)
+        body = of_type(by_id(layout, ids.DATA_DICTIONARY), "Tbody")[0]
+        rows = {text(row.children[0]): text(row.children[1]) for row in body.children}
+        return rows[column]
+
+    area = "Zona" if lang == "es" else "Area"
+    assert area in meaning("lane_county", "district")
+    assert "MCSLC" in meaning("lane_county", "response_type")
+    unrecorded = t("data.note.unrecorded.police_backup", lang)
+    assert unrecorded in meaning("lane_county", "police_backup")
+    assert unrecorded not in meaning("denver", "police_backup")
+    assert t("data.note.unrecorded.repeat_contact_90d", lang) in meaning("lane_county", "repeat_contact_90d")
+
+
 def test_files_link_to_the_api_with_the_manifest_checksums(app, pages, tiny_settings):
     path = current_release_dir(tiny_settings.releases_dir, "denver")
     manifest = json.loads((path / "manifest.json").read_text())

@@ -142,6 +142,32 @@ def test_headline_numbers():
     assert outcomes.headline(table, "PATROL").resolved_or_referred is None
 
 
+def test_not_recorded_outcomes_are_counted_beside_the_shares_never_in_them():
+    """Issue 14: a "-" disposition is neither dropped nor a real outcome."""
+    counts = pd.DataFrame(
+        {
+            "call_category": ["welfare_check"] * 4,
+            "response_type": ["CIT_OFFICER"] * 4,
+            "outcome": ["resolved_on_scene", "arrest", "not_recorded", "referred_to_services"],
+            "calls": [30, 10, 40, 10],
+        }
+    )
+    scope = outcomes.Scope("all", ("CIT_OFFICER",), (), counts)
+    table = outcomes.outcome_table(scope)
+    recorded = table[table["outcome"] != Outcome.NOT_RECORDED.value]
+    assert recorded["share"].sum() == pytest.approx(1.0)
+    assert set(table["total"]) == {50}
+    missing = table[table["outcome"] == Outcome.NOT_RECORDED.value].iloc[0]
+    assert (missing["calls"], pd.isna(missing["share"])) == (40, True)
+    h = outcomes.headline(table, "CIT_OFFICER")
+    assert (h.calls, h.not_recorded, h.resolved_or_referred, h.arrest) == (90, 40, 0.8, 0.2)
+    only_missing = table.assign(calls=table["calls"].where(table["outcome"] == "not_recorded", 0))
+    assert outcomes.headline(only_missing, "CIT_OFFICER").resolved_or_referred is None
+    fig = outcome_figure(table, lang="en", programs=["CIT_OFFICER"])
+    assert "Not recorded" not in {trace.name for trace in fig.data}
+    assert sum(trace.x[0] for trace in fig.data) == pytest.approx(1.0)
+
+
 # ------------------------------------------------------------------------------ figures
 
 
@@ -308,6 +334,8 @@ def test_repeat_contacts_a_city_does_not_record_read_not_recorded_not_zero(shipp
         view, _ = vm.parse_view({"city": "lane_county", "lang": lang}, store, "denver")
         rows = vm.render(store, view).flags_table.rows
         assert rows and all(r[4].startswith(words) and r[5].startswith(words) for r in rows), rows
+        # Nor does its export say when police backed the team up (issue 14).
+        assert rows[0][2].startswith(words) and rows[0][3] == "—", rows
     view, _ = vm.parse_view({"city": "denver"}, store, "denver")
     assert all(r[4].endswith("%") for r in vm.render(store, view).flags_table.rows)
 
