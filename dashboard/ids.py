@@ -125,6 +125,8 @@ DISTRICT_PLANNER_TABLE = "district-planner-table"
 DISTRICT_PRINT_META = "district-print-meta"
 DISTRICT_RELEASE = "district-release"
 DISTRICT_COVERAGE_SECTION = "district-coverage"
+DISTRICT_NIGHT_SECTION = "district-night"
+DISTRICT_NIGHT_FIGURE = "district-night-figure"
 DISTRICT_MAP_SECTION = "district-map"
 DISTRICT_PLANNER = "planner"  # the planner card: /district/3#planner
 

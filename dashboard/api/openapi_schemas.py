@@ -32,7 +32,9 @@ _KPIS: dict[str, tuple[bool, str]] = {  # name -> (fraction or minutes: nullable
     "alt_share": (True, "eligible_answered / eligible; null without eligible calls."),
     "median_minutes": (True, "Median response minutes of the selected programs' calls with a time."),
     "arrests": (False, "Calls of the selected programs that ended in arrest."),
-    "arrest_share": (True, "arrests / calls; null without calls."),
+    "outcome_not_recorded": (False, "Calls of the selected programs with no outcome recorded."),
+    "arrest_share": (True, "arrests / (calls - outcome_not_recorded): of the calls with an outcome "
+                           "recorded; null without such calls."),
     "alt_calls": (False, "Calls answered by the alternative program."),
     "backup": (False, "Alternative-program calls where the team asked for police backup."),
     "backup_share": (True, "backup / alt_calls; null without alternative-program calls."),

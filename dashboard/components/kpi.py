@@ -65,29 +65,34 @@ def program_cards(
     return cards
 
 
-def outcome_cards(kpis: pd.DataFrame, *, city: City, lang: str) -> list[html.Div]:
-    """The headline shares: alternative program's eligible share, minutes, arrests, backup."""
+def _explanation(key: str, recorded: bool, share: float | None, lang: str, *, program: str,
+                 **values: str) -> str:
+    """A share card's sentence: "not recorded" with the reason, the share explained, or
+    why there is no share (``<key>.not_recorded`` / ``.explain`` / ``.none``)."""
+    if not recorded:
+        return t(f"{key}.not_recorded", lang, program=program)
+    if share is not None:
+        return t(f"{key}.explain", lang, program=program, **values)
+    return t(f"{key}.none", lang, program=program)
+
+
+def outcome_cards(kpis: pd.DataFrame, *, city: City, lang: str,
+                  not_recorded: frozenset[str] = frozenset()) -> list[html.Div]:
+    """The headline shares: alternative program's eligible share, minutes, arrests, backup.
+
+    A field the city's data does not record (``not_recorded``: eligibility, backup) reads
+    "not recorded", never the 0% its all-false column would give (issue 14)."""
     row = kpis.iloc[0]
     alt = program_label(city.alternative_program, lang, city.label_map)
     calls = int(row["calls"])
     cards = []
 
     alt_share = _share(row["alt_share"])
-    cards.append(
-        kpi_card(
-            t("kpi.alt_share.title", lang, program=alt),
-            fmt_pct(alt_share, lang),
-            t(
-                "kpi.alt_share.explain",
-                lang,
-                program=alt,
-                eligible=fmt_int(row["eligible"], lang),
-                answered=fmt_int(row["eligible_answered"], lang),
-            )
-            if alt_share is not None
-            else t("kpi.alt_share.none", lang, program=alt),
-        )
-    )
+    criteria = "star_eligible" not in not_recorded
+    alt_text = _explanation("kpi.alt_share", criteria, alt_share, lang, program=alt,
+                            eligible=fmt_int(row["eligible"], lang),
+                            answered=fmt_int(row["eligible_answered"], lang))
+    cards.append(kpi_card(t("kpi.alt_share.title", lang, program=alt), fmt_pct(alt_share, lang), alt_text))
 
     median = _share(row["median_minutes"])
     cards.append(
@@ -99,36 +104,31 @@ def outcome_cards(kpis: pd.DataFrame, *, city: City, lang: str) -> list[html.Div
     )
 
     arrest_share = _share(row["arrest_share"])
-    cards.append(
-        kpi_card(
-            t("kpi.arrest.title", lang),
-            fmt_pct(arrest_share, lang, digits=1) if arrest_share is not None else "—",
-            t("kpi.arrest.explain", lang, arrests=fmt_int(row["arrests"], lang), calls=fmt_int(calls, lang))
-            if calls
-            else t("kpi.no_calls", lang),
-        )
-    )
+    missing = int(row.get("outcome_not_recorded", 0))
+    if not calls:
+        arrest_text = t("kpi.no_calls", lang)
+    elif missing:  # the share is of the calls with an outcome recorded: say so, and how many lack one
+        arrest_text = t("kpi.arrest.explain_unrecorded", lang, arrests=fmt_int(row["arrests"], lang),
+                        calls=fmt_int(calls - missing, lang), missing=fmt_int(missing, lang))
+    else:
+        arrest_text = t("kpi.arrest.explain", lang, arrests=fmt_int(row["arrests"], lang),
+                        calls=fmt_int(calls, lang))
+    cards.append(kpi_card(t("kpi.arrest.title", lang),
+                          fmt_pct(arrest_share, lang, digits=1) if arrest_share is not None else "—",
+                          arrest_text))
 
-    backup_share = _share(row["backup_share"])
-    cards.append(
-        kpi_card(
-            t("kpi.backup.title", lang, program=alt),
-            fmt_pct(backup_share, lang, digits=1) if backup_share is not None else "—",
-            t(
-                "kpi.backup.explain",
-                lang,
-                program=alt,
-                backup=fmt_int(row["backup"], lang),
-                alt_calls=fmt_int(row["alt_calls"], lang),
-            )
-            if backup_share is not None
-            else t("kpi.backup.none", lang, program=alt),
-        )
-    )
+    recorded = "police_backup" not in not_recorded
+    backup_share = _share(row["backup_share"]) if recorded else None
+    backup_text = _explanation("kpi.backup", recorded, backup_share, lang, program=alt,
+                               backup=fmt_int(row["backup"], lang), alt_calls=fmt_int(row["alt_calls"], lang))
+    cards.append(kpi_card(t("kpi.backup.title", lang, program=alt),
+                          fmt_pct(backup_share, lang, digits=1) if backup_share is not None else "—",
+                          backup_text))
     return cards
 
 
-def kpi_section(kpis: pd.DataFrame, counts: pd.DataFrame, *, city: City, lang: str) -> list:
+def kpi_section(kpis: pd.DataFrame, counts: pd.DataFrame, *, city: City, lang: str,
+                not_recorded: frozenset[str] = frozenset()) -> list:
     """Program counts then headline shares, as two responsive card grids."""
     total = int(kpis.iloc[0]["calls"]) if len(kpis) else 0
     return [
@@ -138,7 +138,7 @@ def kpi_section(kpis: pd.DataFrame, counts: pd.DataFrame, *, city: City, lang: s
             className="row row-cols-2 row-cols-md-4 g-2 mb-2 kpi-grid",
         ),
         html.Div(
-            outcome_cards(kpis, city=city, lang=lang),
+            outcome_cards(kpis, city=city, lang=lang, not_recorded=not_recorded),
             className="row row-cols-1 row-cols-sm-2 row-cols-xl-4 g-2 kpi-grid",
         ),
     ]

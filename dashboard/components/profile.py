@@ -77,7 +77,9 @@ def measure_rows(figures: AreaFigures, city: City, lang: str) -> list[tuple[str,
             )
         )
     rows += [
-        (t("profile.eligible", lang), _lower_bound(fmt_int(figures.eligible, lang), figures, "eligible")),
+        (t("profile.eligible", lang),
+         _measure(_lower_bound(fmt_int(figures.eligible, lang), figures, "eligible"), figures, "eligible",
+                  lang)),
         (
             t("profile.alt_share", lang, program=alt_name),
             _measure(share_text(figures, lang), figures, "eligible_answered", lang),
@@ -195,7 +197,7 @@ def ranking_table(
             html.Strong(link) if is_current else link,
             _lower_bound(fmt_int(f.calls, lang), f, "calls"),
             rate_text(f.per_1000(city.geo.low_population_threshold), lang),
-            _lower_bound(fmt_int(f.eligible, lang), f, "eligible"),
+            _measure(_lower_bound(fmt_int(f.eligible, lang), f, "eligible"), f, "eligible", lang),
             _measure(share_text(f, lang), f, "eligible_answered", lang),
             _measure(_lower_bound(fmt_int(f.out_of_hours, lang), f, "out_of_hours"), f, "out_of_hours", lang),
             minutes_text(f.minutes(alt)[0], lang),

@@ -84,7 +84,9 @@ class City:
     name: str
     state: str
     timezone: str
-    population: int
+    #: Residents (census), or None where the config gives none: per-capita figures are
+    #: then withheld with their reason, like areas whose boundaries carry no population.
+    population: int | None
     alternative_program: ResponseType
     programs: tuple[ResponseType, ...]
     geo: GeoConfig = field(default_factory=GeoConfig)
@@ -175,7 +177,7 @@ def load_city(path: Path) -> City:
             name=str(raw["name"]),
             state=str(raw.get("state", "")),
             timezone=str(raw["timezone"]),
-            population=int(raw["population"]),
+            population=int(raw["population"]) if "population" in raw else None,
             alternative_program=ResponseType(raw["alternative_program"]),
             programs=tuple(ResponseType(p) for p in raw["programs"]),
             geo=geo,

@@ -354,6 +354,39 @@ CUBE_COUNCIL = Table(
     ),
 )
 
+#: The night of ``cube_night``: calls received from 22:00 to 05:59 local (``period`` =
+#: ``night``); the rest of the day is ``day``.
+NIGHT_HOURS: tuple[int, ...] = (22, 23, 0, 1, 2, 3, 4, 5)
+PERIOD_NIGHT, PERIOD_DAY = "night", "day"
+PERIODS: tuple[str, ...] = (PERIOD_NIGHT, PERIOD_DAY)
+#: ``reason`` values of ``cube_night``: answered by the alternative team, or the two
+#: reasons a planner acts on, and the rest pooled (outside the service area, safety screen,
+#: unknown) so that the key figures stay large enough to publish at night.
+REASON_OTHER = "other_reason"
+NIGHT_REASONS: tuple[str, ...] = (REASON_ANSWERED, "out_of_hours", "no_team_available", REASON_OTHER)
+
+CUBE_NIGHT = Table(
+    "cube_night",
+    ("jurisdiction", "year", "area_type", "area", "period", "reason"),
+    "Eligible calls (`n`) among the calls the rows publish, per calendar year and area (as in "
+    "`cube_coverage`: the city, each police district as the rows publish it, each council "
+    "district), at night (`period` = `night`: received 22:00-05:59 local) or by day, by what "
+    "became of them: `answered` by the alternative team, or why not: `out_of_hours` (no team "
+    "on duty), `no_team_available` (every team busy) or `other_reason` (outside the service "
+    "area, the safety screen, or not recorded). Only years in which the alternative team "
+    "answered eligible calls in all twelve months (a program's first, partial year is left out). "
+    "Every period and reason of a year and area is "
+    "present (zeros included); cells of 1..k-1 calls are suppressed, with complements until no "
+    "hidden cell can be narrowed by the rows' counts by reason, the coverage cube's night hours, "
+    "the council cube's reasons or the city's cell.",
+    suppressed=True,
+    margins=(
+        ("jurisdiction", "year", "area_type", "area", "period"),
+        ("jurisdiction", "year", "area_type", "area", "reason"),
+        ("jurisdiction", "year", "area_type", "period", "reason"),
+    ),
+)
+
 CUBE_SERVICE = Table(
     "cube_service",
     ("jurisdiction", "year", "response_type"),
@@ -365,7 +398,7 @@ CUBE_SERVICE = Table(
 )
 
 ROLLUPS: tuple[Table, ...] = (ROLLUP_OVERVIEW, ROLLUP_COUNTS, ROLLUP_MINUTES)
-CUBES: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_SERVICE)
+CUBES: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_NIGHT, CUBE_SERVICE)
 
 # -- columns of the aggregate tables --------------------------------------------------------
 
@@ -397,6 +430,9 @@ DERIVED_COLUMNS: dict[str, Column] = {
                    "council district); `citywide` for the city itself."),
     "weekday": Column("weekday", "int", "Local day of the week the call came in, 0 = Monday to 6 = Sunday."),
     "hour": Column("hour", "int", "Local hour of the day the call came in, 0-23."),
+    "period": Column("period", "string", "`night` (received 22:00-05:59 local) or `day`.", values=PERIODS),
+    "reason": Column("reason", "string", "What became of the eligible calls: `answered` by the alternative "
+                     "team, `out_of_hours`, `no_team_available` or `other_reason`.", values=NIGHT_REASONS),
     "measure": Column("measure", "string", "Which split of the calls this row belongs to.",
                       values=COUNCIL_MEASURES),
     "value": Column("value", "string", "The category of `measure` (text: a month, `true`/`false`, "

@@ -39,7 +39,7 @@ def column_notes(city: City, not_recorded: Iterable[str], lang: str) -> dict[str
         "star_eligible": t("data.note.eligible", lang, program=alt),
         "outcome": t("data.note.outcome", lang),
     }
-    for column in ("police_backup", "repeat_contact_90d"):
+    for column in ("star_eligible", "police_backup", "repeat_contact_90d"):
         if column in unrecorded:
             notes[column] = t(f"data.note.unrecorded.{column}", lang)
     return notes

@@ -110,8 +110,9 @@ def _call_type(where: Table, key: str) -> Callable[[object], CallType]:
 
 
 def _value_map(table: Table, convert: Callable[[Table, str], Callable[[object], Any]],
-               *, last: bool) -> ValueMap:
-    """Read ``map`` (and ``defer``) of one source table."""
+               *, last: bool, may_be_empty: bool = False) -> ValueMap:
+    """Read ``map`` (and ``defer``) of one source table. ``may_be_empty``: the place
+    column, whose codes may be the boundary ids themselves (``places.with_boundary_codes``)."""
     raw = table.sub("map") if table.has("map") else None
     entries: dict[str, Any] = {}
     any_other = blank = None
@@ -132,13 +133,13 @@ def _value_map(table: Table, convert: Callable[[Table, str], Callable[[object], 
         raise table.error("only a table followed by another can defer labels", "defer")
     if clash := sorted(defer & set(entries)):
         raise table.error(f"labels both mapped and deferred: {', '.join(clash)}", "defer")
-    if not entries and any_other is None and blank is None:
+    if not entries and any_other is None and blank is None and not may_be_empty:
         raise table.error("needs a non-empty map", "map")
     return ValueMap(MappingProxyType(entries), any_other, blank, defer)
 
 
 def _mapped_field(ingest: Table, name: str, convert: Callable[[Table, str], Callable[[object], Any]],
-                  *, required: bool) -> MappedField | None:
+                  *, required: bool, may_be_empty: bool = False) -> MappedField | None:
     """A field as ``value = ...``, one ``[ingest.name]`` table, or ``[[ingest.name]]`` tables."""
     if not ingest.has(name):
         if required:
@@ -164,7 +165,7 @@ def _mapped_field(ingest: Table, name: str, convert: Callable[[Table, str], Call
     for i, (raw_table, at) in enumerate(zip(tables, where, strict=True)):
         table = Table(raw_table, at, ingest.path)
         column = nonblank(table, "column")(table.get("column", str, required=True))
-        values = _value_map(table, convert, last=i == len(tables) - 1)
+        values = _value_map(table, convert, last=i == len(tables) - 1, may_be_empty=may_be_empty)
         table.done()
         sources.append(Source(column, values))
     return MappedField(name, tuple(sources))
@@ -270,7 +271,8 @@ def _place(ingest: Table, city: City) -> tuple[MappedField | None, Points | None
     if raw is None:
         return None, None
     if not (isinstance(raw, dict) and ("lon" in raw or "lat" in raw)):
-        district = _mapped_field(ingest, "place", lambda t, k: nonblank(t, k), required=True)
+        district = _mapped_field(ingest, "place", lambda t, k: nonblank(t, k), required=True,
+                                 may_be_empty=True)
         return (replace(district, name="district") if district else None), None
     table = ingest.sub("place")
     lon = nonblank(table, "lon")(table.get("lon", str, required=True))
@@ -295,12 +297,12 @@ def _check_columns(cfg: IngestConfig, table: Table) -> None:
         names = ", ".join(repr(c) for c in clash)
         raise table.error(f"identifier column(s) {names} cannot be value-mapped: only lon/lat, "
                           "person_column and time columns may read an identifier", "identifiers")
-    if not cfg.city.schedule and _maps_eligible(cfg.call_type):
+    if not cfg.city.schedule and maps_eligible(cfg.call_type):
         raise table.error("some call types are eligible = true but the city has no [[schedule]]; "
                           "eligibility is only assessed while the program operates", "call_type")
 
 
-def _maps_eligible(call_type: MappedField) -> bool:
+def maps_eligible(call_type: MappedField) -> bool:
     targets = [t for s in call_type.sources
                for t in (*s.values.entries.values(), s.values.any_other, s.values.blank)]
     return any(isinstance(t, CallType) and t.eligible for t in targets)

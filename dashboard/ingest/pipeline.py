@@ -75,7 +75,7 @@ from dashboard.ingest.accounting import (
     reasons_text,
     summary,
 )
-from dashboard.ingest.config import load_ingest_config
+from dashboard.ingest.config import load_ingest_config, maps_eligible
 from dashboard.ingest.config_spec import IngestConfig
 from dashboard.ingest.config_tables import IngestConfigError
 from dashboard.ingest.guard import Checks, Overrides, Refused, check_last_record
@@ -262,9 +262,11 @@ def _manifest_extra(src: InputFile, cfg: IngestConfig, tally: Tally, rejects_nam
 def unrecorded_fields(cfg: IngestConfig) -> list[str]:
     """Contract fields the export does not hold, which the release therefore fills with a
     default (false): the pages say "not recorded" for them, never 0% (issue 14)."""
-    missing = [] if cfg.person_column else ["repeat_contact_90d"]
+    missing = [] if maps_eligible(cfg.call_type) else ["star_eligible"]  # no dispatch criteria
     if not cfg.police_backup.sources:
-        missing.insert(0, "police_backup")
+        missing.append("police_backup")
+    if not cfg.person_column:
+        missing.append("repeat_contact_90d")
     return missing
 
 

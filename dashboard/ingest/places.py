@@ -83,7 +83,15 @@ def with_boundary_codes(cfg: IngestConfig, geo_dir: Path) -> IngestConfig:
     from dashboard.geo.web import layer_exists, load_web_layer
 
     place = cfg.district
-    if place is None or not place.sources or not layer_exists(geo_dir, cfg.city.id, DISTRICT_LAYER):
+    if place is None or not place.sources:
+        return cfg
+    if not layer_exists(geo_dir, cfg.city.id, DISTRICT_LAYER):
+        maps = [source.values for source in place.sources]  # noqa: PD011 - ValueMaps, not pandas
+        if any(not (m.entries or m.any_other or m.blank) for m in maps):
+            raise IngestError(
+                f"{cfg.path.name}: [ingest.place] has no map and {Path(geo_dir) / cfg.city.id} has no "
+                f"{DISTRICT_LAYER} layer whose ids the codes could be: run `crisis-dashboard geo-build "
+                f"--city {cfg.city.id}` first, or map the codes")
         return cfg
     ids = [area.id for area in load_web_layer(geo_dir, cfg.city.id, DISTRICT_LAYER)]
     sources = []

@@ -1,6 +1,7 @@
 """What the cubes count: true counts from the calls a release publishes, and the public totals.
 
-The counts (``precinct_counts``, ``coverage_counts``, ``council_counts``, ``service_cube``)
+The counts (``precinct_counts``, ``coverage_counts``, ``night_counts``, ``council_counts``,
+``service_cube``)
 are computed at build time over the view ``published`` (module ``dashboard.publish.cubes``
 says what each cube holds), as complete grids with zeros filled in. The totals
 (``public_margins``, ``district_margins``) are what the public ``calls`` and
@@ -26,10 +27,17 @@ from dashboard.contract.schema import (
     COUNCIL_MEASURES,
     CUBE_COUNCIL,
     CUBE_COVERAGE,
+    CUBE_NIGHT,
     CUBE_PRECINCT,
     CUBE_SERVICE,
+    NIGHT_HOURS,
+    NIGHT_REASONS,
+    PERIOD_DAY,
+    PERIOD_NIGHT,
+    PERIODS,
     REASON_ANSWERED,
     REASON_NOT_ELIGIBLE,
+    REASON_OTHER,
     REASON_SCREENED,
     UNKNOWN_AREA,
     Table,
@@ -81,25 +89,65 @@ def precinct_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _typed(full, CUBE_PRECINCT).sort_values(list(CUBE_PRECINCT.dims)).reset_index(drop=True)
 
 
-def coverage_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Eligible calls by year x area x weekday x hour, every weekday-hour of an area present."""
-    select = ("SELECT jurisdiction, year, '{area_type}' AS area_type, {area} AS area, weekday, hour, "
-              "count(*)::BIGINT AS n FROM e GROUP BY ALL")
+def _area_counts(con: duckdb.DuckDBPyConnection, table: Table, columns: str, cells: pd.DataFrame,
+                 years: str = "") -> pd.DataFrame:
+    """Eligible calls of ``published`` by year x area x the ``cells`` columns (``columns``:
+    their SQL over ``published``), for the city, each police district as the rows publish
+    it and each council district, every cell of an area present (zeros included)."""
+    names = ", ".join(cells.columns)
+    select = ("SELECT jurisdiction, year, '{area_type}' AS area_type, {area} AS area, "
+              f"{names}, count(*)::BIGINT AS n FROM e GROUP BY ALL")
     parts = [select.format(area_type=AREA_CITY, area=f"'{CITYWIDE}'")]
     if _has(con, f"district <> '{CITYWIDE}'"):
         parts.append(select.format(area_type=AREA_DISTRICT, area="district"))
     if _has(con, "council_district IS NOT NULL"):
         area = f"coalesce(council_district, '{UNKNOWN_AREA}')"
         parts.append(select.format(area_type=AREA_COUNCIL, area=area))
+    only = f" AND (jurisdiction, year(week)::INTEGER) IN ({years})" if years else ""
     sql = ("WITH e AS (SELECT jurisdiction, year(week)::INTEGER AS year, district, council_district, "
-           "weekday, hour FROM published WHERE star_eligible) " + " UNION ALL ".join(parts))
-    counts = _typed(con.execute(sql).df(), CUBE_COVERAGE)
+           f"{columns} FROM published WHERE star_eligible{only}) " + " UNION ALL ".join(parts))
+    counts = _typed(con.execute(sql).df(), table)
     groups = counts[["jurisdiction", "year", "area_type", "area"]].drop_duplicates()
-    cells = pd.DataFrame([(d, h) for d in WEEKDAYS for h in HOURS], columns=["weekday", "hour"])
-    grid = groups.merge(cells.astype("int32"), how="cross")
-    full = grid.merge(counts, on=list(CUBE_COVERAGE.dims), how="left")
+    grid = groups.merge(cells, how="cross")
+    full = grid.merge(counts, on=list(table.dims), how="left")
     full["n"] = full["n"].fillna(0)
-    return _typed(full, CUBE_COVERAGE).sort_values(list(CUBE_COVERAGE.dims)).reset_index(drop=True)
+    return _typed(full, table).sort_values(list(table.dims)).reset_index(drop=True)
+
+
+def coverage_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Eligible calls by year x area x weekday x hour, every weekday-hour of an area present."""
+    cells = pd.DataFrame([(d, h) for d in WEEKDAYS for h in HOURS], columns=["weekday", "hour"])
+    return _area_counts(con, CUBE_COVERAGE, "weekday, hour", cells.astype("int32"))
+
+
+#: ``period`` of a call in ``published`` (which carries its local hour).
+PERIOD_SQL = (f"CASE WHEN hour IN ({', '.join(str(h) for h in NIGHT_HOURS)}) THEN '{PERIOD_NIGHT}' "
+              f"ELSE '{PERIOD_DAY}' END")
+#: ``reason`` of an eligible call in the night cube, over ``published`` or the public ``calls``.
+NIGHT_REASON_SQL = (
+    f"CASE WHEN unanswered_reason IS NULL THEN '{REASON_ANSWERED}' "
+    "WHEN unanswered_reason::VARCHAR IN ('out_of_hours', 'no_team_available') "
+    f"THEN unanswered_reason::VARCHAR ELSE '{REASON_OTHER}' END"
+)
+
+
+#: The years of ``cube_night``, over ``{src}`` (``published`` or the public ``calls``, which
+#: agree): those in which the alternative team answered eligible calls in all twelve
+#: months, as the rows show. A program's first, partial year (Denver's 2020 pilot) has
+#: night cells so small that hiding them spread complements through the council cube
+#: (every council district's calls of 2020 hidden); the rule reads public rows only, so
+#: leaving such a year out tells nobody anything the rows do not.
+FULL_YEARS_SQL = ("SELECT jurisdiction, year(week)::INTEGER FROM {src} "
+                  "WHERE star_eligible AND unanswered_reason IS NULL "
+                  "GROUP BY ALL HAVING count(DISTINCT month(week)) = 12")
+
+
+def night_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Eligible calls by year x area x period (night, day) x reason, every cell present,
+    for the years the alternative program ran all year (``FULL_YEARS_SQL``)."""
+    cells = pd.DataFrame([(p, r) for p in PERIODS for r in NIGHT_REASONS], columns=["period", "reason"])
+    return _area_counts(con, CUBE_NIGHT, f"{PERIOD_SQL} AS period, {NIGHT_REASON_SQL} AS reason",
+                        cells.astype("string"), years=FULL_YEARS_SQL.format(src="published"))
 
 
 #: The alternative team's programs, per city, as a CTE over ``{src}`` (``published`` or the
@@ -227,6 +275,8 @@ def public_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     ``rollup_minutes`` views only (validate runs this on the published files).
 
     * ``eligible``: eligible calls per (jurisdiction, year, district);
+    * ``reasons``: the same split by the night cube's ``reason`` (``NIGHT_REASON_SQL``), in
+      the night cube's years (``FULL_YEARS_SQL``);
     * ``precinct``: calls per (jurisdiction, year, district, response_type, star_eligible)
       of districts other than ``citywide``;
     * ``council``: calls per (jurisdiction, year, measure, value) for every council measure.
@@ -234,6 +284,11 @@ def public_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     eligible = con.execute(
         "SELECT jurisdiction, year(week)::INTEGER AS year, district, count(*)::BIGINT AS n FROM calls "
         "WHERE star_eligible GROUP BY ALL"
+    ).df()
+    reasons = con.execute(
+        f"SELECT jurisdiction, year(week)::INTEGER AS year, district, {NIGHT_REASON_SQL} AS reason, "
+        "count(*)::BIGINT AS n FROM calls WHERE star_eligible "
+        f"AND (jurisdiction, year(week)::INTEGER) IN ({FULL_YEARS_SQL.format(src='calls')}) GROUP BY ALL"
     ).df()
     precinct = con.execute(
         f"SELECT jurisdiction, year(week)::INTEGER AS year, district, "
@@ -243,7 +298,7 @@ def public_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     types = {"year": "int32", "n": "int64", "star_eligible": "bool"}
     out = {
         name: frame.astype({c: types.get(c, "string") for c in frame.columns}).reset_index(drop=True)
-        for name, frame in (("eligible", eligible), ("precinct", precinct))
+        for name, frame in (("eligible", eligible), ("reasons", reasons), ("precinct", precinct))
     }
     out["council"] = _council_by(con)
     out["alt"] = alt_programs(con)

@@ -26,15 +26,26 @@ from dashboard.contract.schema import (
     CITYWIDE,
     CUBE_COUNCIL,
     CUBE_COVERAGE,
+    CUBE_NIGHT,
     CUBE_PRECINCT,
+    NIGHT_HOURS,
+    NIGHT_REASONS,
+    PERIOD_DAY,
+    PERIOD_NIGHT,
     REASON_NOT_ELIGIBLE,
+    REASON_OTHER,
+    REASON_SCREENED,
     Table,
 )
 from dashboard.publish import council_links
 from dashboard.publish.linear_system import LinearSystem, SystemBuilder, group_ids
 
 #: The audited cubes, in the order their cells enter the linear system.
-AUDITED: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL)
+AUDITED: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_NIGHT)
+
+#: The council cube's reasons as the night cube pools them.
+_NIGHT_REASON_OF_COUNCIL = {r: r for r in NIGHT_REASONS} | {
+    "outside_service_area": REASON_OTHER, REASON_SCREENED: REASON_OTHER}
 
 
 @dataclass
@@ -85,7 +96,11 @@ def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFra
       city's cell;
     * council: every measure of a (year, council district, program) group adds up to the
       same unpublished total, and each (year, program, measure, value) adds up over council
-      districts to the rows' city total.
+      districts to the rows' city total;
+    * night: an area's night (day) cells add up to its coverage cells of the night (day)
+      hours; its night and day cells of a reason to the rows' eligible calls of that reason
+      (city and police districts) or the council cube's reason cells (council districts);
+      and for each period and reason the areas of one type add up to the city's cell.
 
     With ``deep`` (``district_margins``), the council cells are also the marginals of a
     hidden joint table tied to the rows by police district (``council_links``): the
@@ -111,6 +126,7 @@ def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFra
         # exactly one hidden cell) need them written out.
         council_links.add_council_links(b, cubes, ids, deep, council_links.all_pairs(deep, council))
     _coverage_relations(b, cubes, margins, ids)
+    _night_relations(b, cubes, margins, ids)
     return b.build(), CubeCells(ids)
 
 
@@ -187,3 +203,69 @@ def _coverage_relations(b: SystemBuilder, cubes: dict[str, pd.DataFrame],
                         np.concatenate([cells[part], link["_id"].to_numpy(np.int64)]),
                         np.concatenate([np.ones(int(part.sum())), -np.ones(len(link))]),
                         np.zeros(len(slots)), constant=False)
+
+
+def _tie(b: SystemBuilder, left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> None:
+    """One relation per group of ``left`` by ``keys``: its cells minus the ``right`` cells
+    with the same keys add up to 0 (both frames carry their system column as ``_id``)."""
+    if left.empty:
+        return
+    groups = left[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
+    groups["_rel"] = np.arange(len(groups))
+    rel = left[keys].merge(groups, on=keys, how="left")["_rel"].to_numpy(np.int64)
+    link = right[[*keys, "_id"]].merge(groups, on=keys)
+    b.add_relations(np.concatenate([rel, link["_rel"].to_numpy(np.int64)]),
+                    np.concatenate([left["_id"].to_numpy(np.int64), link["_id"].to_numpy(np.int64)]),
+                    np.concatenate([np.ones(len(left)), -np.ones(len(link))]),
+                    np.zeros(len(groups)), constant=False)
+
+
+def _night_relations(b: SystemBuilder, cubes: dict[str, pd.DataFrame],
+                     margins: dict[str, pd.DataFrame], ids: dict[str, np.ndarray]) -> None:
+    frame = cubes.get(CUBE_NIGHT.name)
+    if frame is None or frame.empty:
+        return
+    night = _keyed(frame.assign(_id=ids[CUBE_NIGHT.name]))
+    area_keys = ["jurisdiction", "year", "area_type", "area"]
+    # Night (day) cells add up to the area's coverage cells of the night (day) hours.
+    coverage = cubes.get(CUBE_COVERAGE.name)
+    if coverage is not None and not coverage.empty:
+        hours = coverage.assign(_id=ids[CUBE_COVERAGE.name], period=np.where(
+            coverage["hour"].astype(int).isin(NIGHT_HOURS), PERIOD_NIGHT, PERIOD_DAY))
+        _tie(b, night, _keyed(hours), [*area_keys, "period"])
+    # City and police districts: both periods of a reason add up to the rows' eligible calls
+    # of that reason.
+    reasons = margins["reasons"]
+    city_margin = reasons.groupby(["jurisdiction", "year", "reason"], as_index=False)["n"].sum().assign(
+        area_type=AREA_CITY, area=CITYWIDE)
+    district_margin = reasons.assign(area_type=AREA_DISTRICT).rename(columns={"district": "area"})
+    known = night["area_type"].isin([AREA_CITY, AREA_DISTRICT]).to_numpy()
+    has_districts = (night["area_type"] == AREA_DISTRICT).any()
+    margin = _keyed(pd.concat([city_margin, district_margin] if has_districts else [city_margin]))
+    group, rhs, _ = _matched(night[known], margin[[*area_keys, "reason", "n"]], [*area_keys, "reason"])
+    b.add_relations(group, night.loc[known, "_id"].to_numpy(np.int64), 1.0, rhs, constant=True)
+    # Council districts: ... to the council cube's cells of the same reason(s).
+    council = cubes.get(CUBE_COUNCIL.name)
+    if council is not None and not council.empty:
+        is_reason = ((council["measure"] == "reason") & (council["value"] != REASON_NOT_ELIGIBLE)).to_numpy()
+        cells = council[is_reason].assign(_id=ids[CUBE_COUNCIL.name][is_reason])
+        cells = cells.assign(area_type=AREA_COUNCIL, area=cells["council_district"],
+                             reason=cells["value"].astype(str).map(_NIGHT_REASON_OF_COUNCIL))
+        on_council = night[(night["area_type"] == AREA_COUNCIL).to_numpy()]
+        _tie(b, on_council, _keyed(cells), [*area_keys, "reason"])
+    # For each period and reason, the areas of one type add up to the city's cell.
+    city = night[(night["area_type"] == AREA_CITY).to_numpy()]
+    for area_type in (AREA_DISTRICT, AREA_COUNCIL):
+        _tie(b, night[(night["area_type"] == area_type).to_numpy()], city,
+             ["jurisdiction", "year", "period", "reason"])
+
+
+def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The join keys of the night relations in one type each (text, the year an int)."""
+    out = frame.copy()
+    for column in ("jurisdiction", "area_type", "area", "period", "reason"):
+        if column in out:
+            out[column] = out[column].astype(str)
+    if "year" in out:
+        out["year"] = out["year"].astype("int64")
+    return out

@@ -19,6 +19,9 @@ an attacker can use are known exactly too (``cube_system.release_system``), and 
 * ``cube_council``: a council district's calls per program and year, split by each
   measure the district profile shows (month, eligibility, outcome, backup, repeat
   contact, why unanswered, response-time band), one ``measure`` at a time.
+* ``cube_night``: eligible calls by night (22:00-05:59) or day and what became of them
+  (answered, out of hours, no team free, other), per year, for the same areas as
+  ``cube_coverage``; tied to its night hours, the rows' reasons and the council cube's.
 * ``cube_service``: time on task per program and year (calls with a time, total
   minutes), the planner's "time per call"; under k calls hidden.
 
@@ -46,8 +49,10 @@ from dashboard.contract.schema import (
     CITYWIDE,
     CUBE_COUNCIL,
     CUBE_COVERAGE,
+    CUBE_NIGHT,
     CUBE_PRECINCT,
     CUBE_SERVICE,
+    PERIOD_NIGHT,
     REASON_ANSWERED,
     REASON_NOT_ELIGIBLE,
     UNKNOWN_AREA,
@@ -58,6 +63,7 @@ from dashboard.publish.cube_counts import (
     council_counts,
     coverage_counts,
     district_margins,
+    night_counts,
     precinct_counts,
     public_margins,
     service_cube,
@@ -88,6 +94,12 @@ def complement_tier(name: str, frame: pd.DataFrame) -> np.ndarray:
                | ((measure == "reason") & value.isin([REASON_ANSWERED, REASON_NOT_ELIGIBLE, "out_of_hours"])))
         tier[key.to_numpy()] = 2
         tier[(frame["council_district"] == UNKNOWN_AREA).to_numpy()] = 0
+    elif name == CUBE_NIGHT.name:
+        # The figure the district profile headlines: eligible calls left unanswered at
+        # night because no team was on duty or every team was busy.
+        key = (frame["period"] == PERIOD_NIGHT) & frame["reason"].isin(["out_of_hours", "no_team_available"])
+        tier[key.to_numpy() | (frame["area_type"] == AREA_CITY).to_numpy()] = 2
+        tier[frame["area"].isin(leftovers).to_numpy() & (frame["area_type"] != AREA_CITY).to_numpy()] = 0
     elif name == CUBE_PRECINCT.name:
         tier[(frame["precinct"] == UNKNOWN_AREA).to_numpy()] = 0
     return tier
@@ -142,7 +154,9 @@ def _protected(frames: dict[str, pd.DataFrame], margins: dict[str, pd.DataFrame]
 
     The deep pass leaves the coverage cube out of its system: tied to the council cells
     only through each council district's eligible calls, its thousands of hour cells would
-    make every LP of the pass many times larger for a second-order effect. ``validate``
+    make every LP of the pass many times larger for a second-order effect. The night cube
+    stays in: its reasons are tied to the council cube's cell by cell, and without it the
+    deep audit of ``validate`` narrowed council cells the pass had left open. ``validate``
     (which the builder runs before publishing) audits the deep system with them, so a
     release this shortcut let through is refused, never published.
     """
@@ -193,6 +207,7 @@ def write_cubes(con: duckdb.DuckDBPyConnection, out: str, k: int, seed: int) -> 
         CUBE_PRECINCT.name: precinct_counts(con),
         CUBE_COVERAGE.name: coverage_counts(con),
         CUBE_COUNCIL.name: council_counts(con),
+        CUBE_NIGHT.name: night_counts(con),
     }
     published = suppress(counts, public_margins(con), k, suppression_key(seed), deep=district_margins(con))
     for table in AUDITED:

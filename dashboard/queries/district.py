@@ -32,6 +32,7 @@ from dashboard.contract.schema import (
     AREA_COUNCIL,
     AREA_DISTRICT,
     CITYWIDE,
+    CUBE_COVERAGE,
     REASON_ANSWERED,
     REASON_NOT_ELIGIBLE,
     REASON_SCREENED,
@@ -54,29 +55,38 @@ def years(f: Filters) -> tuple[int, int]:
     return f.start.year, f.end.year
 
 
+def area_sums(store: Store, f: Filters, cube: str, columns: tuple[str, ...], area_type: str, area: str
+              ) -> pd.DataFrame:
+    """One area's cells of a per-area cube (``cube_coverage``, ``cube_night``) summed over
+    the period's years: ``columns``, calls (published cells) and hidden (suppressed cells).
+    ``cube`` and ``columns`` are the contract's names, never a browser's."""
+    if area_type not in AREA_TYPES_QUERYABLE:
+        raise ValueError(f"unknown area type {area_type!r}")
+    first, last = years(f)
+    if area_type == AREA_CITY:
+        area = CITYWIDE
+    names = ", ".join(columns)
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            f"""SELECT {names}, coalesce(sum(n), 0)::BIGINT AS calls,
+                       count(*) FILTER (WHERE suppressed)::BIGINT AS hidden
+                FROM {cube}
+                WHERE jurisdiction = ? AND year BETWEEN ? AND ? AND area_type = ? AND area = ?
+                GROUP BY ALL ORDER BY ALL""",
+            [f.city, first, last, area_type, area],
+        )
+
+    return store.cached((cube, f.city, first, last, area_type, area), compute)
+
+
 def coverage(store: Store, f: Filters, area_type: str, area: str) -> pd.DataFrame:
     """Eligible calls per weekday (0 = Monday) x hour, for one area over the period's years.
 
     Columns: weekday, hour, calls (sum of published cells), hidden (suppressed cells
     summed in). All 168 weekday-hours are present.
     """
-    if area_type not in AREA_TYPES_QUERYABLE:
-        raise ValueError(f"unknown area type {area_type!r}")
-    first, last = years(f)
-    if area_type == AREA_CITY:
-        area = CITYWIDE
-
-    def compute() -> pd.DataFrame:
-        return store.frame(
-            """SELECT weekday, hour, coalesce(sum(n), 0)::BIGINT AS calls,
-                      count(*) FILTER (WHERE suppressed)::BIGINT AS hidden
-               FROM cube_coverage
-               WHERE jurisdiction = ? AND year BETWEEN ? AND ? AND area_type = ? AND area = ?
-               GROUP BY ALL ORDER BY ALL""",
-            [f.city, first, last, area_type, area],
-        )
-
-    got = store.cached(("coverage", f.city, first, last, area_type, area), compute)
+    got = area_sums(store, f, CUBE_COVERAGE.name, ("weekday", "hour"), area_type, area)
     grid = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
     out = got.set_index(["weekday", "hour"]).reindex(grid, fill_value=0).reset_index()
     return out.astype({"weekday": "int64", "hour": "int64", "calls": "int64", "hidden": "int64"})

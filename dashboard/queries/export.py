@@ -69,6 +69,7 @@ KPIS_COLUMNS: tuple[str, ...] = (
     "alt_share",
     "median_minutes",
     "arrests",
+    "outcome_not_recorded",
     "arrest_share",
     "alt_calls",
     "backup",

@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from dashboard.contract.schema import CITYWIDE, UNKNOWN_AREA, ResponseType
+from dashboard.contract.schema import CITYWIDE, UNKNOWN_AREA, Outcome, ResponseType
 from dashboard.engine.store import Store
 from dashboard.params.filters import Filters
 
@@ -150,9 +150,26 @@ def _share(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole else float("nan")
 
 
+def _unrecorded_outcomes(store: Store, f: Filters) -> pd.Series:
+    """Calls with no outcome recorded, per program (``rollup_overview`` has no outcome)."""
+    base = f.with_(programs=())
+
+    def compute() -> pd.DataFrame:
+        where, params = view_where(base)
+        return store.frame(
+            f"""SELECT response_type, sum(n)::BIGINT AS calls FROM rollup_counts
+                WHERE {where} AND outcome = ? GROUP BY ALL""",
+            [*params, Outcome.NOT_RECORDED.value],
+        )
+
+    frame = store.cached(("unrecorded_outcomes", base), compute)
+    return frame.set_index("response_type")["calls"]
+
+
 def kpis(store: Store, f: Filters) -> pd.DataFrame:
     """Headline figures, one row: calls, eligible, eligible_answered, alt_share,
-    median_minutes, arrests, arrest_share, alt_calls, backup, backup_share."""
+    median_minutes, arrests, outcome_not_recorded, arrest_share (of the calls with an
+    outcome recorded), alt_calls, backup, backup_share."""
     by_type = _by_program(store, f)
     selected = by_type.loc[by_type.index.isin(_selected(store, f))]
     alt = store.alternative_program(f.city).value
@@ -163,6 +180,8 @@ def kpis(store: Store, f: Filters) -> pd.DataFrame:
     alt_calls = int(alt_row["calls"]) if alt_row is not None else 0
     backups = int(alt_row["backups"]) if alt_row is not None else 0
     arrests = int(selected["arrests"].sum())
+    unrecorded = _unrecorded_outcomes(store, f)
+    no_outcome = int(unrecorded[unrecorded.index.isin(_selected(store, f))].sum())
     dist = _minute_distribution(store, f)
     return pd.DataFrame(
         {
@@ -172,7 +191,8 @@ def kpis(store: Store, f: Filters) -> pd.DataFrame:
             "alt_share": [_share(answered, eligible)],
             "median_minutes": [_quantile(dist[dist["response_type"].isin(_selected(store, f))], 0.5)],
             "arrests": [arrests],
-            "arrest_share": [_share(arrests, calls)],
+            "outcome_not_recorded": [no_outcome],
+            "arrest_share": [_share(arrests, calls - no_outcome)],
             "alt_calls": [alt_calls],
             "backup": [backups],
             "backup_share": [_share(backups, alt_calls)],

@@ -177,14 +177,18 @@ def rows_figures(store: Store, f: Filters, kind: AreaKind, area: str, population
     )
 
 
-#: Release fields a city may not record -> the profile measure counted from each.
-_MEASURE_OF_FIELD = {"police_backup": "backups", "repeat_contact_90d": "repeat_calls"}
+#: Release fields a city may not record -> the profile measures counted from each.
+_MEASURES_OF_FIELD = {
+    "star_eligible": ("eligible", "eligible_answered", "out_of_hours"),
+    "police_backup": ("backups",),
+    "repeat_contact_90d": ("repeat_calls",),
+}
 
 
 def unrecorded_measures(store: Store, city: str) -> frozenset[str]:
     """The profile measures the city's current release says its data does not record."""
     fields = store.release_info(city).not_recorded
-    return frozenset(m for field, m in _MEASURE_OF_FIELD.items() if field in fields)
+    return frozenset(m for field, ms in _MEASURES_OF_FIELD.items() if field in fields for m in ms)
 
 
 # ------------------------------------------------------------------ from the council cube

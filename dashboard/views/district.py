@@ -39,6 +39,7 @@ from dashboard.queries import overview as queries
 from dashboard.queries import profile
 from dashboard.queries.docs import first_value
 from dashboard.views import district_sections as sections
+from dashboard.views.night import NightSection, night_section
 from dashboard.views.parts import Table
 from dashboard.views.prelude import page_query
 
@@ -221,6 +222,8 @@ def _summary(
     key = "district.summary" if area.eligible else "district.summary_no_eligible"
     if area.eligible and "eligible_answered" in hidden:
         key = "district.summary_share_hidden"
+    if "eligible" in area.not_recorded:  # the city's data has no dispatch criteria
+        key = "district.summary_no_criteria"
 
     # Over a lower bound of eligible calls the share is at most what it shows.
     at_most = "≤ " if "eligible" in area.bounded and area.eligible else ""
@@ -276,6 +279,8 @@ class District:
     trend_table: Table
     trend_hidden: int
     coverage: sections.Coverage
+    #: Eligible calls unanswered at night, and why (None: the city records no eligibility).
+    night: NightSection | None
     map: sections.MapModel | None
     #: The planner: what the URL's plan (if any) changes, and the plan its form shows.
     plan_result: sections.PlannerResult
@@ -333,6 +338,7 @@ def render(store: Store, geo_dir: Path, view: DistrictView) -> District:
         trend_figure=trend_figure, trend_table=sections.trend_table(monthly, city, lang),
         trend_hidden=trend_hidden,
         coverage=sections.coverage(view, city, store, name, area),
+        night=night_section(store, f, city, view.area_type, view.area, name, lang),
         map=sections.district_map(view, city, store, geo_dir, ranking),
         plan_result=sections.planner_result(lang, city, comparison, name),
         chosen=_chosen_plan(view, city),

@@ -212,8 +212,10 @@ def _scope(view: View, city: City, catalog: Catalog) -> str:
     return " · ".join(parts)
 
 
-def _summary(view: View, city: City, kpis: pd.DataFrame, synthetic: bool) -> str:
-    """The one-sentence answer at the top of the page (read out again after each change)."""
+def _summary(view: View, city: City, kpis: pd.DataFrame, info: ReleaseInfo) -> str:
+    """The one-sentence answer at the top of the page (read out again after each change).
+    A city whose data has no dispatch criteria gets no sentence about them (issue 14)."""
+    synthetic = info.synthetic
     lang, row = view.lang, kpis.iloc[0]
     values = {
         "period": period_label(view.filters.start, view.filters.end, lang),
@@ -224,6 +226,8 @@ def _summary(view: View, city: City, kpis: pd.DataFrame, synthetic: bool) -> str
         "share": fmt_pct(None if pd.isna(row["alt_share"]) else float(row["alt_share"]), lang),
     }
     key = "overview.summary" if row["eligible"] else "overview.summary_no_eligible"
+    if "star_eligible" in info.not_recorded:
+        key = "overview.summary_no_criteria"
     text = t(key, lang, **values)
     return t("overview.synthetic_prefix", lang) + " " + text if synthetic else text
 
@@ -461,7 +465,7 @@ def render(store: Store, geo_dir: Path, view: View) -> Overview:
         info=info,
         status=store.statuses().get(f.city),
         heading=t("overview.heading", lang, city=city.name),
-        summary=_summary(view, city, kpis, info.synthetic),
+        summary=_summary(view, city, kpis, info),
         scope=_scope(view, city, store.catalogs()[f.city]),
         kpis=kpis,
         counts=counts,

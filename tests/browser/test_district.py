@@ -304,3 +304,29 @@ def test_find_my_area_from_the_navigation(page, live_server, console):
     page.wait_for_url(re.compile(r"/district/council-10"))
     wait_ready(page)
     assert "Council district 10" in page.inner_text("#district-heading")
+
+
+@pytest.mark.parametrize(("slug", "area_type", "area"),
+                         [("3", "district", "3"), ("council-10", "council", "10")])
+def test_unanswered_at_night_reads_as_numbers_with_reasons(
+        page, live_server, shipped_settings, slug, area_type, area):
+    """Issue 15: "N eligible calls in my district went unanswered at night last year, and
+    why", as numbers, for a police and a council district; each is the night cube's cell."""
+    import pandas as pd
+
+    from dashboard.contract.releases import current_release_dir
+
+    open_district(page, live_server, slug)
+    figure = page.locator("#district-night-figure").inner_text()
+    release = current_release_dir(shipped_settings.releases_dir, "denver")
+    cube = pd.read_parquet(release / "cube_night.parquet")
+    cells = cube[(cube["year"] == 2023) & (cube["area_type"] == area_type) & (cube["area"] == area)
+                 & (cube["period"] == "night")].set_index("reason")
+    assert not cells["suppressed"].any(), "the shipped sample publishes these cells"
+    unanswered = int(cells.loc[["out_of_hours", "no_team_available", "other_reason"], "n"].sum())
+    assert unanswered > 0
+    assert f"{unanswered:,} eligible calls" in figure
+    assert f"{int(cells.loc['out_of_hours', 'n']):,} because no team was on duty" in figure
+    assert f"{int(cells.loc['no_team_available', 'n']):,} because every team was busy" in figure
+    rows = {r[0]: r[1:] for r in table_rows(page, "#district-night")}
+    assert rows["Unanswered: no team on duty"][0] == f"{int(cells.loc['out_of_hours', 'n']):,}"

@@ -107,6 +107,10 @@ def test_protection_per_measure_alone_falls_to_the_deep_attacker(one_year, tmp_p
     shallow = cubes.suppress
     monkeypatch.setattr(cubes, "suppress", lambda counts, margins, k, key, deep=None:
                         shallow(counts, margins, k, key))
+    # Without the night cube, whose extra relations happen to hide enough council cells on
+    # this fixture: the point is the council cube's own per-measure protection.
+    night = cubes.night_counts
+    monkeypatch.setattr(cubes, "night_counts", lambda con: night(con).iloc[0:0])
     with pytest.raises(ReleaseError) as refused:
         build_release(one_year, tmp_path, city="denver", source="x", synthetic=True, k=K, seed=1)
     message = str(refused.value)

@@ -25,6 +25,13 @@ def test_shipped_configs_load():
     assert denver.label_map == {}
 
 
+def test_population_is_optional(tmp_path):
+    """Issue 14: a city may give no census total; per-capita figures are then withheld."""
+    path = tmp_path / "t.toml"
+    path.write_text(MINIMAL.replace("population = 1000\n", ""))
+    assert load_city(path).population is None
+
+
 def test_a_city_names_its_own_programs(tmp_path):
     path = tmp_path / "t.toml"
     path.write_text(MINIMAL + '[labels]\nSTAR = "Mobile crisis team"\n')
@@ -44,7 +51,7 @@ def test_a_city_names_its_own_programs(tmp_path):
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        (MINIMAL.replace('population = 1000\n', ''), "population"),
+        (MINIMAL.replace('population = 1000\n', 'population = "lots"\n'), "population|lots"),
         (MINIMAL.replace('"STAR", "PATROL"', '"SWAT"'), "SWAT"),
         (MINIMAL + '[labels]\nNOPE = "x"\n', "NOPE"),
         ("id = [", "t.toml"),

@@ -11,8 +11,12 @@ from dashboard.contract.schema import (
     CITYWIDE,
     CUBE_COUNCIL,
     CUBE_COVERAGE,
+    CUBE_NIGHT,
     CUBE_PRECINCT,
     CUBE_SERVICE,
+    NIGHT_HOURS,
+    NIGHT_REASONS,
+    PERIODS,
     RESPONSE_BANDS,
     UNKNOWN_AREA,
 )
@@ -25,11 +29,14 @@ K = 11
 
 
 def internal_frame(n: int, seed: int) -> pd.DataFrame:
-    """Internal rows with council districts and time on task, spread over two years."""
+    """Internal rows with council districts and time on task, over one calendar year."""
     from tests.unit.test_release import random_internal_frame
 
     rng = np.random.default_rng(seed)
     frame = random_internal_frame(n, seed)
+    # One whole year (the night cube covers only years the team ran all twelve months).
+    hours = pd.Timestamp("2023-01-02") + pd.to_timedelta(rng.integers(0, 24 * 7 * 52, n), unit="h")
+    frame["received_hour"] = hours
     council = rng.choice(["1", "2", "3", "4", None], n, p=[0.4, 0.3, 0.15, 0.1, 0.05])
     frame["council_district"] = pd.array(council, dtype="string")
     busy = pd.array(rng.integers(20, 240, n), dtype="Int32")
@@ -40,7 +47,7 @@ def internal_frame(n: int, seed: int) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
-    internal = internal_frame(6000, seed=11)
+    internal = internal_frame(8000, seed=11)
     info = build_release(internal, tmp_path_factory.mktemp("cubes"), city="denver", source="x",
                          synthetic=True, k=K)
     return internal, info.path
@@ -84,6 +91,33 @@ def test_coverage_cells_are_the_published_eligible_calls_by_weekday_and_hour(rel
     # with 'unknown' for calls outside every council district.
     assert CITYWIDE in set(cube.loc[cube["area_type"] == "district", "area"])
     assert set(cube.loc[cube["area_type"] == "council", "area"]) == {"1", "2", "3", "4", UNKNOWN_AREA}
+
+
+def test_night_cells_are_the_published_eligible_calls_by_period_and_reason(release):
+    """Issue 15: what became of eligible calls at night (22:00-05:59) and by day, per area,
+    worked out in pandas from the internal rows; every period and reason of an area is
+    present, and published cells are 0 or at least k (the relations to the coverage and
+    council cubes are audited by ``validate``, the test above)."""
+    internal, path = release
+    cube = pd.read_parquet(path / f"{CUBE_NIGHT.name}.parquet")
+    eligible = published_calls(internal).query("star_eligible")
+    hour = pd.to_datetime(eligible["received_hour"]).dt.hour
+    reason = eligible["unanswered_reason"].astype("string")
+    kept = reason.where(reason.isin(["out_of_hours", "no_team_available"]), "other_reason")
+    eligible = eligible.assign(period=np.where(hour.isin(NIGHT_HOURS), "night", "day"),
+                               reason=kept.where(reason.notna(), "answered").astype(str))
+    for area_type, column in (("city", None), ("council", "council_district")):
+        part = cube[cube["area_type"] == area_type]
+        assert (part.groupby(["year", "area"]).size() == len(PERIODS) * len(NIGHT_REASONS)).all()
+        keys = ["year", "period", "reason"] if column is None else ["year", "area", "period", "reason"]
+        frame = eligible if column is None else eligible.assign(
+            area=eligible[column].astype("string").fillna(UNKNOWN_AREA))
+        expected = frame.groupby(keys).size()
+        shown = part[~part["suppressed"]].set_index(keys)["n"].astype(int)
+        assert len(shown) >= (4 if column is None else 8), "the fixture should publish cells"
+        assert (shown == expected.reindex(shown.index, fill_value=0)).all(), area_type
+    assert (cube.loc[~cube["suppressed"], "n"] >= K).sum() + (cube.loc[~cube["suppressed"], "n"] == 0).sum() \
+        == int((~cube["suppressed"]).sum())
 
 
 def test_every_cube_adds_up_to_the_totals_the_rows_publish(release):

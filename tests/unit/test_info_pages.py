@@ -97,8 +97,8 @@ def test_dictionary_lists_exactly_the_contract_columns(app, pages):
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
-def test_dictionary_names_areas_programs_and_unrecorded_fields_in_the_citys_words(app, pages, shipped_settings,
-                                                                                   lang):
+def test_dictionary_names_areas_programs_and_unrecorded_fields_in_the_citys_words(
+        app, pages, shipped_settings, lang):
     """Issue 14: Lane County calls its areas "Area", its team "MCSLC mobile crisis team",
     and records neither police backup nor people: the dictionary says so, Denver's does
     not claim the fields are unrecorded."""

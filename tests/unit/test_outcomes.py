@@ -256,7 +256,7 @@ def route(client, search: str) -> str:
          "De ene 2023 a dic 2023, el Equipo STAR atendió "),
         ("?compare=bogus", "is not a comparison"),
         ("?city=nowhere&start=banana&district=%3Cscript%3E", "Unknown city"),
-        ("?city=denver&start=2019-06&end=2019-12", "No call in this view met the STAR team"),
+        ("?city=denver&start=2019-06&end=2019-12", "No call in this view met the criteria for the STAR team"),
         ("?city=lane_county&compare=shared", "MCSLC mobile crisis team"),
         ("?city=grand_junction&compare=all&lang=es", "no es una comparación equivalente"),
         ("?start=2023-01&end=2023-12&compare=shared&category=welfare_check&program=PATROL", "Welfare check"),

@@ -130,6 +130,27 @@ def _coverage_section(model: District) -> html.Section:
     )
 
 
+def _night_section(model: District) -> html.Section | None:
+    """Eligible calls unanswered at night, and why: a quotable sentence and its table."""
+    night, lang = model.night, model.view.lang
+    if night is None:
+        return None
+    return html.Section(
+        html.Div(
+            [
+                html.H2(t("district.night.heading", lang), className="h5 card-title"),
+                html.P(night.key_figure, className="key-figure", id=ids.DISTRICT_NIGHT_FIGURE),
+                *([_table(night.table),
+                   html.P(t("district.night.note", lang), className="map-note small mt-2 mb-0")]
+                  if night.table is not None else []),
+            ],
+            className="card-body",
+        ),
+        id=ids.DISTRICT_NIGHT_SECTION,
+        className="card mb-3 night-card",
+    )
+
+
 def _map_section(model: District) -> html.Section | None:
     m, view = model.map, model.view
     if m is None:
@@ -423,6 +444,7 @@ def page(model: District, errors: list, store: Store) -> html.Div:
                 after_graph=trend_notes,
             ),
             _coverage_section(model),
+            _night_section(model),
             map_section,
             _ranking(model, hrefs),
             _planner_section(model),

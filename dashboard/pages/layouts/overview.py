@@ -71,7 +71,8 @@ def release(model: Overview) -> list:
 
 
 def kpis(model: Overview) -> list:
-    return kpi_section(model.kpis, model.counts, city=model.city, lang=model.view.lang)
+    return kpi_section(model.kpis, model.counts, city=model.city, lang=model.view.lang,
+                       not_recorded=model.info.not_recorded)
 
 
 def milestones(model: Overview) -> list:
