@@ -76,7 +76,8 @@ def _month_grid(
 
 
 def _kpi_frame(
-    calls: int, eligible: int, answered: int, median: float, arrests: int, alt_calls: int, backup: int
+    calls: int, eligible: int, answered: int, median: float, arrests: int, alt_calls: int, backup: int,
+    no_outcome: int,
 ) -> pd.DataFrame:
     values = [
         calls,
@@ -85,7 +86,8 @@ def _kpi_frame(
         share(answered, eligible),
         median,
         arrests,
-        share(arrests, calls),
+        no_outcome,
+        share(arrests, calls - no_outcome),  # of the calls with an outcome recorded
         alt_calls,
         backup,
         share(backup, alt_calls),
@@ -188,6 +190,7 @@ class PandasBaseline:
             arrests=int((chosen & (sub["outcome"] == Outcome.ARREST.value)).sum()),
             alt_calls=int(is_alt.sum()),
             backup=int((is_alt & sub["police_backup"]).sum()),
+            no_outcome=int((chosen & (sub["outcome"] == Outcome.NOT_RECORDED.value)).sum()),
         )
 
     def program_counts(self, f: Filters) -> pd.DataFrame:
@@ -319,10 +322,12 @@ class DuckDBRowsBaseline:
                    count(*) FILTER (WHERE star_eligible AND response_type = ?) AS answered,
                    count(*) FILTER (WHERE {chosen} AND outcome = ?) AS arrests,
                    count(*) FILTER (WHERE response_type = ?) AS alt_calls,
-                   count(*) FILTER (WHERE response_type = ? AND police_backup) AS backup
+                   count(*) FILTER (WHERE response_type = ? AND police_backup) AS backup,
+                   count(*) FILTER (WHERE {chosen} AND outcome = ?) AS no_outcome
             FROM calls WHERE {where}"""
         chosen_params = [p.value for p in f.programs]
-        row = self._frame(sql, [*chosen_params, alt, *chosen_params, Outcome.ARREST.value, alt, alt, *params])
+        row = self._frame(sql, [*chosen_params, alt, *chosen_params, Outcome.ARREST.value, alt, alt,
+                                *chosen_params, Outcome.NOT_RECORDED.value, *params])
         median, _, _ = minute_quantiles(self._minute_cells(f, programs=True))
         got = {name: int(row[name].iloc[0]) for name in row.columns}
         return _kpi_frame(
@@ -333,6 +338,7 @@ class DuckDBRowsBaseline:
             got["arrests"],
             got["alt_calls"],
             got["backup"],
+            got["no_outcome"],
         )
 
     def program_counts(self, f: Filters) -> pd.DataFrame:

@@ -147,7 +147,9 @@ def _night_section(model: District) -> html.Section | None:
             className="card-body",
         ),
         id=ids.DISTRICT_NIGHT_SECTION,
-        className="card mb-3 night-card",
+        # Not on paper: the brief prints on two pages, and the coverage card above already
+        # states the calls that came in with no team on duty.
+        className="card mb-3 night-card no-print",
     )
 
 
