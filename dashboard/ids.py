@@ -12,6 +12,7 @@ SHELL_NAV = "shell-nav"
 SHELL_MAIN = "main"  # target of the "Skip to main content" link
 SHELL_FOOTER = "shell-footer"
 LANG_SWITCH = "lang-switch"
+NAV_LINK = "nav-link"  # the type of a nav link's pattern-matching id: it keeps the view's context
 
 # --- any data page (dashboard/components/page.py, dashboard/release_scope.py) ----------
 PAGE_RELEASE = "page-release"  # the releases the page was rendered with (its callbacks' too)
@@ -20,6 +21,8 @@ RELEASE_NOTICE = "release-notice"  # "the newest release failed its check; showi
 
 # --- collapsible panels and share bar (components) ---
 COLLAPSE_TOGGLE = "collapse-toggle"  # the type of a toggle's pattern-matching id
+# --- filter bars' "only this" and "all" buttons (components/filter_shortcuts.py) -------
+FILTER_SHORTCUT = "filter-shortcut"  # the type of a shortcut button's pattern-matching id
 
 # --- overview page (dashboard/pages/overview.py, pages/layouts/overview.py,
 # --- components/filter_bar.py) ------------------------------------------------------
@@ -79,7 +82,11 @@ OUTCOMES_SCOPE = "outcomes-scope"
 OUTCOMES_CITY = "outcomes-city"
 OUTCOMES_START = "outcomes-start"
 OUTCOMES_END = "outcomes-end"
-OUTCOMES_DISTRICT = "outcomes-district"
+OUTCOMES_FILTERS_SUMMARY = "outcomes-filters-summary"  # on the phone's toggle button
+OUTCOMES_PROGRAMS = "outcomes-programs"
+OUTCOMES_DISTRICTS = "outcomes-districts"
+OUTCOMES_DISTRICTS_GROUP = "outcomes-districts-group"
+OUTCOMES_CATEGORIES = "outcomes-categories"
 OUTCOMES_COMPARE = "outcomes-compare"
 OUTCOMES_CAVEAT = "outcomes-caveat"
 OUTCOMES_BARS_SECTION = "outcomes-bars"
