@@ -259,8 +259,12 @@ def check_envelope(
         problems.append(EnvelopeProblem("outputs", echo(outputs), f"Must be {shape}."))
     else:
         for index, (entry, spec) in enumerate(zip(sent, declared, strict=True)):
-            _check_entry(entry, spec, f"outputs[{index}]" if output.startswith("..") else "outputs",
-                         None, problems)
+            where = f"outputs[{index}]" if output.startswith("..") else "outputs"
+            if isinstance(entry, list) and _is_wildcard_id(spec["id"]):  # ALL: one per match
+                for sub_index, sub in enumerate(entry[:MAX_PROBLEMS * 10]):
+                    _check_entry(sub, spec, f"{where}[{sub_index}]", None, problems)
+            else:
+                _check_entry(entry, spec, where, None, problems)
     _check_list(body, "inputs", callback.get("inputs", []), path_prefix, problems)
     _check_list(body, "state", callback.get("state", []), path_prefix, problems)
     changed = body.get("changedPropIds", [])

@@ -71,6 +71,7 @@ OVERVIEW_DOWNLOAD_NOTE = "overview-download-note"
 OVERVIEW_TREND_DOWNLOAD = "overview-trend-download"
 OVERVIEW_PROGRAMS_DOWNLOAD = "overview-programs-download"
 OVERVIEW_MAP_DOWNLOAD = "overview-map-download"
+OVERVIEW_DATA_LINK = "overview-data-link"
 
 # --- outcomes page (dashboard/pages/outcomes.py, pages/layouts/outcomes.py) -----------
 OUTCOMES_NAV = "outcomes-nav"  # a dcc.Location: controls navigate to the new address
@@ -106,6 +107,7 @@ OUTCOMES_RELEASE = "outcomes-release"
 DISTRICT_NAV = "district-nav"  # a dcc.Location: every control navigates to the new address
 DISTRICT_CONTROLS = "district-controls"
 DISTRICT_HEADING = "district-heading"
+DISTRICT_TO_OUTCOMES = "district-to-outcomes"  # Outcomes with this district chosen
 DISTRICT_SUMMARY = "district-summary"
 DISTRICT_AREA = "district-area"
 DISTRICT_START = "district-start"

@@ -8,10 +8,11 @@ visible notice. The callbacks below turn control values back into the same query
 (validated the same way), recompute, and write the canonical query string back into the
 address bar without a reload, so reloading or sharing the link shows the same view.
 
-Four callbacks: one resets the controls that depend on the city when the city
+Five callbacks: one resets the controls that depend on the city when the city
 changes, one sets the controls an "only this" or "All" button chooses
 (``components.filter_shortcuts``), one recomputes everything when any control changes,
-one turns a click on the map into the clicked district's page. The map's polygons are sent once per (city,
+one turns a click on the map into the clicked district's page, one keeps the
+navigation's links on the view the address now shows. The map's polygons are sent once per (city,
 level); later filter changes send the patch the figure module gives for the new view
 (``figures.MapDrawing.patch``: colours, texts and the frame of the selected districts).
 The map's data steps are shared with the API's map download (``views.mapview``).
@@ -24,7 +25,7 @@ import logging
 from typing import Any
 
 import dash
-from dash import Input, Output, State, callback, no_update
+from dash import ALL, Input, Output, State, callback, no_update
 
 from dashboard import ids
 from dashboard.components.alert import notice
@@ -39,9 +40,9 @@ from dashboard.components.filter_bar import (
     shortcut_wiring,
 )
 from dashboard.components.filter_shortcuts import list_id, shortcut_outputs, year_buttons
-from dashboard.components.links import district_href
+from dashboard.components.links import district_href, language_href, nav_hrefs
 from dashboard.components.page import page_release_changed, safe_layout
-from dashboard.i18n import normalize_language, t
+from dashboard.i18n import LANGUAGES, normalize_language, t
 from dashboard.logsafe import log_exception
 from dashboard.pages import current_settings, current_store, register_page
 from dashboard.pages.layouts import overview as draw
@@ -182,6 +183,7 @@ _UPDATE_OUTPUTS = {
     "programs_download": Output(ids.OVERVIEW_PROGRAMS_DOWNLOAD, "href"),
     "map_download": Output(ids.OVERVIEW_MAP_DOWNLOAD, "href"),
     "map_download_hidden": Output(ids.OVERVIEW_MAP_DOWNLOAD, "hidden"),
+    "data_page": Output(ids.OVERVIEW_DATA_LINK, "href"),
     "reload": Output(ids.PAGE_RELOAD, "data"),
 }
 
@@ -268,6 +270,21 @@ def on_controls_change(map_key: object, lang: object, page_release: object = Non
         map_key=map_model.key,
     )
     return out
+
+
+@callback(
+    Output({"type": ids.NAV_LINK, "path": ALL}, "href", allow_duplicate=True),
+    Output(ids.LANG_SWITCH, "href", allow_duplicate=True),
+    Input(ids.OVERVIEW_URL, "search"),
+    State(ids.OVERVIEW_LANG, "data"),
+    prevent_initial_call=True,
+)
+def on_address_change(search: object, lang: object) -> tuple[list[str], str]:
+    """The filters rewrote the address without a reload, which Dash's router (and so the
+    shell's own callbacks) never hears of: the navigation and the language switch follow
+    it here, keeping the new view (issue 15 item 7)."""
+    other = next(code for code in LANGUAGES if code != normalize_language(lang))
+    return nav_hrefs(dash.ctx.outputs_list[0], "/", search), language_href("/", search, other)
 
 
 @callback(
