@@ -306,7 +306,7 @@ def _header(model: District) -> html.Header:
                 [
                     dcc.Link(t("district.back", lang, city=city.name),
                              href=page_href("/", DEFAULT_LANGUAGE, back)),
-                    *([" · ", dcc.Link(t("district.to_outcomes", lang, area=model.name),
+                    *([dcc.Link(t("district.to_outcomes", lang, area=model.name),
                                        id=ids.DISTRICT_TO_OUTCOMES,
                                        href=page_href("/outcomes", DEFAULT_LANGUAGE, back))]
                       if view.kind == "police" else []),
