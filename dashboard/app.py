@@ -27,7 +27,8 @@ Decisions recorded here (see docs/architecture.md "In the browser" and "Known pi
   language in the browser; a clientside callback only keeps its address in step with
   the page's. The navigation's links keep the view's context the same way
   (``params.context``). The Overview's filters change the query without a reload, which
-  Dash's router never hears of, so that page updates both itself.
+  Dash's router never hears of, so that page updates both in the browser
+  (``assets/context.js``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from dashboard.callback_guard import install_callback_guard
 from dashboard.components.links import nav_hrefs, page_href
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from dashboard.pages import SETTINGS_KEY, request_language
+from dashboard.params.context import CONTEXT_PARAMS
 from dashboard.queries.api_params import API_PREFIX
 from dashboard.release_scope import install_release_scope
 from dashboard.routing import install_routing
@@ -209,6 +211,7 @@ def _shell(lang: str = DEFAULT_LANGUAGE) -> html.Div:
         [
             _nav(lang),
             html.Main(dash.page_container, id=ids.SHELL_MAIN, tabIndex="-1"),
+            dcc.Store(id=ids.NAV_CONTEXT, data=list(CONTEXT_PARAMS)),
             _footer(lang),
         ]
     )
@@ -252,7 +255,8 @@ clientside_callback(
 # language of the page being shown, and a police district page's district, go with
 # every link (``params.context``). Rendered with the language alone; this callback
 # rewrites the links whenever the page changes; the Overview, whose filters rewrite the
-# query without a reload (and so without telling Dash's router), does it itself.
+# query without a reload (and so without telling Dash's router), has them follow in the
+# browser (``assets/context.js``).
 @dash.callback(
     Output({"type": ids.NAV_LINK, "path": ALL}, "href"),
     Input("_pages_location", "pathname"),

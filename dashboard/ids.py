@@ -13,6 +13,7 @@ SHELL_MAIN = "main"  # target of the "Skip to main content" link
 SHELL_FOOTER = "shell-footer"
 LANG_SWITCH = "lang-switch"
 NAV_LINK = "nav-link"  # the type of a nav link's pattern-matching id: it keeps the view's context
+NAV_CONTEXT = "nav-context"  # the parameters a link keeps (params.context), for assets/context.js
 
 # --- any data page (dashboard/components/page.py, dashboard/release_scope.py) ----------
 PAGE_RELEASE = "page-release"  # the releases the page was rendered with (its callbacks' too)

@@ -11,7 +11,7 @@ query are pure (``dashboard.params.districts``); this adds the app's prefix.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import quote, urlencode
 
 import dash
 
@@ -51,9 +51,3 @@ def nav_hrefs(outputs: Sequence[Mapping[str, object]], path: str, search: object
         hrefs.append(page_href(target if isinstance(target, str) else "/", DEFAULT_LANGUAGE, context))
     return hrefs
 
-
-def language_href(path: str, search: object, lang: str) -> str:
-    """This address in ``lang``: the same query, ``lang`` alone changed (what
-    ``assets/i18n.js`` does in the browser when the page's own address changes)."""
-    query = search.lstrip("?") if isinstance(search, str) and len(search) <= 8192 else ""
-    return page_href(path, lang, [(k, v) for k, v in parse_qsl(query) if k != PARAM_LANG])

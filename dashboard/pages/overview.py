@@ -8,13 +8,16 @@ visible notice. The callbacks below turn control values back into the same query
 (validated the same way), recompute, and write the canonical query string back into the
 address bar without a reload, so reloading or sharing the link shows the same view.
 
-Five callbacks: one resets the controls that depend on the city when the city
+Four callbacks: one resets the controls that depend on the city when the city
 changes, one sets the controls an "only this" or "All" button chooses
 (``components.filter_shortcuts``), one recomputes everything when any control changes,
-one turns a click on the map into the clicked district's page, one keeps the
-navigation's links on the view the address now shows. The map's polygons are sent once per (city,
-level); later filter changes send the patch the figure module gives for the new view
-(``figures.MapDrawing.patch``: colours, texts and the frame of the selected districts).
+one turns a click on the map into the clicked district's page. A clientside callback
+keeps the navigation's links and the language switch on the view the address now
+shows (``assets/context.js``: the address changes without a reload, which Dash's router,
+and so the shell's own callbacks, never hear of; no request). The map's
+polygons are sent once per (city, level); later filter changes send the patch the
+figure module gives for the new view (``figures.MapDrawing.patch``: colours, texts and
+the frame of the selected districts).
 The map's data steps are shared with the API's map download (``views.mapview``).
 
 This module is executed by Dash for every app it builds (callbacks belong to one app),
@@ -25,7 +28,7 @@ import logging
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, callback, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, no_update
 
 from dashboard import ids
 from dashboard.components.alert import notice
@@ -40,9 +43,9 @@ from dashboard.components.filter_bar import (
     shortcut_wiring,
 )
 from dashboard.components.filter_shortcuts import list_id, shortcut_outputs, year_buttons
-from dashboard.components.links import district_href, language_href, nav_hrefs
+from dashboard.components.links import district_href
 from dashboard.components.page import page_release_changed, safe_layout
-from dashboard.i18n import LANGUAGES, normalize_language, t
+from dashboard.i18n import normalize_language, t
 from dashboard.logsafe import log_exception
 from dashboard.pages import current_settings, current_store, register_page
 from dashboard.pages.layouts import overview as draw
@@ -272,19 +275,17 @@ def on_controls_change(map_key: object, lang: object, page_release: object = Non
     return out
 
 
-@callback(
+clientside_callback(
+    ClientsideFunction(namespace="context", function_name="follow"),
     Output({"type": ids.NAV_LINK, "path": ALL}, "href", allow_duplicate=True),
     Output(ids.LANG_SWITCH, "href", allow_duplicate=True),
     Input(ids.OVERVIEW_URL, "search"),
-    State(ids.OVERVIEW_LANG, "data"),
+    State({"type": ids.NAV_LINK, "path": ALL}, "href"),
+    State(ids.LANG_SWITCH, "href"),
+    State(ids.LANG_SWITCH, "hrefLang"),
+    State(ids.NAV_CONTEXT, "data"),
     prevent_initial_call=True,
 )
-def on_address_change(search: object, lang: object) -> tuple[list[str], str]:
-    """The filters rewrote the address without a reload, which Dash's router (and so the
-    shell's own callbacks) never hears of: the navigation and the language switch follow
-    it here, keeping the new view (issue 15 item 7)."""
-    other = next(code for code in LANGUAGES if code != normalize_language(lang))
-    return nav_hrefs(dash.ctx.outputs_list[0], "/", search), language_href("/", search, other)
 
 
 @callback(
