@@ -25,7 +25,10 @@ Decisions recorded here (see docs/architecture.md "In the browser" and "Known pi
   the page's address in ``Referer``). The language switch is a plain link that
   reloads the page in the other language, so nothing in the shell has to change
   language in the browser; a clientside callback only keeps its address in step with
-  the page's (filters change the query without a reload).
+  the page's. The navigation's links keep the view's context the same way
+  (``params.context``). The Overview's filters change the query without a reload, which
+  Dash's router never hears of, so that page updates both in the browser
+  (``assets/context.js``).
 """
 
 from __future__ import annotations
@@ -36,15 +39,16 @@ from pathlib import Path
 
 import dash
 import flask
-from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
 
 from dashboard import ids
 from dashboard.api import register_api
 from dashboard.api.answers import error_response
 from dashboard.callback_guard import install_callback_guard
-from dashboard.components.links import page_href
+from dashboard.components.links import nav_hrefs, page_href
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from dashboard.pages import SETTINGS_KEY, request_language
+from dashboard.params.context import CONTEXT_PARAMS
 from dashboard.queries.api_params import API_PREFIX
 from dashboard.release_scope import install_release_scope
 from dashboard.routing import install_routing
@@ -152,7 +156,8 @@ def _nav(lang: str) -> html.Header:
     links = [
         html.Li(
             dcc.Link(
-                _nav_name(page, lang), href=page_href(page["relative_path"], lang), className="nav-link"
+                _nav_name(page, lang), href=page_href(page["relative_path"], lang), className="nav-link",
+                id={"type": ids.NAV_LINK, "path": page["path"]},
             ),
             className="nav-item",
         )
@@ -206,6 +211,7 @@ def _shell(lang: str = DEFAULT_LANGUAGE) -> html.Div:
         [
             _nav(lang),
             html.Main(dash.page_container, id=ids.SHELL_MAIN, tabIndex="-1"),
+            dcc.Store(id=ids.NAV_CONTEXT, data=list(CONTEXT_PARAMS)),
             _footer(lang),
         ]
     )
@@ -243,6 +249,23 @@ clientside_callback(
     Input("_pages_location", "href"),
     State(ids.LANG_SWITCH, "hrefLang"),
 )
+
+
+# The navigation keeps the view's context (issue 15 item 7): city, period, filters and
+# language of the page being shown, and a police district page's district, go with
+# every link (``params.context``). Rendered with the language alone; this callback
+# rewrites the links whenever the page changes; the Overview, whose filters rewrite the
+# query without a reload (and so without telling Dash's router), has them follow in the
+# browser (``assets/context.js``).
+@dash.callback(
+    Output({"type": ids.NAV_LINK, "path": ALL}, "href"),
+    Input("_pages_location", "pathname"),
+    Input("_pages_location", "search"),
+    prevent_initial_call=False,
+)
+def _nav_context(pathname: object, search: object) -> list[str]:
+    path = dash.strip_relative_path(pathname) if isinstance(pathname, str) else ""
+    return nav_hrefs(dash.ctx.outputs_list, "/" + (path or ""), search)
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:

@@ -197,7 +197,7 @@ def _check_entry(entry: object, spec: Mapping[str, str], where: str, path_prefix
         return
     if not _id_matches(entry.get("id"), spec["id"]) or entry.get("property") != spec["property"]:
         want = f"{spec['id']}.{spec['property']}"
-        got = f"{echo(entry.get('id'))}.{echo(entry.get('property'))}"
+        got = echo(f"{echo(entry.get('id'), 80)}.{echo(entry.get('property'), 80)}")  # one echo: <= MAX_ECHO
         problems.append(EnvelopeProblem(where, got, f"This callback expects {echo(want, 80)} here."))
         return
     if path_prefix is not None and "value" in entry:
@@ -259,15 +259,30 @@ def check_envelope(
         problems.append(EnvelopeProblem("outputs", echo(outputs), f"Must be {shape}."))
     else:
         for index, (entry, spec) in enumerate(zip(sent, declared, strict=True)):
-            _check_entry(entry, spec, f"outputs[{index}]" if output.startswith("..") else "outputs",
-                         None, problems)
+            where = f"outputs[{index}]" if output.startswith("..") else "outputs"
+            if isinstance(entry, list) and _is_wildcard_id(spec["id"]):  # ALL: one per match
+                for sub_index, sub in enumerate(entry[:MAX_PROBLEMS * 10]):
+                    _check_entry(sub, spec, f"{where}[{sub_index}]", None, problems)
+            else:
+                _check_entry(entry, spec, where, None, problems)
     _check_list(body, "inputs", callback.get("inputs", []), path_prefix, problems)
     _check_list(body, "state", callback.get("state", []), path_prefix, problems)
-    for key in ("changedPropIds", "parsedChangedPropsIds"):
-        ids = body.get(key, [])
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            problems.append(EnvelopeProblem(key, echo(ids), "Must be a list of strings."))
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(i, str) for i in changed):
+        problems.append(EnvelopeProblem("changedPropIds", echo(changed), "Must be a list of strings."))
+    # dash-renderer sends a pattern-matching id here parsed (``{"type": ..., "index": 3}``).
+    parsed = body.get("parsedChangedPropsIds", [])
+    if not isinstance(parsed, list) or not all(isinstance(i, str) or _is_flat_id(i) for i in parsed):
+        problems.append(EnvelopeProblem("parsedChangedPropsIds", echo(parsed),
+                                        "Must be a list of ids (strings, or objects of scalars)."))
     return problems
+
+
+def _is_flat_id(value: object) -> bool:
+    """A pattern-matching id as dash-renderer parses it: string keys, scalar values."""
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, _SCALAR) for k, v in value.items()
+    )
 
 
 def error_response(error: EnvelopeError, headers: Mapping[str, str] | None = None) -> Response:

@@ -12,6 +12,8 @@ SHELL_NAV = "shell-nav"
 SHELL_MAIN = "main"  # target of the "Skip to main content" link
 SHELL_FOOTER = "shell-footer"
 LANG_SWITCH = "lang-switch"
+NAV_LINK = "nav-link"  # the type of a nav link's pattern-matching id: it keeps the view's context
+NAV_CONTEXT = "nav-context"  # the parameters a link keeps (params.context), for assets/context.js
 
 # --- any data page (dashboard/components/page.py, dashboard/release_scope.py) ----------
 PAGE_RELEASE = "page-release"  # the releases the page was rendered with (its callbacks' too)
@@ -20,6 +22,8 @@ RELEASE_NOTICE = "release-notice"  # "the newest release failed its check; showi
 
 # --- collapsible panels and share bar (components) ---
 COLLAPSE_TOGGLE = "collapse-toggle"  # the type of a toggle's pattern-matching id
+# --- filter bars' "only this" and "all" buttons (components/filter_shortcuts.py) -------
+FILTER_SHORTCUT = "filter-shortcut"  # the type of a shortcut button's pattern-matching id
 
 # --- overview page (dashboard/pages/overview.py, pages/layouts/overview.py,
 # --- components/filter_bar.py) ------------------------------------------------------
@@ -68,6 +72,7 @@ OVERVIEW_DOWNLOAD_NOTE = "overview-download-note"
 OVERVIEW_TREND_DOWNLOAD = "overview-trend-download"
 OVERVIEW_PROGRAMS_DOWNLOAD = "overview-programs-download"
 OVERVIEW_MAP_DOWNLOAD = "overview-map-download"
+OVERVIEW_DATA_LINK = "overview-data-link"
 
 # --- outcomes page (dashboard/pages/outcomes.py, pages/layouts/outcomes.py) -----------
 OUTCOMES_NAV = "outcomes-nav"  # a dcc.Location: controls navigate to the new address
@@ -79,7 +84,11 @@ OUTCOMES_SCOPE = "outcomes-scope"
 OUTCOMES_CITY = "outcomes-city"
 OUTCOMES_START = "outcomes-start"
 OUTCOMES_END = "outcomes-end"
-OUTCOMES_DISTRICT = "outcomes-district"
+OUTCOMES_FILTERS_SUMMARY = "outcomes-filters-summary"  # on the phone's toggle button
+OUTCOMES_PROGRAMS = "outcomes-programs"
+OUTCOMES_DISTRICTS = "outcomes-districts"
+OUTCOMES_DISTRICTS_GROUP = "outcomes-districts-group"
+OUTCOMES_CATEGORIES = "outcomes-categories"
 OUTCOMES_COMPARE = "outcomes-compare"
 OUTCOMES_CAVEAT = "outcomes-caveat"
 OUTCOMES_BARS_SECTION = "outcomes-bars"
@@ -99,6 +108,7 @@ OUTCOMES_RELEASE = "outcomes-release"
 DISTRICT_NAV = "district-nav"  # a dcc.Location: every control navigates to the new address
 DISTRICT_CONTROLS = "district-controls"
 DISTRICT_HEADING = "district-heading"
+DISTRICT_TO_OUTCOMES = "district-to-outcomes"  # Outcomes with this district chosen
 DISTRICT_SUMMARY = "district-summary"
 DISTRICT_AREA = "district-area"
 DISTRICT_START = "district-start"

@@ -10,12 +10,13 @@ query are pure (``dashboard.params.districts``); this adds the app's prefix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote, urlencode
 
 import dash
 
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG
+from dashboard.params.context import context_params
 from dashboard.params.districts import DISTRICT_PATH, DistrictKind, district_query, district_slug
 from dashboard.params.filters import Filters
 
@@ -36,3 +37,17 @@ def district_href(
     """The relative address of a district's page for the city and period of ``filters``."""
     path = f"{DISTRICT_PATH}/{quote(district_slug(area_id, kind), safe='')}"
     return dash.get_relative_path(path) + "?" + urlencode(district_query(filters, lang))
+
+
+def nav_hrefs(outputs: Sequence[Mapping[str, object]], path: str, search: object) -> list[str]:
+    """The navigation's links (``outputs``: their pattern-matching ids, as ``dash.ctx``
+    lists them) for the page at ``path`` + ``search``: each keeps the view's context
+    (``params.context``: city, period, filters, language, a district page's district)."""
+    context = context_params(path, search)
+    hrefs = []
+    for output in outputs:
+        link_id = output.get("id") if isinstance(output, Mapping) else None
+        target = link_id.get("path") if isinstance(link_id, Mapping) else None
+        hrefs.append(page_href(target if isinstance(target, str) else "/", DEFAULT_LANGUAGE, context))
+    return hrefs
+

@@ -52,7 +52,7 @@ OUTCOME_COLORS: dict[Outcome, tuple[str, str]] = {
 #: Segments narrower than this share get no percentage inside (it would not fit at 390 px).
 LABEL_MIN_SHARE = 0.08
 _ROW_PX = 64
-_BASE_PX = 150
+_BASE_PX = 180  # room for the legend's two lines beside the filter bar (assets/app.css)
 
 
 #: Calls with no outcome recorded: grey, like everything that is not a real outcome.

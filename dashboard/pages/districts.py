@@ -153,7 +153,8 @@ def _page(query: dict) -> html.Div:
             *sections,
             html.P(
                 dcc.Link(
-                    t("districts.to_overview", lang), href=page_href("/", lang, [(PARAM_CITY, city.id)])
+                    # The view's filters go back with the reader (issue 15 item 7).
+                    t("districts.to_overview", lang), href=page_href("/", lang, model.filters.to_params())
                 ),
                 className="small link-row",
             ),

@@ -8,11 +8,16 @@ visible notice. The callbacks below turn control values back into the same query
 (validated the same way), recompute, and write the canonical query string back into the
 address bar without a reload, so reloading or sharing the link shows the same view.
 
-Three callbacks: one resets the controls that depend on the city when the city
-changes, one recomputes everything when any control changes, one turns a click on the
-map into the clicked district's page. The map's polygons are sent once per (city,
-level); later filter changes send the patch the figure module gives for the new view
-(``figures.MapDrawing.patch``: colours, texts and the frame of the selected districts).
+Four callbacks: one resets the controls that depend on the city when the city
+changes, one sets the controls an "only this" or "All" button chooses
+(``components.filter_shortcuts``), one recomputes everything when any control changes,
+one turns a click on the map into the clicked district's page. A clientside callback
+keeps the navigation's links and the language switch on the view the address now
+shows (``assets/context.js``: the address changes without a reload, which Dash's router,
+and so the shell's own callbacks, never hear of; no request). The map's
+polygons are sent once per (city, level); later filter changes send the patch the
+figure module gives for the new view (``figures.MapDrawing.patch``: colours, texts and
+the frame of the selected districts).
 The map's data steps are shared with the API's map download (``views.mapview``).
 
 This module is executed by Dash for every app it builds (callbacks belong to one app),
@@ -23,12 +28,21 @@ import logging
 from typing import Any
 
 import dash
-from dash import Input, Output, State, callback, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, no_update
 
 from dashboard import ids
 from dashboard.components.alert import notice
 from dashboard.components.chart_table import graph_config
-from dashboard.components.filter_bar import district_options, filter_summary, month_options, program_options
+from dashboard.components.filter_bar import (
+    OVERVIEW_BAR,
+    district_options,
+    filter_summary,
+    month_options,
+    program_options,
+    shortcut_lists,
+    shortcut_wiring,
+)
+from dashboard.components.filter_shortcuts import list_id, shortcut_outputs, year_buttons
 from dashboard.components.links import district_href
 from dashboard.components.page import page_release_changed, safe_layout
 from dashboard.i18n import normalize_language, t
@@ -76,6 +90,10 @@ _CITY_OUTPUTS = {
     "metric_options": Output(ids.OVERVIEW_MAP_METRIC, "options"),
     "level_options": Output(ids.OVERVIEW_MAP_LEVEL, "options"),
     "level": Output(ids.OVERVIEW_MAP_LEVEL, "value"),
+    "years": Output(list_id(ids.OVERVIEW_START), "children"),
+    "only_programs": Output(list_id(ids.OVERVIEW_PROGRAMS), "children"),
+    "only_districts": Output(list_id(ids.OVERVIEW_DISTRICTS), "children"),
+    "only_categories": Output(list_id(ids.OVERVIEW_CATEGORIES), "children"),
 }
 
 
@@ -111,6 +129,7 @@ def on_city_change(
     districts = district_options(catalog, city_cfg, lang)
     levels = vm.level_options(store, settings.geo_dir, city_cfg, lang)
     months = month_options(catalog, lang)
+    only = shortcut_lists(OVERVIEW_BAR, catalog, city_cfg, lang)
     return {
         "start_options": months,
         "start": view.filters.start.isoformat(),
@@ -124,7 +143,18 @@ def on_city_change(
         "metric_options": vm.metric_options(city_cfg, lang),
         "level_options": levels,
         "level": level if level in [o["value"] for o in levels] else vm.DEFAULT_LEVEL,
+        "years": year_buttons(OVERVIEW_BAR.bar, [o["value"] for o in months], lang),
+        "only_programs": only["programs"],
+        "only_districts": only["districts"],
+        "only_categories": only["categories"],
     }
+
+
+@callback(**shortcut_wiring(OVERVIEW_BAR), prevent_initial_call=True)
+def on_shortcut(clicks: object, **options: object) -> dict[str, Any]:
+    """An "only this" or "All" button: tick its boxes (or pick its months); the change then
+    runs ``on_controls_change`` like a hand-ticked box."""
+    return shortcut_outputs(dash.ctx.triggered_id, dash.ctx.triggered, options)
 
 
 _UPDATE_OUTPUTS = {
@@ -156,6 +186,7 @@ _UPDATE_OUTPUTS = {
     "programs_download": Output(ids.OVERVIEW_PROGRAMS_DOWNLOAD, "href"),
     "map_download": Output(ids.OVERVIEW_MAP_DOWNLOAD, "href"),
     "map_download_hidden": Output(ids.OVERVIEW_MAP_DOWNLOAD, "hidden"),
+    "data_page": Output(ids.OVERVIEW_DATA_LINK, "href"),
     "reload": Output(ids.PAGE_RELOAD, "data"),
 }
 
@@ -242,6 +273,19 @@ def on_controls_change(map_key: object, lang: object, page_release: object = Non
         map_key=map_model.key,
     )
     return out
+
+
+clientside_callback(
+    ClientsideFunction(namespace="context", function_name="follow"),
+    Output({"type": ids.NAV_LINK, "path": ALL}, "href", allow_duplicate=True),
+    Output(ids.LANG_SWITCH, "href", allow_duplicate=True),
+    Input(ids.OVERVIEW_URL, "search"),
+    State({"type": ids.NAV_LINK, "path": ALL}, "href"),
+    State(ids.LANG_SWITCH, "href"),
+    State(ids.LANG_SWITCH, "hrefLang"),
+    State(ids.NAV_CONTEXT, "data"),
+    prevent_initial_call=True,
+)
 
 
 @callback(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Literal
 
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG
-from dashboard.params.filters import PARAM_CITY, PARAM_END, PARAM_START, Filters
+from dashboard.params.filters import PARAM_CITY, PARAM_DISTRICT, PARAM_END, PARAM_START, Filters
 
 DistrictKind = Literal["police", "council"]
 DISTRICT_PATH = "/district"
@@ -44,6 +44,20 @@ def district_query(filters: Filters, lang: str = DEFAULT_LANGUAGE) -> list[tuple
     """The query of a district page: city and period (district pages show every program,
     district and category of that district, so the other filters are not carried)."""
     params = [p for p in filters.to_params() if p[0] in (PARAM_CITY, PARAM_START, PARAM_END)]
+    if lang != DEFAULT_LANGUAGE:
+        params.append((PARAM_LANG, lang))
+    return params
+
+
+def area_view_query(
+    filters: Filters, kind: DistrictKind, area: str, lang: str = DEFAULT_LANGUAGE
+) -> list[tuple[str, str]]:
+    """The Overview's or Outcomes' query for a district page's view (issue 15 item 7): its
+    city and period, and a police district as the ``district`` filter (a council district
+    is no value of that filter, so its links keep the city and period only)."""
+    params = district_query(filters)
+    if kind == "police":
+        params.append((PARAM_DISTRICT, area))
     if lang != DEFAULT_LANGUAGE:
         params.append((PARAM_LANG, lang))
     return params

@@ -34,15 +34,13 @@ from dashboard.i18n import fmt_int, fmt_pct, t
 from dashboard.params.filters import Filters
 from dashboard.queries import outcomes as data
 from dashboard.queries.docs import first_value
-from dashboard.views.parts import Table, district_label
+from dashboard.views.parts import Table
 from dashboard.views.prelude import page_query
 
 if TYPE_CHECKING:
     from dashboard.contract.releases import ReleaseInfo
 
 PARAM_COMPARE = "compare"
-#: The district control's value for "every district" (no ``district`` in the address).
-ALL_DISTRICTS = "all"
 
 
 # ----------------------------------------------------------------------------- the view
@@ -117,21 +115,6 @@ def _scope_text(scope: data.Scope, city: City, lang: str) -> str:
         names = ", ".join(category_label(c, lang) for c in scope.categories)
         return t("outcomes.scope.shared", lang, categories=names, calls=calls)
     return t("outcomes.scope.all", lang, calls=calls)
-
-
-def district_options(store: Store, city: City, f: Filters, lang: str) -> tuple[list[dict[str, str]], str]:
-    """The district control's options ("all", each district, the URL's several) and its value."""
-    catalog = store.catalogs()[city.id]
-    label = city.geo.district_label.lower()
-    options = [{"label": t("overview.scope.all_districts", lang, label=label), "value": ALL_DISTRICTS}]
-    options += [{"label": district_label(d, city, lang), "value": d} for d in catalog.districts]
-    if not f.districts:
-        return options, ALL_DISTRICTS
-    if len(f.districts) == 1:
-        return options, f.districts[0]
-    several = ",".join(f.districts)  # the grammar reads a comma list as its values
-    names = ", ".join(district_label(d, city, lang) for d in f.districts)
-    return [*options, {"label": names, "value": several}], several
 
 
 def _outcome_rows(table: pd.DataFrame, programs: Sequence[str], city: City, lang: str) -> Table:

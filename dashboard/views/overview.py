@@ -37,12 +37,6 @@ from dashboard.figures import (
 from dashboard.geo.web import WebArea
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, fmt_int, fmt_pct, t
 from dashboard.params.filters import (
-    PARAM_CATEGORY,
-    PARAM_CITY,
-    PARAM_DISTRICT,
-    PARAM_END,
-    PARAM_PROGRAM,
-    PARAM_START,
     Catalog,
     Filters,
 )
@@ -51,7 +45,7 @@ from dashboard.queries.docs import first_value
 from dashboard.queries.download_format import download_filename
 from dashboard.views import mapview
 from dashboard.views.parts import Note, Table, district_label, has_district_choice, population_text
-from dashboard.views.prelude import page_query
+from dashboard.views.prelude import filter_controls_query, page_query
 from dashboard.views.program_table import program_table
 
 if TYPE_CHECKING:
@@ -134,38 +128,10 @@ def parse_view(query: Mapping[str, object], store: Store, default_city: str) -> 
 def controls_query(
     values: Mapping[str, object], catalogs: Mapping[str, Catalog], lang: str
 ) -> tuple[dict[str, object], list[str]]:
-    """Control values -> a URL-style query for ``parse_view``, plus "nothing ticked" advice.
-
-    A group with every box ticked means "no filter" (short URLs, and the view keeps
-    meaning "all" if a later release adds a district); a group with none ticked also
-    falls back to all, with a message, because an empty result is never what was meant.
-    """
-    query: dict[str, object] = {
-        PARAM_CITY: values.get("city"),
-        PARAM_START: values.get("start"),
-        PARAM_END: values.get("end"),
-        PARAM_METRIC: values.get("metric"),
-        PARAM_LEVEL: values.get("level"),
-        PARAM_LANG: lang,
-    }
-    advice: list[str] = []
-    city = values.get("city")
-    catalog = catalogs.get(city) if isinstance(city, str) else None
-    allowed = {
-        PARAM_PROGRAM: [p.value for p in catalog.programs] if catalog else [],
-        PARAM_DISTRICT: list(catalog.districts) if catalog else [],
-        PARAM_CATEGORY: [c.value for c in catalog.categories] if catalog else [],
-    }
-    groups = ((PARAM_PROGRAM, "programs"), (PARAM_DISTRICT, "districts"), (PARAM_CATEGORY, "categories"))
-    for param, key in groups:
-        value = values.get(key)
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            if not value:
-                advice.append(t(f"notice.none_selected.{key}", lang))
-                continue
-            if set(value) == set(allowed[param]):
-                continue
-        query[param] = value  # anything odd goes to parse_filters, which names it
+    """Control values -> a URL-style query for ``parse_view``, plus "nothing ticked" advice:
+    the filter bar's values (``prelude.filter_controls_query``) and the map's own."""
+    query, advice = filter_controls_query(values, catalogs, lang)
+    query.update({PARAM_METRIC: values.get("metric"), PARAM_LEVEL: values.get("level"), PARAM_LANG: lang})
     return query, advice
 
 

@@ -147,7 +147,7 @@ def test_permalink_restores_controls_and_numbers(page, live_server, browser, con
     open_overview(page, live_server)
     page.get_by_label("From month").select_option("2025-03-01")
     wait_for_query(page, "start", "2025-03-01")
-    page.get_by_label("Welfare check").uncheck()
+    page.get_by_label("Welfare check", exact=True).uncheck()
     page.wait_for_function(
         "() => new URLSearchParams(location.search).getAll('category').includes('mental_health')"
     )
@@ -163,8 +163,8 @@ def test_permalink_restores_controls_and_numbers(page, live_server, browser, con
     page.wait_for_load_state("networkidle")
     assert page.url == url
     assert page.get_by_label("From month").input_value() == "2025-03-01"
-    assert not page.get_by_label("Welfare check").is_checked()
-    assert page.get_by_label("Mental health").is_checked()
+    assert not page.get_by_label("Welfare check", exact=True).is_checked()
+    assert page.get_by_label("Mental health", exact=True).is_checked()
     assert page.get_by_label("Eligible calls answered by the STAR team").is_checked()
     assert kpi_texts(page) == numbers
     assert page.locator(f"#{ids.OVERVIEW_SUMMARY}").inner_text() == summary

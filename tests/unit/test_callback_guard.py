@@ -135,6 +135,8 @@ MALFORMED: list[tuple[object, str]] = [
     (with_(ROUTING, changedPropIds=[["a"]]), "changedPropIds"),
     (with_(ROUTING, changedPropIds=[{"a": 1}]), "changedPropIds"),
     (with_(ROUTING, parsedChangedPropsIds=[1]), "parsedChangedPropsIds"),
+    (with_(ROUTING, parsedChangedPropsIds=[{"type": ["x"]}]), "parsedChangedPropsIds"),
+    (with_(ROUTING, parsedChangedPropsIds={"type": "x"}), "parsedChangedPropsIds"),
 ]
 
 
@@ -176,6 +178,26 @@ def test_nothing_a_client_sends_is_logged_at_length(client, caplog):
             assert post_json(client, body).status_code < 500
     assert all(len(line) <= MAX_LOG_LINE for r in caplog.records for line in r.getMessage().splitlines())
     assert huge[:MAX_LOG_LINE] not in caplog.text
+
+
+def test_a_pattern_matching_click_is_let_through(app, client):
+    """dash-renderer sends a clicked pattern-matching button's id parsed in
+    ``parsedChangedPropsIds``: the "only this" buttons (issue 15 item 8) must get through."""
+    from dashboard import ids
+
+    button = {"bar": "overview", "group": "program", "type": ids.FILTER_SHORTCUT, "value": "STAR"}
+    output, callback = next(
+        (out, cb) for out, cb in server_callbacks(app).items()
+        if "overview-programs.value@" in out and cb["inputs"][0]["property"] == "n_clicks"
+    )
+    options = [{"label": p, "value": p} for p in ("STAR", "PATROL")]
+    body = envelope(output, callback, [None, options, [], [], []])
+    body["inputs"] = [[{"id": button, "property": "n_clicks", "value": 1}]]
+    body["changedPropIds"] = [json.dumps(button, separators=(",", ":")) + ".n_clicks"]
+    body["parsedChangedPropsIds"] = [button]
+    response = post_json(client, body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["response"]["overview-programs"]["value"] == ["STAR"]
 
 
 def test_dash_requests_still_work(client):

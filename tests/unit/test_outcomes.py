@@ -282,17 +282,16 @@ def navigate(client, triggered: str, **values):
         "city": ids.OUTCOMES_CITY,
         "start": ids.OUTCOMES_START,
         "end": ids.OUTCOMES_END,
-        "district": ids.OUTCOMES_DISTRICT,
+        "programs": ids.OUTCOMES_PROGRAMS,
+        "districts": ids.OUTCOMES_DISTRICTS,
+        "categories": ids.OUTCOMES_CATEGORIES,
         "compare": ids.OUTCOMES_COMPARE,
     }
     body = {
         "output": f"{ids.OUTCOMES_NAV}.href",
         "outputs": {"id": ids.OUTCOMES_NAV, "property": "href"},
         "inputs": [{"id": i, "property": "value", "value": values.get(n)} for n, i in inputs.items()],
-        "state": [
-            {"id": ids.OUTCOMES_STATE, "property": "data", "value": values.get("state")},
-            {"id": ids.OUTCOMES_NAV, "property": "search", "value": values.get("search")},
-        ],
+        "state": [{"id": ids.OUTCOMES_STATE, "property": "data", "value": values.get("state")}],
         "changedPropIds": [f"{inputs[triggered]}.value"],
     }
     response = client.post("/_dash-update-component", json=body)
@@ -302,21 +301,65 @@ def navigate(client, triggered: str, **values):
     return response.get_json()["response"].get(ids.OUTCOMES_NAV, {}).get("href")  # no_update: nothing
 
 
+ALL_PROGRAMS = ["STAR", "CO_RESPONDER", "CIT_OFFICER", "PATROL"]
+
+
 def test_controls_become_an_address_that_keeps_the_language(client):
+    """The filter bar reads as on the Overview: a fully ticked group is no filter, a partly
+    ticked one is listed (issue 15 item 7: Outcomes gets the Overview's filters)."""
+    from dashboard.contract.schema import CallCategory
+
+    every_category = [c.value for c in CallCategory]
     href = navigate(
-        client, "district", city="denver", start="2023-01-01", end="2023-12-01", district="3",
-        compare="shared", state={"lang": "es"}, search="?city=denver&category=welfare_check&evil=1",
+        client, "districts", city="denver", start="2023-01-01", end="2023-12-01", districts=["3"],
+        programs=ALL_PROGRAMS, categories=["welfare_check"], compare="shared", state={"lang": "es"},
     )
     assert href == (
         "/outcomes?city=denver&start=2023-01-01&end=2023-12-01&district=3&category=welfare_check"
         "&compare=shared&lang=es"
     )
+    href = navigate(client, "programs", city="denver", start="2023-01-01", end="2023-12-01",
+                    programs=["STAR", "PATROL"], districts=["1", "3"], categories=every_category,
+                    compare="eligible", state={"lang": "en"})
+    assert href == ("/outcomes?city=denver&start=2023-01-01&end=2023-12-01&program=STAR&program=PATROL"
+                    "&district=1&district=3")
     # A new city starts from its own default period and districts.
     href = navigate(client, "city", city="grand_junction", start="2023-01-01", end="2023-12-01",
-                    district="3", compare="eligible", state={"lang": "en"}, search="")
+                    districts=["3"], compare="eligible", state={"lang": "en"})
     assert href == "/outcomes?city=grand_junction"
     # Garbage goes through as text for the page to name, or nowhere at all.
     assert navigate(client, "compare", city=None, compare=None, state="x") is None
+
+
+def _prop(tree: object, component_id: str, prop: str) -> object:
+    """``prop`` of the component ``component_id`` anywhere in a layout's JSON."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == component_id:
+                return node["props"].get(prop)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    raise AssertionError(f"no {component_id} in the layout")
+
+
+def test_outcomes_page_has_the_overview_filters_applied(client):
+    """Program, district and category from the address tick exactly those boxes, and
+    every group has its "All" and "only" buttons (issue 15 items 7 and 8)."""
+    from dashboard import ids
+
+    layout = json.loads(route(client, "?city=denver&start=2023-01&end=2023-12&district=3"
+                                      "&category=welfare_check&program=STAR"))
+    assert _prop(layout, ids.OUTCOMES_PROGRAMS, "value") == ["STAR"]
+    assert _prop(layout, ids.OUTCOMES_DISTRICTS, "value") == ["3"]
+    assert _prop(layout, ids.OUTCOMES_CATEGORIES, "value") == ["welfare_check"]
+    assert _prop(layout, ids.OUTCOMES_START, "value") == "2023-01-01"
+    text = json.dumps(layout)
+    for name in ("Only STAR team", "Only Police district 3", "Only Welfare check", "Only 2023",
+                 "All programs", "All police districts", "All call categories", "All months"):
+        assert f'"aria-label": "{name}"' in text, name
 
 
 def test_repeat_contacts_a_city_does_not_record_read_not_recorded_not_zero(shipped_settings):

@@ -28,9 +28,9 @@ from dashboard.components.release import release_line, release_notice, synthetic
 from dashboard.components.share import share_bar
 from dashboard.engine.store import Store
 from dashboard.figures import month_label, period_label
-from dashboard.i18n import t
+from dashboard.i18n import DEFAULT_LANGUAGE, t
 from dashboard.models.plans import MAX_SHIFTS, MAX_VANS, Plan
-from dashboard.params.districts import district_query, district_slug
+from dashboard.params.districts import area_view_query, district_slug
 from dashboard.views.district import District, DistrictView, Missing, png_name, shift_code
 from dashboard.views.district_sections import plan_text
 from dashboard.views.parts import Table
@@ -322,14 +322,19 @@ def _planner_section(model: District) -> html.Section:
 def _header(model: District) -> html.Header:
     view, city, info = model.view, model.city, model.info
     lang, f = view.lang, view.filters
+    back = area_view_query(f, view.kind, view.area, lang)  # the district stays chosen
     return html.Header(
         [
             html.P(
-                dcc.Link(
-                    t("district.back", lang, city=city.name),
-                    href=dash.get_relative_path("/") + "?" + urlencode(district_query(f, lang)),
-                ),
-                className="small mb-1 no-print link-row",
+                [
+                    dcc.Link(t("district.back", lang, city=city.name),
+                             href=page_href("/", DEFAULT_LANGUAGE, back)),
+                    *([dcc.Link(t("district.to_outcomes", lang, area=model.name),
+                                       id=ids.DISTRICT_TO_OUTCOMES,
+                                       href=page_href("/outcomes", DEFAULT_LANGUAGE, back))]
+                      if view.kind == "police" else []),
+                ],
+                className="small mb-1 no-print link-row district-links",
             ),
             html.H1(model.heading, id=ids.DISTRICT_HEADING, className="h3 mb-1"),
             html.Div(

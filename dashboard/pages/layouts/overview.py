@@ -25,13 +25,13 @@ from dashboard.components.release import release_line, release_notice, synthetic
 from dashboard.engine.store import Store
 from dashboard.figures import empty_figure
 from dashboard.i18n import t
-from dashboard.params.filters import PARAM_CITY
 from dashboard.views.overview import MapModel, Overview, View, metric_options
 from dashboard.views.parts import Note, Table
 
 
 def download_hrefs(view: View) -> dict[str, str]:
-    """The API links of this view's downloads, by output key (filters only, no ``lang``)."""
+    """The API links of this view's downloads, by output key (filters only, no ``lang``),
+    and the Data page's link."""
     f = view.filters
     return {
         "download_rows": rows_href(f),
@@ -40,6 +40,9 @@ def download_hrefs(view: View) -> dict[str, str]:
         "trend_download": chart_href("trend", f),
         "programs_download": chart_href("programs", f),
         "map_download": chart_href("map", f, view.map_params()),
+        # The Data page shows the city's release; the rest of the view goes along for the
+        # navigation there to bring back (issue 15 item 7).
+        "data_page": page_href("/data", view.lang, f.to_params()),
     }
 
 
@@ -236,7 +239,7 @@ def page(
                             trend_card,
                             program_card,
                             map_card,
-                            _downloads_card(hrefs, model.info.release_id, f.city, lang),
+                            _downloads_card(hrefs, model.info.release_id, lang),
                             html.P(release(model), id=ids.OVERVIEW_RELEASE, className="release-line small"),
                         ],
                         className="col-lg-9",
@@ -249,7 +252,7 @@ def page(
     )
 
 
-def _downloads_card(hrefs: Mapping[str, str], release_id: str, city: str, lang: str) -> html.Section:
+def _downloads_card(hrefs: Mapping[str, str], release_id: str, lang: str) -> html.Section:
     """Rows behind the view, the headline figures, the JSON summary, and the data page."""
     return html.Section(
         html.Div(
@@ -265,8 +268,7 @@ def _downloads_card(hrefs: Mapping[str, str], release_id: str, city: str, lang: 
                                       t("download.kpis", lang)),
                         html.A(t("download.summary", lang), id=ids.OVERVIEW_DOWNLOAD_SUMMARY,
                                href=hrefs["download_summary"], className="btn btn-sm btn-link"),
-                        dcc.Link(t("download.more", lang),
-                                 href=page_href("/data", lang, [(PARAM_CITY, city)]),
+                        dcc.Link(t("download.more", lang), href=hrefs["data_page"], id=ids.OVERVIEW_DATA_LINK,
                                  className="btn btn-sm btn-link"),
                     ],
                     className="d-flex flex-wrap gap-2",
