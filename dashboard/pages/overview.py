@@ -140,7 +140,7 @@ def on_city_change(
         "district_options": districts,
         "districts": [o["value"] for o in districts],
         "districts_hidden": not has_district_choice(catalog),
-        "metric_options": vm.metric_options(city_cfg, lang),
+        "metric_options": vm.metric_options(store, city_cfg, lang),
         "level_options": levels,
         "level": level if level in [o["value"] for o in levels] else vm.DEFAULT_LEVEL,
         "years": year_buttons(OVERVIEW_BAR.bar, [o["value"] for o in months], lang),

@@ -114,6 +114,8 @@ def parse_view(query: Mapping[str, object], store: Store, default_city: str) -> 
             metric = cast(MapMetric, raw_metric)
         else:
             errors.append(t("notice.bad_metric", lang, value=_short(raw_metric)))
+    if metric not in metric_values(store, prelude.filters.city):
+        metric = DEFAULT_METRIC  # a city whose data has no eligibility has no share to map
 
     level: queries.MapLevel = DEFAULT_LEVEL
     raw_level = first_value(query.get(PARAM_LEVEL))
@@ -138,9 +140,18 @@ def controls_query(
 # --------------------------------------------------------------------------- the choices
 
 
-def metric_options(city: City, lang: str) -> list[dict[str, str]]:
+def metric_values(store: Store, city: str) -> tuple[MapMetric, ...]:
+    """The map measures a city's release can show: no eligible share where its data records
+    no eligibility (issue 14: a grey map under that name would read as "no data")."""
+    if "star_eligible" in store.release_info(city).not_recorded:
+        return tuple(m for m in MAP_METRICS if m != "alt_share")
+    return MAP_METRICS
+
+
+def metric_options(store: Store, city: City, lang: str) -> list[dict[str, str]]:
     alt = program_label(city.alternative_program, lang, city.label_map)
-    return [{"label": t(f"map.metric.{m}", lang, program=alt), "value": m} for m in MAP_METRICS]
+    return [{"label": t(f"map.metric.{m}", lang, program=alt), "value": m}
+            for m in metric_values(store, city.id)]
 
 
 def level_options(store: Store, geo_dir: Path, city: City, lang: str) -> list[dict[str, str]]:

@@ -115,6 +115,10 @@ def test_the_served_overview_has_a_map_and_the_csvs_numbers(browser, console, ne
         words = "No registrado" if lang == "es" else "Not recorded"
         assert sum(words in c for c in cards) == 2, cards
         assert not any("0.0%" in c or "0.0\u00a0%" in c for c in cards), cards
+        # No eligible share to map where the city records no eligibility (issue 14).
+        radios = page.locator(f"#{ids.OVERVIEW_MAP_METRIC} input")
+        metrics = radios.evaluate_all("els => els.map(e => e.value)")
+        assert "alt_share" not in metrics and "count" in metrics, metrics
         # The city's own words: its beats, its team's name.
         body = page.locator("main").inner_text()
         assert ("Sector policial" if lang == "es" else "Police beat") in body

@@ -159,8 +159,8 @@ def page(
             html.Div(
                 [
                     _radio_group(
-                        ids.OVERVIEW_MAP_METRIC, t("map.metric.label", lang), metric_options(city, lang),
-                        view.metric,
+                        ids.OVERVIEW_MAP_METRIC, t("map.metric.label", lang),
+                        metric_options(store, city, lang), view.metric,
                     ),
                     _radio_group(
                         ids.OVERVIEW_MAP_LEVEL, t("map.level.label", lang), level_choices, view.level
