@@ -150,8 +150,21 @@ def _share(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole else float("nan")
 
 
+def _city_has_unrecorded_outcomes(store: Store, city: str) -> bool:
+    """Whether any call of the city's release lacks an outcome: asked once per release, so
+    the filter-change path of a city whose export records every outcome (the shipped
+    sample) runs no query for it."""
+    def compute() -> pd.DataFrame:
+        return store.frame("SELECT count(*) AS n FROM rollup_counts WHERE jurisdiction = ? AND outcome = ?",
+                           [city, Outcome.NOT_RECORDED.value])
+
+    return int(store.cached(("has_unrecorded_outcomes", city), compute)["n"].iloc[0]) > 0
+
+
 def _unrecorded_outcomes(store: Store, f: Filters) -> pd.Series:
     """Calls with no outcome recorded, per program (``rollup_overview`` has no outcome)."""
+    if not _city_has_unrecorded_outcomes(store, f.city):
+        return pd.Series(dtype="int64")
     base = f.with_(programs=())
 
     def compute() -> pd.DataFrame:
