@@ -387,6 +387,44 @@ CUBE_NIGHT = Table(
     ),
 )
 
+#: ``outcome_group`` values of ``cube_outcome_period``: the page's outcomes pooled so that
+#: a program's night cells stay large enough to publish (at night a program answers a
+#: few hundred calls a year; split eleven ways most cells would be hidden).
+OUTCOME_GROUPS: dict[str, tuple[str, ...]] = {
+    "resolved_or_referred": ("resolved_on_scene", "referred_to_services"),
+    "transported_or_held": ("transported_shelter", "transported_hospital", "transported_detox",
+                            "mental_health_hold"),
+    "citation_or_arrest": ("citation", "arrest"),
+    "no_contact": ("gone_on_arrival", "refused"),
+    "not_recorded": ("not_recorded",),
+}
+#: The cube's total of a (year, program, eligibility, period): its calls with an outcome
+#: recorded, the shares' denominator. Published as a cell of its own (like the council
+#: cube's ``calls``), a share of a published group stays known when another group of the
+#: same calls is hidden.
+OUTCOME_RECORDED = "recorded"
+OUTCOME_GROUP_VALUES: tuple[str, ...] = (*OUTCOME_GROUPS, OUTCOME_RECORDED)
+
+CUBE_OUTCOME_PERIOD = Table(
+    "cube_outcome_period",
+    ("jurisdiction", "year", "response_type", "star_eligible", "period", "outcome_group"),
+    "Calls (`n`) among those the rows publish, for the whole city, per calendar year, program "
+    "and eligibility, at night (`period` = `night`: received 22:00-05:59 local) or by day, by "
+    "outcome group: `resolved_or_referred` (resolved on scene or referred to services), "
+    "`transported_or_held` (taken to a shelter, hospital or detox, or a mental-health hold), "
+    "`citation_or_arrest`, `no_contact` (gone on arrival or refused) and `not_recorded`, and "
+    "their total with an outcome recorded (`recorded`: every group but `not_recorded`). "
+    "Every period and group of a year, program and eligibility is present (zeros included); "
+    "cells of 1..k-1 calls are suppressed, with complements until no hidden cell can be "
+    "narrowed by the rows' counts by outcome, the coverage cube's hours, the night cube's "
+    "answered calls or the city's other cells.",
+    suppressed=True,
+    margins=(
+        ("jurisdiction", "year", "response_type", "star_eligible", "outcome_group"),
+        ("jurisdiction", "year", "star_eligible", "period"),
+    ),
+)
+
 CUBE_SERVICE = Table(
     "cube_service",
     ("jurisdiction", "year", "response_type"),
@@ -398,7 +436,9 @@ CUBE_SERVICE = Table(
 )
 
 ROLLUPS: tuple[Table, ...] = (ROLLUP_OVERVIEW, ROLLUP_COUNTS, ROLLUP_MINUTES)
-CUBES: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_NIGHT, CUBE_SERVICE)
+CUBES: tuple[Table, ...] = (
+    CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_NIGHT, CUBE_OUTCOME_PERIOD, CUBE_SERVICE,
+)
 
 # -- columns of the aggregate tables --------------------------------------------------------
 
@@ -433,6 +473,11 @@ DERIVED_COLUMNS: dict[str, Column] = {
     "period": Column("period", "string", "`night` (received 22:00-05:59 local) or `day`.", values=PERIODS),
     "reason": Column("reason", "string", "What became of the eligible calls: `answered` by the alternative "
                      "team, `out_of_hours`, `no_team_available` or `other_reason`.", values=NIGHT_REASONS),
+    "outcome_group": Column("outcome_group", "string", "The call's outcome, grouped: "
+                            "`resolved_or_referred`, `transported_or_held`, `citation_or_arrest`, "
+                            "`no_contact` or `not_recorded`; `recorded` totals the calls with an "
+                            "outcome recorded.",
+                            values=OUTCOME_GROUP_VALUES),
     "measure": Column("measure", "string", "Which split of the calls this row belongs to.",
                       values=COUNCIL_MEASURES),
     "value": Column("value", "string", "The category of `measure` (text: a month, `true`/`false`, "

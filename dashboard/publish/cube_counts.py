@@ -1,7 +1,7 @@
 """What the cubes count: true counts from the calls a release publishes, and the public totals.
 
 The counts (``precinct_counts``, ``coverage_counts``, ``night_counts``, ``council_counts``,
-``service_cube``)
+``outcome_period_counts``, ``service_cube``)
 are computed at build time over the view ``published`` (module ``dashboard.publish.cubes``
 says what each cube holds), as complete grids with zeros filled in. The totals
 (``public_margins``, ``district_margins``) are what the public ``calls`` and
@@ -28,10 +28,14 @@ from dashboard.contract.schema import (
     CUBE_COUNCIL,
     CUBE_COVERAGE,
     CUBE_NIGHT,
+    CUBE_OUTCOME_PERIOD,
     CUBE_PRECINCT,
     CUBE_SERVICE,
     NIGHT_HOURS,
     NIGHT_REASONS,
+    OUTCOME_GROUP_VALUES,
+    OUTCOME_GROUPS,
+    OUTCOME_RECORDED,
     PERIOD_DAY,
     PERIOD_NIGHT,
     PERIODS,
@@ -148,6 +152,40 @@ def night_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     cells = pd.DataFrame([(p, r) for p in PERIODS for r in NIGHT_REASONS], columns=["period", "reason"])
     return _area_counts(con, CUBE_NIGHT, f"{PERIOD_SQL} AS period, {NIGHT_REASON_SQL} AS reason",
                         cells.astype("string"), years=FULL_YEARS_SQL.format(src="published"))
+
+
+#: ``outcome_group`` of a call, over ``published`` or the public ``calls``.
+OUTCOME_GROUP_SQL = "CASE " + " ".join(
+    "WHEN outcome::VARCHAR IN ({}) THEN '{}'".format(", ".join(f"'{o}'" for o in outcomes), group)
+    for group, outcomes in OUTCOME_GROUPS.items()
+) + " END"
+
+
+def _recorded_totals(counts: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
+    """The ``recorded`` cells: per (jurisdiction, year, program, eligibility, *extra), the
+    calls of every group but ``not_recorded``."""
+    keys = ["jurisdiction", "year", "response_type", "star_eligible", *extra]
+    recorded = counts[counts["outcome_group"] != "not_recorded"]
+    totals = recorded.groupby(keys, as_index=False, observed=True)["n"].sum()
+    return totals.assign(outcome_group=OUTCOME_RECORDED).astype({"outcome_group": "string"})
+
+
+def outcome_period_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """City-wide calls by year x program x eligibility x period x outcome group, every
+    period and group of a (year, program, eligibility) present (zeros included)."""
+    counts = _typed(con.execute(
+        "SELECT jurisdiction, year(week)::INTEGER AS year, response_type::VARCHAR AS response_type, "
+        f"star_eligible, {PERIOD_SQL} AS period, {OUTCOME_GROUP_SQL} AS outcome_group, "
+        "count(*)::BIGINT AS n FROM published GROUP BY ALL"
+    ).df(), CUBE_OUTCOME_PERIOD)
+    counts = pd.concat([counts, _recorded_totals(counts, ["period"])], ignore_index=True)
+    groups = counts[["jurisdiction", "year", "response_type", "star_eligible"]].drop_duplicates()
+    cells = pd.DataFrame([(p, g) for p in PERIODS for g in OUTCOME_GROUP_VALUES],
+                         columns=["period", "outcome_group"]).astype("string")
+    full = groups.merge(cells, how="cross").merge(counts, on=list(CUBE_OUTCOME_PERIOD.dims), how="left")
+    full["n"] = full["n"].fillna(0)
+    dims = list(CUBE_OUTCOME_PERIOD.dims)
+    return _typed(full, CUBE_OUTCOME_PERIOD).sort_values(dims).reset_index(drop=True)
 
 
 #: The alternative team's programs, per city, as a CTE over ``{src}`` (``published`` or the
@@ -279,7 +317,12 @@ def public_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
       the night cube's years (``FULL_YEARS_SQL``);
     * ``precinct``: calls per (jurisdiction, year, district, response_type, star_eligible)
       of districts other than ``citywide``;
-    * ``council``: calls per (jurisdiction, year, measure, value) for every council measure.
+    * ``council``: calls per (jurisdiction, year, measure, value) for every council measure;
+    * ``outcomes``: calls per (jurisdiction, year, response_type, star_eligible,
+      outcome_group, ``recorded`` included): what the outcome cube's two periods add up to;
+    * ``alt_exact``: the cities whose eligible calls answered (no ``unanswered_reason``) are
+      exactly the eligible calls of the alternative team's programs, where the outcome
+      cube's alternative-team cells are the night cube's ``answered`` ones.
     """
     eligible = con.execute(
         "SELECT jurisdiction, year(week)::INTEGER AS year, district, count(*)::BIGINT AS n FROM calls "
@@ -295,13 +338,25 @@ def public_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         f"response_type::VARCHAR AS response_type, star_eligible, count(*)::BIGINT AS n FROM calls "
         f"WHERE district <> '{CITYWIDE}' GROUP BY ALL"
     ).df()
+    outcomes = con.execute(
+        "SELECT jurisdiction, year(week)::INTEGER AS year, response_type::VARCHAR AS response_type, "
+        f"star_eligible, {OUTCOME_GROUP_SQL} AS outcome_group, count(*)::BIGINT AS n FROM calls GROUP BY ALL"
+    ).df()
     types = {"year": "int32", "n": "int64", "star_eligible": "bool"}
+    outcomes = outcomes.astype({c: types.get(c, "string") for c in outcomes.columns})
+    outcomes = pd.concat([outcomes, _recorded_totals(outcomes, [])], ignore_index=True)
     out = {
         name: frame.astype({c: types.get(c, "string") for c in frame.columns}).reset_index(drop=True)
-        for name, frame in (("eligible", eligible), ("reasons", reasons), ("precinct", precinct))
+        for name, frame in (("eligible", eligible), ("reasons", reasons), ("precinct", precinct),
+                            ("outcomes", outcomes))
     }
     out["council"] = _council_by(con)
     out["alt"] = alt_programs(con)
+    out["alt_exact"] = con.execute(
+        f"WITH {ALT_CTE.format(src='calls')} SELECT c.jurisdiction FROM calls c LEFT JOIN alt a "
+        "ON a.jurisdiction = c.jurisdiction AND a.response_type = c.response_type GROUP BY ALL "
+        f"HAVING count(*) FILTER (WHERE c.star_eligible AND (c.unanswered_reason IS NULL) <> ({IS_ALT})) = 0"
+    ).df().astype("string")
     return out
 
 

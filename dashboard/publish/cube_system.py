@@ -27,11 +27,15 @@ from dashboard.contract.schema import (
     CUBE_COUNCIL,
     CUBE_COVERAGE,
     CUBE_NIGHT,
+    CUBE_OUTCOME_PERIOD,
     CUBE_PRECINCT,
     NIGHT_HOURS,
     NIGHT_REASONS,
+    OUTCOME_GROUPS,
+    OUTCOME_RECORDED,
     PERIOD_DAY,
     PERIOD_NIGHT,
+    REASON_ANSWERED,
     REASON_NOT_ELIGIBLE,
     REASON_OTHER,
     REASON_SCREENED,
@@ -41,7 +45,7 @@ from dashboard.publish import council_links
 from dashboard.publish.linear_system import LinearSystem, SystemBuilder, group_ids
 
 #: The audited cubes, in the order their cells enter the linear system.
-AUDITED: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_NIGHT)
+AUDITED: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_NIGHT, CUBE_OUTCOME_PERIOD)
 
 #: The council cube's reasons as the night cube pools them.
 _NIGHT_REASON_OF_COUNCIL = {r: r for r in NIGHT_REASONS} | {
@@ -100,7 +104,13 @@ def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFra
     * night: an area's night (day) cells add up to its coverage cells of the night (day)
       hours; its night and day cells of a reason to the rows' eligible calls of that reason
       (city and police districts) or the council cube's reason cells (council districts);
-      and for each period and reason the areas of one type add up to the city's cell.
+      and for each period and reason the areas of one type add up to the city's cell;
+    * outcome by period: a (year, program, eligibility, outcome group)'s night and day cells
+      add up to the rows' count; a period's groups with an outcome to its ``recorded``
+      cell; a year's eligible cells of a period, over programs and groups, to the city's
+      coverage cells of that period's hours; and, where the rows show that the alternative
+      team's programs are exactly the eligible calls answered, its eligible cells of a
+      period to the night cube's city ``answered`` cell.
 
     With ``deep`` (``district_margins``), the council cells are also the marginals of a
     hidden joint table tied to the rows by police district (``council_links``): the
@@ -127,6 +137,7 @@ def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFra
         council_links.add_council_links(b, cubes, ids, deep, council_links.all_pairs(deep, council))
     _coverage_relations(b, cubes, margins, ids)
     _night_relations(b, cubes, margins, ids)
+    _outcome_period_relations(b, cubes, margins, ids)
     return b.build(), CubeCells(ids)
 
 
@@ -222,10 +233,9 @@ def _tie(b: SystemBuilder, left: pd.DataFrame, right: pd.DataFrame, keys: list[s
 
 def _night_relations(b: SystemBuilder, cubes: dict[str, pd.DataFrame],
                      margins: dict[str, pd.DataFrame], ids: dict[str, np.ndarray]) -> None:
-    frame = cubes.get(CUBE_NIGHT.name)
-    if frame is None or frame.empty:
+    night = _keyed_cells(cubes, ids, CUBE_NIGHT)
+    if night is None:
         return
-    night = _keyed(frame.assign(_id=ids[CUBE_NIGHT.name]))
     area_keys = ["jurisdiction", "year", "area_type", "area"]
     # Night (day) cells add up to the area's coverage cells of the night (day) hours.
     coverage = cubes.get(CUBE_COVERAGE.name)
@@ -260,10 +270,71 @@ def _night_relations(b: SystemBuilder, cubes: dict[str, pd.DataFrame],
              ["jurisdiction", "year", "period", "reason"])
 
 
+def _outcome_period_relations(b: SystemBuilder, cubes: dict[str, pd.DataFrame],
+                              margins: dict[str, pd.DataFrame], ids: dict[str, np.ndarray]) -> None:
+    cells = _keyed_cells(cubes, ids, CUBE_OUTCOME_PERIOD)
+    if cells is None:
+        return
+    # Night and day add up to the rows' calls of the program, eligibility and group.
+    keys = ["jurisdiction", "year", "response_type", "star_eligible", "outcome_group"]
+    rows = _keyed(margins["outcomes"])
+    as_bool = {"star_eligible": bool}
+    group, rhs, _ = _matched(cells.astype(as_bool), rows.astype(as_bool), keys)
+    b.add_relations(group, cells["_id"].to_numpy(np.int64), 1.0, rhs, constant=True)
+    # A period's groups with an outcome add up to its ``recorded`` cell.
+    total = (cells["outcome_group"] == OUTCOME_RECORDED).to_numpy()
+    with_outcome = [g for g in OUTCOME_GROUPS if g != "not_recorded"]
+    recorded = cells[cells["outcome_group"].isin(with_outcome).to_numpy()]
+    _tie(b, recorded, cells[total], ["jurisdiction", "year", "response_type", "star_eligible", "period"])
+    # Below, sums over groups: every group once, the total left out.
+    groups = cells[~total]
+    eligible = groups[groups["star_eligible"].astype(bool).to_numpy()]
+    period_keys = ["jurisdiction", "year", "period"]
+    # A period's eligible calls, all programs and groups, are the city's coverage cells of
+    # that period's hours.
+    coverage = cubes.get(CUBE_COVERAGE.name)
+    if coverage is not None and not coverage.empty:
+        city = (coverage["area_type"] == AREA_CITY).to_numpy()
+        hours = coverage[city].assign(_id=ids[CUBE_COVERAGE.name][city], period=np.where(
+            coverage.loc[city, "hour"].astype(int).isin(NIGHT_HOURS), PERIOD_NIGHT, PERIOD_DAY))
+        _tie(b, _shared_keys(eligible, _keyed(hours), period_keys), _keyed(hours), period_keys)
+    # The alternative team's eligible calls of a period are the night cube's answered cell,
+    # where the rows say the two are the same calls (``margins["alt_exact"]``).
+    night = cubes.get(CUBE_NIGHT.name)
+    exact = margins.get("alt_exact")
+    if night is not None and not night.empty and exact is not None and not exact.empty:
+        answered = _keyed(night.assign(_id=ids[CUBE_NIGHT.name]))
+        answered = answered[((answered["area_type"] == AREA_CITY) & (answered["reason"] == REASON_ANSWERED))
+                            .to_numpy()]
+        alt = _keyed(margins["alt"])
+        exact_cities = set(exact["jurisdiction"].astype(str))
+        on = ["jurisdiction", "response_type"]
+        alt_cells = eligible.merge(alt[on], on=on)
+        alt_cells = alt_cells[alt_cells["jurisdiction"].isin(exact_cities).to_numpy()]
+        _tie(b, _shared_keys(alt_cells, answered, period_keys), answered, period_keys)
+
+
+def _shared_keys(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The rows of ``left`` whose ``keys`` also occur in ``right``: a tie over a group the
+    other cube does not cover (a year it leaves out) would claim it adds up to 0."""
+    present = right[keys].drop_duplicates()
+    return left.merge(present, on=keys)
+
+
+def _keyed_cells(cubes: dict[str, pd.DataFrame], ids: dict[str, np.ndarray], table: Table
+                 ) -> pd.DataFrame | None:
+    """A cube's cells with their system column (``_id``) and keys typed for joins; None
+    when the release has no such cells."""
+    frame = cubes.get(table.name)
+    if frame is None or frame.empty:
+        return None
+    return _keyed(frame.assign(_id=ids[table.name]))
+
+
 def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
     """The join keys of the night relations in one type each (text, the year an int)."""
     out = frame.copy()
-    for column in ("jurisdiction", "area_type", "area", "period", "reason"):
+    for column in ("jurisdiction", "area_type", "area", "period", "reason", "response_type", "outcome_group"):
         if column in out:
             out[column] = out[column].astype(str)
     if "year" in out:

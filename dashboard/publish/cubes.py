@@ -1,4 +1,5 @@
-"""The suppressed cubes: precinct, coverage by hour, council districts, time on task.
+"""The suppressed cubes: precinct, coverage by hour, council districts, night, outcomes by
+period, time on task.
 
 Each is computed at release time from the view ``published`` that ``release`` creates
 (``release_rows.write_public_rows``):
@@ -22,6 +23,9 @@ an attacker can use are known exactly too (``cube_system.release_system``), and 
 * ``cube_night``: eligible calls by night (22:00-05:59) or day and what became of them
   (answered, out of hours, no team free, other), per year, for the same areas as
   ``cube_coverage``; tied to its night hours, the rows' reasons and the council cube's.
+* ``cube_outcome_period``: the city's calls by night or day and outcome group, per year,
+  program and eligibility (the Outcomes page's day/night split); tied to the rows'
+  outcomes, the coverage cube's hours and the night cube's answered calls.
 * ``cube_service``: time on task per program and year (calls with a time, total
   minutes), the planner's "time per call"; under k calls hidden.
 
@@ -50,6 +54,7 @@ from dashboard.contract.schema import (
     CUBE_COUNCIL,
     CUBE_COVERAGE,
     CUBE_NIGHT,
+    CUBE_OUTCOME_PERIOD,
     CUBE_PRECINCT,
     CUBE_SERVICE,
     PERIOD_NIGHT,
@@ -64,6 +69,7 @@ from dashboard.publish.cube_counts import (
     coverage_counts,
     district_margins,
     night_counts,
+    outcome_period_counts,
     precinct_counts,
     public_margins,
     service_cube,
@@ -100,6 +106,12 @@ def complement_tier(name: str, frame: pd.DataFrame) -> np.ndarray:
         key = (frame["period"] == PERIOD_NIGHT) & frame["reason"].isin(["out_of_hours", "no_team_available"])
         tier[key.to_numpy() | (frame["area_type"] == AREA_CITY).to_numpy()] = 2
         tier[frame["area"].isin(leftovers).to_numpy() & (frame["area_type"] != AREA_CITY).to_numpy()] = 0
+    elif name == CUBE_OUTCOME_PERIOD.name:
+        # The Outcomes page's day/night figures: the shares resolved or referred and ending
+        # in custody. Calls with no outcome recorded are counted beside the shares only.
+        group = frame["outcome_group"]
+        tier[group.isin(["resolved_or_referred", "citation_or_arrest"]).to_numpy()] = 2
+        tier[(group == "not_recorded").to_numpy()] = 0
     elif name == CUBE_PRECINCT.name:
         tier[(frame["precinct"] == UNKNOWN_AREA).to_numpy()] = 0
     return tier
@@ -208,6 +220,7 @@ def write_cubes(con: duckdb.DuckDBPyConnection, out: str, k: int, seed: int) -> 
         CUBE_COVERAGE.name: coverage_counts(con),
         CUBE_COUNCIL.name: council_counts(con),
         CUBE_NIGHT.name: night_counts(con),
+        CUBE_OUTCOME_PERIOD.name: outcome_period_counts(con),
     }
     published = suppress(counts, public_margins(con), k, suppression_key(seed), deep=district_margins(con))
     for table in AUDITED:

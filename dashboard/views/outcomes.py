@@ -34,7 +34,9 @@ from dashboard.i18n import fmt_int, fmt_pct, t
 from dashboard.params.filters import Filters
 from dashboard.queries import outcomes as data
 from dashboard.queries.docs import first_value
+from dashboard.views.outcome_periods import PeriodSection, period_section
 from dashboard.views.parts import Table
+from dashboard.views.parts import reading_share as pct
 from dashboard.views.prelude import page_query
 
 if TYPE_CHECKING:
@@ -53,13 +55,6 @@ class OutcomesView:
     filters: Filters
     compare: data.Comparison
     lang: str
-
-
-def pct(share: float | None, lang: str) -> str:
-    """A share for reading: whole percent, one decimal under 10% (0.2%, not 0%)."""
-    if share is None or (isinstance(share, float) and math.isnan(share)):
-        return "—"
-    return fmt_pct(share, lang, digits=1 if 0 < share < 0.1 else 0)
 
 
 def parse_view(
@@ -300,6 +295,8 @@ class Outcomes:
     flow_figure: Any
     flow_table: Table
     flow_summary: str
+    #: Outcomes by day and at night (city-wide, whole years: its own scope).
+    periods: PeriodSection
     #: The filters of the "rows behind this view" link (``shared`` keeps its categories).
     rows_filters: Filters
     download_note: str
@@ -336,6 +333,7 @@ def render(store: Store, view: OutcomesView) -> Outcomes:
         flow_figure=flow_figure(flow, lang=lang, programs=programs, k=k, labels=city.label_map),
         flow_table=_flow_rows(flow, city, k, lang),
         flow_summary=_flow_summary(flow, table, city, lang),
+        periods=period_section(store, f, city, scope.programs, scope.comparison == "eligible", lang),
         rows_filters=f.with_(categories=scope.categories) if scope.comparison == "shared" else f,
         download_note=t(f"outcomes.download.{scope.comparison}", lang, program=alt),
     )

@@ -7,11 +7,12 @@ data_table`` draws it); a ``Note`` is a sentence and the CSS class of its paragr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from dashboard.contract.cities import City
 from dashboard.contract.schema import CITYWIDE
-from dashboard.i18n import fmt_int, t
+from dashboard.i18n import fmt_int, fmt_pct, t
 from dashboard.params.filters import Catalog
 
 
@@ -23,6 +24,14 @@ class Table:
     #: Per row, the id of the area its first cell names, when that cell links to the
     #: area's page (the layout makes the link: an address needs the app's prefix).
     links: list[str | None] = field(default_factory=list)
+
+
+def reading_share(share: float | None, lang: str) -> str:
+    """A share for reading: whole percent, one decimal under 10% (0.2%, not 0%); a dash
+    when unknown (None or NaN)."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "—"
+    return fmt_pct(share, lang, digits=1 if 0 < share < 0.1 else 0)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ navigation keeps the view a reader chose on the Overview.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard import ids
 
@@ -32,6 +34,18 @@ def _query(url: str) -> dict[str, list[str]]:
 def _ticked(page, control_id: str) -> list[str]:
     return page.eval_on_selector_all(f"#{control_id} input[type=checkbox]:checked",
                                      "els => els.map(e => e.value)")
+
+
+def _expect_ticked(page, control_id: str, expected: list[str]) -> None:
+    """The boxes a page restores from its address, once its callbacks have run (on a busy
+    machine the last one can land after the network is idle): waits up to 5 s, then
+    asserts, naming the address the page was at."""
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            "([id, want]) => JSON.stringify([...document.querySelectorAll("
+            "'#' + id + ' input[type=checkbox]:checked')].map(e => e.value)) === JSON.stringify(want)",
+            arg=[control_id, expected], timeout=5000)
+    assert _ticked(page, control_id) == expected, page.url
 
 
 def _click(page, name: str, *, keyboard: bool = False) -> None:
@@ -180,5 +194,5 @@ def test_the_navigation_keeps_the_view_chosen_on_the_overview(page, live_server)
     page.locator(f"#{ids.SHELL_NAV}").get_by_role("link", name="Overview", exact=True).click()
     page.wait_for_url(lambda url: urlsplit(url).path == "/")
     _settled(page)
-    assert _ticked(page, ids.OVERVIEW_CATEGORIES) == ["welfare_check"]
-    assert _ticked(page, ids.OVERVIEW_DISTRICTS) == ["3"]
+    _expect_ticked(page, ids.OVERVIEW_CATEGORIES, ["welfare_check"])
+    _expect_ticked(page, ids.OVERVIEW_DISTRICTS, ["3"])

@@ -118,6 +118,47 @@ def test_numbers_on_screen_reproduce_from_the_rows_download(page, live_server):
     assert sum(int(r[-1].replace(",", "")) for r in flow) == len(kept)
 
 
+def test_day_and_night_split_reproduces_from_its_cube_and_the_rows(page, live_server):
+    """Issue 15: the day/night section. Its table is recomputed from the cube file its own
+    download link gives (shares of the calls with an outcome recorded, a dash where a
+    hidden cell leaves a share unknown), and, over whole years, a program's day and night
+    calls add up to the rows download's eligible calls with an outcome."""
+    open_outcomes(page, live_server, "city=denver&start=2023-01-01&end=2024-12-31")
+    with page.expect_download() as info:
+        page.click(f"#{ids.OUTCOMES_PERIOD_DOWNLOAD}")
+    cube = pd.read_parquet(info.value.path())
+    cube = cube[cube["star_eligible"] & cube["year"].between(2023, 2024)]
+    rows = download_rows(page)
+    kept = rows[truthy(rows["star_eligible"]) & (rows["outcome"] != "not_recorded")]
+    scope = page.inner_text(f"#{ids.OUTCOMES_PERIOD_SECTION}")
+    assert "Whole city, 2023–2024 (whole calendar years)" in scope
+    assert "do not apply here" not in scope  # no district or category filter set
+    shown = table_rows(page, ids.OUTCOMES_PERIOD_TABLE)
+    assert len(shown) == 2 * len(PROGRAMS)
+    groups = ["resolved_or_referred", "transported_or_held", "citation_or_arrest", "no_contact"]
+    for program, name in PROGRAMS.items():
+        periods = {}
+        for period, label in (("day", "Day"), ("night", "Night")):
+            part = cube[(cube["response_type"] == program) & (cube["period"] == period)]
+            cells = part.groupby("outcome_group").agg(n=("n", "sum"), hidden=("suppressed", "sum"))
+            total, total_hidden = int(cells.loc["recorded", "n"]), int(cells.loc["recorded", "hidden"])
+            expected = [name, label, ("≥ " if total_hidden else "") + fmt_int(total)]
+            for g in groups:
+                unknown = total_hidden or cells.loc[g, "hidden"] or not total
+                expected.append("—" if unknown else pct(int(cells.loc[g, "n"]) / total))
+            assert expected in shown, (expected, shown)
+            periods[period] = (total, total_hidden)
+        if not any(hidden for _, hidden in periods.values()):
+            assert sum(t for t, _ in periods.values()) == int((kept["response_type"] == program).sum()), name
+    # STAR does not work nights in Denver: the sentence says so rather than a share.
+    assert "STAR team" in page.inner_text(f"#{ids.OUTCOMES_PERIOD_SUMMARY}")
+    assert "no calls at night" in page.inner_text(f"#{ids.OUTCOMES_PERIOD_SUMMARY}")
+    # A district filter does not apply to this city-wide split, and the section says so.
+    open_outcomes(page, live_server, "city=denver&start=2023-01-01&end=2024-12-31&district=3")
+    assert "do not apply here" in page.inner_text(f"#{ids.OUTCOMES_PERIOD_SECTION}")
+    assert table_rows(page, ids.OUTCOMES_PERIOD_TABLE) == shown
+
+
 def test_filters_change_the_address_and_the_numbers(page, live_server, screenshots):
     open_outcomes(page, live_server)
     page.screenshot(path=str(screenshots / "outcomes-1280.png"), full_page=True)

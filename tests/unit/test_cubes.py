@@ -12,10 +12,13 @@ from dashboard.contract.schema import (
     CUBE_COUNCIL,
     CUBE_COVERAGE,
     CUBE_NIGHT,
+    CUBE_OUTCOME_PERIOD,
     CUBE_PRECINCT,
     CUBE_SERVICE,
     NIGHT_HOURS,
     NIGHT_REASONS,
+    OUTCOME_GROUP_VALUES,
+    OUTCOME_GROUPS,
     PERIODS,
     RESPONSE_BANDS,
     UNKNOWN_AREA,
@@ -120,6 +123,39 @@ def test_night_cells_are_the_published_eligible_calls_by_period_and_reason(relea
         == int((~cube["suppressed"]).sum())
 
 
+def test_outcome_period_cells_are_the_published_calls_by_period_and_outcome_group(release):
+    """Issue 15: the Outcomes page's day/night split. Every published cell equals the count
+    worked out in pandas (``recorded``: the calls with an outcome recorded); every (year,
+    program, eligibility) has all periods and groups; a
+    published cell is 0 or at least k; where no cell of a (year, program, eligibility,
+    group) is hidden, night and day add up to the rows' count."""
+    internal, path = release
+    cube = pd.read_parquet(path / f"{CUBE_OUTCOME_PERIOD.name}.parquet")
+    calls = published_calls(internal)
+    group_of = {o: g for g, outcomes in OUTCOME_GROUPS.items() for o in outcomes}
+    hour = pd.to_datetime(calls["received_hour"]).dt.hour
+    calls = calls.assign(period=np.where(hour.isin(NIGHT_HOURS), "night", "day"),
+                         outcome_group=calls["outcome"].astype(str).map(group_of),
+                         response_type=calls["response_type"].astype(str))
+    assert calls["outcome_group"].notna().all()
+    # ``recorded``: every call with an outcome recorded, counted once more as the total.
+    with_outcome = calls[calls["outcome_group"] != "not_recorded"]
+    calls = pd.concat([calls, with_outcome.assign(outcome_group="recorded")])
+    keys = ["year", "response_type", "star_eligible", "period", "outcome_group"]
+    expected = calls.groupby(keys).size()
+    assert (cube.groupby(["year", "response_type", "star_eligible"]).size()
+            == len(PERIODS) * len(OUTCOME_GROUP_VALUES)).all()
+    shown = cube[~cube["suppressed"]].astype({"star_eligible": bool}).set_index(keys)["n"].astype(int)
+    assert len(shown) >= 20, "the fixture should publish cells"
+    assert (shown == expected.reindex(shown.index, fill_value=0)).all()
+    assert ((shown == 0) | (shown >= K)).all()
+    assert cube["suppressed"].any(), "the fixture should hide some cells (small night cells)"
+    whole = cube.groupby(keys[:3] + ["outcome_group"]).filter(lambda g: not g["suppressed"].any())
+    sums = whole.groupby(keys[:3] + ["outcome_group"])["n"].sum()
+    rows = calls.groupby(keys[:3] + ["outcome_group"]).size()
+    assert len(sums) and (sums == rows.reindex(sums.index, fill_value=0)).all()
+
+
 def test_every_cube_adds_up_to_the_totals_the_rows_publish(release):
     """Where no cell of a group is hidden, its cells add up to the rows' count exactly:
     the relations the disclosure audit reasons with are true equalities."""
@@ -220,3 +256,29 @@ def test_the_same_input_in_another_order_gives_the_same_cubes(tmp_path):
     for table in (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL):
         pd.testing.assert_frame_equal(pd.read_parquet(a.path / f"{table.name}.parquet"),
                                       pd.read_parquet(b.path / f"{table.name}.parquet"))
+
+
+def test_every_relation_the_audit_uses_holds_exactly_on_the_true_counts(tmp_path, monkeypatch):
+    """The attacker's system (``cube_system.release_system``) must be true: a relation that
+    does not hold (a tie over a year one cube leaves out, a total counted twice) would make
+    the audit reason about a different release. Checked on the true counts the builder
+    protects, every relation of every audited cube, the outcome cube's included."""
+    from dashboard.publish import cube_system, cubes
+
+    seen = {}
+    original = cubes.suppress
+
+    def spy(counts, margins, k, key, deep=None):
+        seen.update(counts=counts, margins=margins)
+        return original(counts, margins, k, key, deep)
+
+    monkeypatch.setattr(cubes, "suppress", spy)
+    build_release(internal_frame(4000, seed=5), tmp_path, city="denver", source="x", synthetic=True, k=K)
+    frames = {name: frame.assign(suppressed=False) for name, frame in seen["counts"].items()}
+    assert not frames[CUBE_OUTCOME_PERIOD.name].empty
+    system, where = cube_system.release_system(frames, seen["margins"])
+    residual = system.matrix @ np.nan_to_num(system.value) - system.rhs
+    assert np.abs(residual).max() < 1e-9
+    # The outcome cube is tied into the system, not left floating.
+    touched = np.unique(system.matrix.tocoo().col)
+    assert np.isin(where.ids[CUBE_OUTCOME_PERIOD.name], touched).all()

@@ -2,14 +2,15 @@
 
 ``page`` is the whole page: the controls (folded behind a button on a phone), the
 statement of which calls are compared and why an outcome share is not a verdict, the
-outcome bars, the backup and repeat-contact table, the flow from category to outcome,
-and the "rows behind this view" link.
+outcome bars, the backup and repeat-contact table, outcomes by day and at night, the
+flow from category to outcome, and the "rows behind this view" link.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -68,6 +69,32 @@ def _downloads(model: Outcomes) -> html.Section:
             className="card-body",
         ),
         className="card mb-3",
+    )
+
+
+def _period_section(model: Outcomes) -> html.Section:
+    """Outcomes by day and at night: its own scope (whole city, whole years), a sentence,
+    the table and the cube it is counted from."""
+    periods, lang = model.periods, model.view.lang
+    table = [] if periods.table is None else [
+        html.Div(_table(periods.table, numeric_from=2), id=ids.OUTCOMES_PERIOD_TABLE),
+        html.P(t("outcomes.period.note", lang), className="map-note small mt-2 mb-1"),
+    ]
+    return html.Section(
+        html.Div(
+            [
+                html.H2(t("outcomes.period.heading", lang), className="h5 card-title"),
+                html.P([periods.scope, *([" ", periods.coarser] if periods.coarser else [])],
+                       className="small"),
+                html.P(periods.summary, id=ids.OUTCOMES_PERIOD_SUMMARY, className="key-figure"),
+                *table,
+                download_link(ids.OUTCOMES_PERIOD_DOWNLOAD, dash.get_relative_path(periods.file_path),
+                              t("outcomes.period.download", lang)),
+            ],
+            className="card-body",
+        ),
+        className="card mb-3",
+        id=ids.OUTCOMES_PERIOD_SECTION,
     )
 
 
@@ -154,6 +181,7 @@ def _body(model: Outcomes, caveat: html.Div) -> list:
             className="card mb-3",
             id=ids.OUTCOMES_FLAGS,
         ),
+        _period_section(model),
         chart_card(
             heading=t("outcomes.flow.heading", lang),
             graph_id=ids.OUTCOMES_FLOW_GRAPH,
