@@ -1,4 +1,5 @@
-"""``crisis-dashboard``: serve, build the sample release, build boundaries, benchmark.
+"""``crisis-dashboard``: serve, build the sample release, build boundaries, impact estimates,
+benchmark.
 
 Each subcommand imports its module lazily so ``crisis-dashboard --help`` stays fast
 and a missing optional piece cannot break the others.
@@ -49,6 +50,12 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     from dashboard.publish.validate import main as validate_main
 
     return validate_main(args, settings)
+
+
+def _impact(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.impact.build import main as impact_main
+
+    return impact_main(args, settings)
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
@@ -125,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("geo-build", help="validate boundaries, interpolate populations, simplify")
     p.add_argument("--city", default="denver", help="city id (folder under geo/)")
     p.set_defaults(func=_geo_build)
+
+    p = sub.add_parser("impact", help="before/after estimates on a city's offense reports (Impact page)")
+    p.add_argument("--city", nargs="+", help="city ids (default: every city with an [impact] section)")
+    p.add_argument("--permutations", type=int, default=199,
+                   help="random precinct sets of the permutation test (default 199)")
+    p.set_defaults(func=_impact)
 
     p = sub.add_parser("bench", help="benchmark queries, callbacks, memory and page weight")
     p.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])

@@ -24,6 +24,7 @@ from dashboard.params.grammar import Vocabulary
 from dashboard.queries.api_params import API_PREFIX
 from dashboard.queries.download_format import INJECTION_PREFIXES
 from dashboard.queries.export import CHARTS, KPIS_COLUMNS, PROGRAMS_COLUMNS, ROW_SORT, TREND_COLUMNS
+from dashboard.queries.impact import DOWNLOADS as IMPACT_DOWNLOADS
 
 
 def _headers(*names: str) -> dict[str, Any]:
@@ -216,6 +217,27 @@ def build_openapi(vocab: Vocabulary) -> dict[str, Any]:
                         "206": {"description": "A byte range.", "content": {"*/*": {"schema": {}}}},
                         "304": {"$ref": "#/components/responses/NotModified"},
                         **_error_responses("400", "404", "500", "503"),
+                    },
+                }
+            },
+            "/impact/{city}/{name}.csv": {
+                "get": {
+                    "operationId": "impactCsv",
+                    "summary": "A table behind the Impact page (before/after on offense reports), as CSV.",
+                    "description": "Computed offline from public offense reports "
+                    "(`crisis-dashboard impact`), "
+                    "for cities with an `[impact]` configuration; 404 for the others.",
+                    "parameters": [
+                        {"name": "city", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "name", "in": "path", "required": True,
+                         "schema": {"type": "string", "enum": list(IMPACT_DOWNLOADS)}},
+                    ],
+                    "responses": {
+                        "200": {"description": "CSV text; the ETag is the file's hash.",
+                                "headers": _headers(*_CACHE, "Content-Disposition"),
+                                "content": {"text/csv": {"schema": {"type": "string"}}}},
+                        "304": {"$ref": "#/components/responses/NotModified"},
+                        **_error_responses("400", "404", "500"),
                     },
                 }
             },

@@ -44,7 +44,7 @@ import duckdb
 from flask import Blueprint, Response, request, stream_with_context, url_for
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api import charts, release_files
+from dashboard.api import charts, impact_files, release_files
 from dashboard.api.answers import (
     ApiError,
     all_releases_header,
@@ -264,6 +264,8 @@ def chart_csv(chart: str) -> Response:
 # The release list and files (``release_files``), registered in their place among the routes.
 blueprint.get("/releases")(release_files.releases)
 blueprint.get("/releases/<city>/<release_id>/files/<name>")(release_files.release_file)
+# The Impact page's files (``impact_files``): computed offline from offense reports.
+blueprint.get("/impact/<city>/<name>.csv")(impact_files.impact_file)
 
 
 @blueprint.get("/openapi.json")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from dashboard.contract.impact import ImpactConfig, load_impact
 from dashboard.contract.schema import ResponseType
 
 
@@ -66,6 +67,10 @@ class CityText:
     #: Names of district values that are words, not ids or place names (Lane County's
     #: "Other", "Unknown"): value in the data -> what a reader of the language sees.
     district_names: tuple[tuple[str, str], ...] = ()
+    #: The ``[impact]`` section's sources (where the served area and the offense reports
+    #: come from), as the Impact page quotes them.
+    impact_area_source: str = ""
+    impact_offenses_source: str = ""
 
 
 def _city_text(raw: dict) -> CityText:
@@ -75,6 +80,8 @@ def _city_text(raw: dict) -> CityText:
         milestones=tuple(str(m) for m in raw.get("milestones", [])),
         labels=tuple((ResponseType(k).value, str(v)) for k, v in sorted(raw.get("labels", {}).items())),
         district_names=tuple((str(k), str(v)) for k, v in sorted(raw.get("district_names", {}).items())),
+        impact_area_source=str(raw.get("impact_area_source", "")),
+        impact_offenses_source=str(raw.get("impact_offenses_source", "")),
     )
 
 
@@ -101,6 +108,8 @@ class City:
     #: Display names of district values (set by ``localized``; a value not in it is its
     #: own name, as the data's district ids and place names are).
     district_names: tuple[tuple[str, str], ...] = ()
+    #: What the Impact page's before/after compares (``[impact]``), None without it.
+    impact: ImpactConfig | None = None
 
     @property
     def label_map(self) -> dict[str, str]:
@@ -121,7 +130,11 @@ class City:
         ) + self.milestones[len(text.milestones):]
         labels = tuple(sorted({**self.label_map, **dict(text.labels)}.items()))
         names = tuple(sorted({**dict(self.district_names), **dict(text.district_names)}.items()))
-        return replace(self, geo=geo, milestones=milestones, labels=labels, district_names=names)
+        impact = self.impact and replace(
+            self.impact, offenses_source=text.impact_offenses_source or self.impact.offenses_source,
+            area=replace(self.impact.area, source=text.impact_area_source or self.impact.area.source))
+        return replace(self, geo=geo, milestones=milestones, labels=labels, district_names=names,
+                       impact=impact)
 
     def district_name(self, district: str) -> str:
         """What a reader sees for a district value: its translation where the config gives
@@ -189,6 +202,7 @@ def load_city(path: Path) -> City:
             translations=tuple(
                 (str(lang), _city_text(text)) for lang, text in sorted(raw.get("translations", {}).items())
             ),
+            impact=load_impact(raw.get("impact")),
         )
     except KeyError as exc:
         raise CityConfigError(f"{path}: missing required field {exc.args[0]!r}") from exc

@@ -8,9 +8,9 @@ README's methodology; the values that vary (k, each city's alternative program a
 low-population threshold, outcome categories) are read from settings, city configs
 and the contract, never typed in, so the page cannot disagree with the numbers.
 
-The coverage, council-district, planner and rates sections carry stable anchors
-(``#coverage``, ``#council-districts``, ``#planner``, ``#rates``) that the district page
-links to. The planner's validation figures are text (``method.planner.check.*``), not
+The coverage, council-district, planner, rates and impact sections carry stable anchors
+(``#coverage``, ``#council-districts``, ``#planner``, ``#rates``, ``#impact``) that the
+district and Impact pages link to. The planner's validation figures are text (``method.planner.check.*``), not
 computed here: they are what the model gives on the shipped sample through the calls
 ``tests/integration/test_planner_history.py`` makes (which holds 2022, 2023 and
 districts 3 and 6 within its tolerances). ``tests/unit/test_info_pages.py`` recomputes
@@ -273,6 +273,9 @@ def _page(lang: str) -> html.Div:
         _coverage(k, lang),
         _council(cities, k, lang),
         _planner(k, lang),
+        _section(t("method.impact.heading", lang),
+                 _paragraphs("method.impact.body", "method.impact.model", "method.impact.checks",
+                             "method.impact.limits", lang=lang), ids.METHOD_IMPACT),
         _privacy(k, lang),
         _attacker(k, lang),
         _synthetic(releases, lang),

@@ -43,6 +43,8 @@ PAGES = [
     "/data",
     "/methodology",
     "/releases",
+    "/impact",
+    "/impact?city=grand_junction",
     "/districts?city=denver&area=capitol%20hill",
     "/district/3",
     "/district/council-10",

@@ -40,6 +40,7 @@ SPANISH_PAGES = [
     "/data?lang=es",
     "/methodology?lang=es",
     "/releases?lang=es",
+    "/impact?lang=es",
     "/district/3?lang=es",
     "/district/council-10?lang=es",
     "/?city=lane_county&lang=es",

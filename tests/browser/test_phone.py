@@ -35,6 +35,7 @@ PAGES = [
     ("data", "/data"),
     ("methodology", "/methodology"),
     ("releases", "/releases"),
+    ("impact", "/impact"),
     ("districts", "/districts?city=denver&area=capitol%20hill"),
     ("district-3", "/district/3"),
     ("district-council-10", "/district/council-10"),

@@ -578,3 +578,22 @@ def test_release_files_outside_the_manifest_are_never_served(tmp_path):
         assert response.status_code in (400, 404), url
         assert b"SECRET" not in response.get_data(), url
 
+
+
+def test_impact_files_are_served_for_a_city_that_has_them_and_nothing_else(shipped_api, shipped_settings):
+    """Issue 17: the Impact page's CSVs. Denver's three tables byte for byte (the ETag is
+    their hash, a repeat with it is a 304); Grand Junction (no [impact]), an unknown city,
+    another file name, a path that climbs out and a stray parameter are documented errors."""
+    folder = shipped_settings.data_dir / "impact" / "denver"
+    for name in ("estimates", "event_study", "offense_panel"):
+        got = shipped_api.get(f"/api/v1/impact/denver/{name}.csv")
+        assert got.status_code == 200 and got.content_type == CSV_TYPE
+        assert got.get_data() == (folder / f"{name}.csv").read_bytes()
+        assert f"denver-impact-{name}.csv" in got.headers["Content-Disposition"]
+        again = shipped_api.get(f"/api/v1/impact/denver/{name}.csv",
+                                headers={"If-None-Match": got.headers["ETag"]})
+        assert again.status_code == 304
+    for url in ("/api/v1/impact/grand_junction/estimates.csv", "/api/v1/impact/nowhere/estimates.csv",
+                "/api/v1/impact/denver/impact.csv", "/api/v1/impact/denver/..%2F..%2Fcities%2Fdenver.csv"):
+        assert shipped_api.get(url).status_code == 404, url
+    assert shipped_api.get("/api/v1/impact/denver/estimates.csv?x=1").status_code == 400

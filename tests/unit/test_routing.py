@@ -37,7 +37,8 @@ def assert_secured(response) -> None:
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-PAGES = ["/", "/data", "/data/", "/methodology", "/outcomes", "/releases", "/districts", "/district/3",
+PAGES = ["/", "/data", "/data/", "/methodology", "/outcomes", "/impact", "/releases", "/districts",
+         "/district/3",
          "/district/council-10", "/district/Eugene"]
 NOT_PAGES = ["/.git/config", "/nope", "/404", "/district", "/district/3/extra", "/wp-login.php",
              "/api", "/assetsx", "/%2e%2e/etc/passwd", "/data/x", "/_dash-layout/x"]

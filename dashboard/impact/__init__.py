@@ -1,0 +1,1 @@
+"""Offline: the Impact page's before/after estimates (``crisis-dashboard impact``)."""

@@ -1,0 +1,83 @@
+"""The Impact page's numbers: the before/after files ``crisis-dashboard impact`` wrote.
+
+``data/impact/<city>/`` holds the offense panel, the estimates and the event study (module
+``dashboard.impact.build``), as Parquet read here through DuckDB and as CSV for the
+downloads. They are computed offline (the permutation test alone takes seconds per
+group) from public offense reports, not from a release: no privacy rule applies to them,
+and no release switch changes them. Results are cached by file modification time, so a
+rebuild shows without a restart.
+
+Pure data: no Dash, no Flask (import-linter contract).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.contract.impact import GROUPS
+from dashboard.engine.store import Store
+
+#: The files a reader can download, in the order the page lists them.
+DOWNLOADS: tuple[str, ...] = ("estimates", "event_study", "offense_panel")
+META = "impact.json"
+
+
+def folder(store: Store, city: str) -> Path:
+    """Where the city's impact files are (whether or not they exist)."""
+    return store.settings.data_dir / "impact" / city
+
+
+def available(store: Store, city: str) -> bool:
+    """The city has impact files (its config has ``[impact]`` and the command was run)."""
+    return all((folder(store, city) / f"{n}.parquet").is_file() for n in DOWNLOADS) and (
+        folder(store, city) / META).is_file()
+
+
+def meta(store: Store, city: str) -> dict:
+    """What was compared (``impact.json``): area, dates, offense types, sources, estimator."""
+    return json.loads((folder(store, city) / META).read_text(encoding="utf-8"))
+
+
+def _table(store: Store, city: str, name: str) -> pd.DataFrame:
+    path = folder(store, city) / f"{name}.parquet"
+    stamp = path.stat().st_mtime_ns
+
+    def compute() -> pd.DataFrame:
+        return store.frame("SELECT * FROM read_parquet(?)", [str(path)])
+
+    return store.cached(("impact", city, name, stamp), compute)
+
+
+def estimates(store: Store, city: str, group: str) -> pd.DataFrame:
+    """Every estimate of one offense group: ``main``, ``leave_out:<precinct>``,
+    ``placebo:<date>`` (columns of ``dashboard.models.impact.Estimate``, plus variant,
+    start and p_permutation)."""
+    frame = _table(store, city, "estimates")
+    return frame[frame["group"] == group].reset_index(drop=True)
+
+
+def event_study(store: Store, city: str, group: str) -> pd.DataFrame:
+    """Monthly differences of one group: event_month, month, effect, low, high."""
+    frame = _table(store, city, "event_study")
+    part = frame[frame["group"] == group].sort_values("event_month").reset_index(drop=True)
+    return part.assign(month=pd.to_datetime(part["month"]))
+
+
+def monthly_reports(store: Store, city: str, group: str) -> pd.DataFrame:
+    """Reports per month in the served and the other precincts, and per precinct on
+    average (the precincts differ in number): month, served, offenses, precincts, mean."""
+    frame = _table(store, city, "offense_panel")
+    part = frame[frame["group"] == group]
+    out = part.groupby(["month", "served"], as_index=False).agg(
+        offenses=("offenses", "sum"), precincts=("precinct", "nunique"))
+    out["mean"] = out["offenses"] / out["precincts"]
+    out = out.assign(month=pd.to_datetime(out["month"]))
+    return out.sort_values(["served", "month"]).reset_index(drop=True)
+
+
+def valid_group(value: object) -> str | None:
+    """A group name from a browser, or None when it is not one."""
+    return value if isinstance(value, str) and value in GROUPS else None

@@ -1,0 +1,103 @@
+"""The Impact page in a real Chromium (issue 17, before/after on real offense reports).
+
+A journalist's path: open ``/impact`` for Denver, read the headline estimate and its
+interval, download the estimates through the page's own link and find the same numbers
+there, see the checks named (the fake start dates do move: the page must say so), switch
+the offense group by its link, read the Spanish page, and open Grand Junction, which
+has no before/after and must say what is missing. Screenshots at 1280 and 390 px go to
+``screenshots/impact-*.png``.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from dashboard import ids
+from dashboard.i18n import fmt_int, fmt_pct
+
+pytestmark = pytest.mark.browser
+
+
+def open_impact(page, base: str, query: str = "city=denver") -> None:
+    page.goto(f"{base}/impact?{query}")
+    page.wait_for_selector(f"#{ids.IMPACT_HEADING}")
+    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
+    if page.locator(f"#{ids.IMPACT_EVENT_GRAPH}").count():  # charts drawn before the next step
+        page.wait_for_selector(f"#{ids.IMPACT_EVENT_GRAPH} .main-svg")
+        page.wait_for_selector(f"#{ids.IMPACT_MONTHLY_GRAPH} .main-svg")
+
+
+def download(page, link_id: str) -> pd.DataFrame:
+    with page.expect_download() as info:
+        page.click(f"#{link_id}")
+    with open(info.value.path(), "rb") as fh:  # noqa: PTH123
+        return pd.read_csv(io.BytesIO(fh.read()), dtype={"variant": str})
+
+
+def test_the_headline_estimate_is_the_downloaded_one_with_its_checks(page, live_server, screenshots):
+    open_impact(page, live_server)
+    page.wait_for_selector(f"#{ids.IMPACT_EVENT_GRAPH} .main-svg")
+    estimates = download(page, f"{ids.IMPACT_DOWNLOAD}-estimates")
+    main = estimates[(estimates["group"] == "targeted") & (estimates["variant"] == "main")].iloc[0]
+    headline = page.inner_text(f"#{ids.IMPACT_HEADLINE}")
+    change = fmt_pct(abs(main["effect"]), "en", digits=0) + (" lower" if main["effect"] < 0 else " higher")
+    assert change in headline
+    assert f"95% interval {fmt_pct(main['low'], 'en', digits=0)} to {fmt_pct(main['high'], 'en', digits=0)}" \
+        in headline
+    assert f"the {int(main['n_treated'])} precincts the STAR team served" in headline
+    assert f"about {fmt_int(round(abs(main['implied_change'])))} fewer reports" in headline
+    assert fmt_pct(main["p_permutation"], "en", digits=1) in headline
+    # Every estimate of the group is a row of the checks table, with the same change.
+    rows = page.evaluate("""() => [...document.querySelectorAll('#impact-estimates tbody tr')]
+                            .map(tr => [...tr.children].map(c => c.textContent.trim()))""")
+    part = estimates[estimates["group"] == "targeted"]
+    assert len(rows) == len(part)
+    assert [r[1] for r in rows] == [fmt_pct(e, "en", digits=0) for e in part["effect"]]
+    # The fake start dates find a change on this data: the page must say so in words.
+    placebo = part[part["variant"].str.startswith("placebo:")]
+    if ((placebo["low"] > 0) | (placebo["high"] < 0)).any():
+        assert "fake start date" in page.inner_text(f"#{ids.IMPACT_WARNINGS}")
+    assert "approximate" in page.inner_text(f"#{ids.IMPACT_AREA}")
+    assert "criminal-trespassing" in page.inner_text(f"#{ids.IMPACT_TYPES}")
+    readings = page.inner_text(f"#{ids.IMPACT_READINGS}")
+    assert "Dee and Pyne" in readings and "Wheeler" in readings
+    hrefs = page.eval_on_selector_all(f"#{ids.IMPACT_READINGS} a", "els => els.map(e => e.href)")
+    assert any("PMC9176742" in h for h in hrefs) and any("crimede-coder.com" in h for h in hrefs)
+    # The event study's table has one row per month of the comparison window.
+    months = page.eval_on_selector_all(f"#{ids.IMPACT_EVENT_TABLE} tbody tr", "els => els.length")
+    events = download(page, f"{ids.IMPACT_DOWNLOAD}-event_study")
+    assert months == int((events["group"] == "targeted").sum())
+    page.screenshot(path=str(screenshots / "impact-1280.png"), full_page=True)
+
+
+def test_the_offense_group_is_a_link_and_serious_offenses_show_no_change(page, live_server):
+    open_impact(page, live_server)
+    page.get_by_role("link", name="Serious and violent offenses").click()
+    page.wait_for_url(lambda url: "group=serious" in url)
+    page.wait_for_function("() => (document.querySelector('#impact-groups [aria-current=page]') || {})"
+                           ".textContent === 'Serious and violent offenses'")
+    page.wait_for_selector(f"#{ids.IMPACT_MONTHLY_GRAPH} .main-svg")
+    current = page.locator(f"#{ids.IMPACT_GROUPS} [aria-current=page]").inner_text()
+    assert current == "Serious and violent offenses"
+    assert "serious and violent offenses" in page.inner_text(f"#{ids.IMPACT_HEADLINE}")
+
+
+def test_spanish_and_a_city_without_a_before_after(page, live_server):
+    open_impact(page, live_server, "city=denver&lang=es")
+    assert page.inner_text(f"#{ids.IMPACT_HEADING}").startswith("¿Funciona?")
+    assert "sectores" in page.inner_text(f"#{ids.IMPACT_HEADLINE}")
+    open_impact(page, live_server, "city=grand_junction")
+    missing = page.inner_text(f"#{ids.IMPACT_MISSING}")
+    assert "No before/after comparison is published for Grand Junction" in missing
+    open_impact(page, live_server, "city=denver&group=nonsense")
+    assert "is not an offense group" in page.inner_text(f"#{ids.IMPACT_NOTICE}")
+
+
+def test_the_phone_layout_has_no_sideways_scroll(phone_page, live_server, screenshots):
+    open_impact(phone_page, live_server)
+    phone_page.wait_for_selector(f"#{ids.IMPACT_EVENT_GRAPH} .main-svg")
+    assert phone_page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    phone_page.screenshot(path=str(screenshots / "impact-390.png"), full_page=True)
