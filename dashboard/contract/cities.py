@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from dashboard.contract.impact import ImpactConfig, load_impact
+from dashboard.contract.impact import Budget, ImpactConfig, load_budgets, load_impact
 from dashboard.contract.schema import ResponseType
 
 
@@ -110,6 +110,8 @@ class City:
     district_names: tuple[tuple[str, str], ...] = ()
     #: What the Impact page's before/after compares (``[impact]``), None without it.
     impact: ImpactConfig | None = None
+    #: The alternative program's yearly budgets (``[[budgets]]``), for the cost per call.
+    budgets: tuple[Budget, ...] = ()
 
     @property
     def label_map(self) -> dict[str, str]:
@@ -203,6 +205,7 @@ def load_city(path: Path) -> City:
                 (str(lang), _city_text(text)) for lang, text in sorted(raw.get("translations", {}).items())
             ),
             impact=load_impact(raw.get("impact")),
+            budgets=load_budgets(raw.get("budgets")),
         )
     except KeyError as exc:
         raise CityConfigError(f"{path}: missing required field {exc.args[0]!r}") from exc

@@ -18,6 +18,11 @@ says what is missing, not a made-up figure).
 * ``placebo_starts``: fake start dates before the real one (nothing should happen there).
 * ``unknown_precincts``: codes the reference file uses for "no precinct recorded" (no place
   to compare: left out).
+
+``[[budgets]]`` (top level, apart from ``[impact]``: a city can publish its budgets without
+offense reports) gives the alternative program's yearly budget, each with its source:
+``year``, ``amount`` (in dollars), ``source`` (who says so, quoted) and ``url``. The page's
+cost per call divides it by the calls the team answered that year in the release.
 """
 
 from __future__ import annotations
@@ -37,6 +42,26 @@ class ServiceArea:
     precincts: tuple[str, ...]
     approximate: bool
     source: str
+
+
+@dataclass(frozen=True)
+class Budget:
+    year: int
+    amount: float
+    source: str
+    url: str
+
+
+def load_budgets(raw: list | None) -> tuple[Budget, ...]:
+    """The ``[[budgets]]`` of a city TOML, by year (ValueError on a bad or repeated year)."""
+    budgets = tuple(Budget(int(b["year"]), float(b["amount"]), str(b["source"]), str(b["url"]))
+                    for b in raw or [])
+    years = [b.year for b in budgets]
+    if len(set(years)) != len(years):
+        raise ValueError("[[budgets]]: a year appears twice")
+    if any(b.amount <= 0 for b in budgets):
+        raise ValueError("[[budgets]]: amounts must be positive")
+    return tuple(sorted(budgets, key=lambda b: b.year))
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,21 @@ def _codes(codes: tuple[str, ...]) -> list:
     return [*out, "."] if out else []
 
 
+def _costs(model: Impact) -> html.Section | None:
+    """Cost per call answered: the table with each budget's source, or why there is none."""
+    costs, lang = model.costs, model.view.lang
+    if costs is None:
+        return None
+    body: list = [html.H2(t("impact.cost.heading", lang), className="h5 card-title")]
+    if costs.table is not None:
+        body.append(html.Div(_table(costs.table), id=ids.IMPACT_COST_TABLE))
+    body.append(html.P(costs.note, className="small mt-2", id=ids.IMPACT_COST_NOTE))
+    if costs.sources:
+        body.append(html.Ul([html.Li(html.A(label, href=url)) for label, url in costs.sources],
+                            className="small mb-0"))
+    return html.Section(html.Div(body, className="card-body"), className="card mb-3", id=ids.IMPACT_COSTS)
+
+
 def _downloads(model: Impact) -> html.Section:
     lang, city = model.view.lang, model.view.city
     links = [download_link(f"{ids.IMPACT_DOWNLOAD}-{name}",
@@ -128,6 +143,7 @@ def _body(model: Impact) -> list:
                    figure=model.monthly_figure, table_id=ids.IMPACT_MONTHLY_TABLE,
                    table=_table(model.monthly_table), graph_label=t("impact.monthly.label", lang), lang=lang,
                    png_name=f"impact-monthly-{model.view.group}"),
+        _costs(model),
         _limits(lang),
         _readings(lang),
         html.P([model.source, " ", dcc.Link(t("impact.method_link", lang),
@@ -151,7 +167,7 @@ def _page(query: Mapping[str, object], lang: str) -> html.Div:
     if view.bad_city is not None:
         errors.insert(0, city_message(store, view.bad_city, model.city.name, lang))
     missing = [html.P(model.missing, id=ids.IMPACT_MISSING, className="lead")]
-    body = _body(model) if model.available else missing
+    body = _body(model) if model.available else [*missing, _costs(model)]
     return html.Div(
         [
             release_stamp(store.release_key()),

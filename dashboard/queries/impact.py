@@ -78,6 +78,23 @@ def monthly_reports(store: Store, city: str, group: str) -> pd.DataFrame:
     return out.sort_values(["served", "month"]).reset_index(drop=True)
 
 
+def answered_by_year(store: Store, city: str, program: str) -> pd.DataFrame:
+    """Calls the program answered per calendar year in the city's release (the rows'
+    ``rollup_overview``; a year is its months', a month its weeks' by Monday), with the
+    number of months the release has in that year: year, calls, months."""
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            """SELECT year(month)::INTEGER AS year,
+                      coalesce(sum(n) FILTER (WHERE response_type = ?), 0)::BIGINT AS calls,
+                      count(DISTINCT month)::INTEGER AS months
+               FROM rollup_overview WHERE jurisdiction = ? GROUP BY 1 ORDER BY 1""",
+            [program, city],
+        )
+
+    return store.cached(("answered_by_year", city, program), compute)
+
+
 def valid_group(value: object) -> str | None:
     """A group name from a browser, or None when it is not one."""
     return value if isinstance(value, str) and value in GROUPS else None

@@ -30,6 +30,7 @@ from dashboard.figures.impact import event_study_figure, monthly_figure
 from dashboard.i18n import fmt_int, fmt_pct, t
 from dashboard.queries import impact as data
 from dashboard.queries.docs import choose_city, first_value
+from dashboard.views.impact_costs import CostSection, cost_section
 from dashboard.views.parts import Table
 
 PARAM_GROUP = "group"
@@ -66,6 +67,8 @@ class Impact:
     event_summary: str = ""
     monthly_figure: Any = None
     monthly_table: Table | None = None
+    #: Cost per call answered (every city: a table, or why there is none).
+    costs: CostSection | None = None
 
 
 def parse_view(query: Mapping[str, object], store: Store, default_city: str, lang: str
@@ -142,7 +145,8 @@ def render(store: Store, view: ImpactView) -> Impact:
     city = store.cities[view.city].localized(lang)
     program = program_label(city.alternative_program, lang, city.label_map)
     if city.impact is None or not data.available(store, view.city):
-        return Impact(view, city, False, missing=t("impact.missing", lang, city=city.name, program=program))
+        return Impact(view, city, False, missing=t("impact.missing", lang, city=city.name, program=program),
+                      costs=cost_section(store, city, lang))
     meta = data.meta(store, view.city)
     config = city.impact
     frame = data.estimates(store, view.city, view.group)
@@ -186,6 +190,7 @@ def render(store: Store, view: ImpactView) -> Impact:
         event_summary=event_summary,
         monthly_figure=monthly_figure(monthly, start, lang),
         monthly_table=_monthly_table(monthly, lang),
+        costs=cost_section(store, city, lang),
     )
 
 

@@ -101,3 +101,31 @@ def test_the_phone_layout_has_no_sideways_scroll(phone_page, live_server, screen
     phone_page.wait_for_selector(f"#{ids.IMPACT_EVENT_GRAPH} .main-svg")
     assert phone_page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     phone_page.screenshot(path=str(screenshots / "impact-390.png"), full_page=True)
+
+
+def test_cost_per_call_is_the_budget_over_the_calls_in_the_rows_download(page, live_server):
+    """Issue 17 item 3: each budget year's cost per call is the configured budget over the
+    STAR calls of that year in the rows download (the page's own API), and the sources
+    are linked; Grand Junction, with no budget configured, says so."""
+    from dashboard.contract.cities import load_cities
+    from dashboard.settings import Settings
+
+    budgets = load_cities(Settings().cities_dir)["denver"].budgets
+    assert budgets, "Denver's configuration should carry its published budgets"
+    open_impact(page, live_server)
+    rows = page.evaluate("""() => [...document.querySelectorAll('#impact-cost-table tbody tr')]
+                            .map(tr => [...tr.children].map(c => c.textContent.trim()))""")
+    assert [r[0] for r in rows] == [str(b.year) for b in budgets]
+    for budget, row in zip(budgets, rows, strict=True):
+        answer = page.request.get(f"{live_server}/api/v1/calls.csv?city=denver&start={budget.year}-01-01"
+                                  f"&end={budget.year}-12-31&program=STAR")
+        assert answer.ok
+        calls = pd.read_csv(io.StringIO(answer.text()))
+        assert row[1] == "$" + fmt_int(round(budget.amount))
+        assert row[2] == fmt_int(len(calls))
+        assert row[3] == "$" + fmt_int(round(budget.amount / len(calls)))
+    hrefs = page.eval_on_selector_all(f"#{ids.IMPACT_COSTS} a", "els => els.map(e => e.href)")
+    assert hrefs and all(h.startswith("https://www.nlc.org/") for h in hrefs)
+    assert "synthetic" in page.inner_text(f"#{ids.IMPACT_COST_NOTE}")
+    open_impact(page, live_server, "city=grand_junction")
+    assert "No program budget is configured for Grand Junction" in page.inner_text(f"#{ids.IMPACT_COST_NOTE}")
