@@ -84,8 +84,9 @@ def _costs(model: Impact) -> html.Section | None:
         body.append(html.Div(_table(costs.table), id=ids.IMPACT_COST_TABLE))
     body.append(html.P(costs.note, className="small mt-2", id=ids.IMPACT_COST_NOTE))
     if costs.sources:
-        body.append(html.Ul([html.Li(html.A(label, href=url)) for label, url in costs.sources],
-                            className="small mb-0"))
+        # The sources are quoted in their own language (English): marked for screen readers.
+        body.append(html.Ul([html.Li(html.A([f"{year}: ", html.Span(source, lang="en")], href=url))
+                             for year, source, url in costs.sources], className="small mb-0"))
     return html.Section(html.Div(body, className="card-body"), className="card mb-3", id=ids.IMPACT_COSTS)
 
 

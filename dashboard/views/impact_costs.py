@@ -26,8 +26,9 @@ from dashboard.views.parts import Table
 class CostSection:
     table: Table | None
     note: str
-    #: (label, address) of each budget's source, in year order.
-    sources: tuple[tuple[str, str], ...] = ()
+    #: (year, source, address) of each budget, in year order. The source is quoted as the
+    #: configuration gives it (in English: the page marks it so for screen readers).
+    sources: tuple[tuple[int, str, str], ...] = ()
 
 
 def dollars(value: float, lang: str) -> str:
@@ -54,6 +55,5 @@ def cost_section(store: Store, city: City, lang: str) -> CostSection:
     note = t("impact.cost.note", lang, program=program)
     if store.release_info(city.id).synthetic:
         note += " " + t("impact.cost.synthetic", lang, city=city.name)
-    sources = tuple((t("impact.cost.source", lang, year=b.year, source=b.source), b.url)
-                    for b in city.budgets)
+    sources = tuple((b.year, b.source, b.url) for b in city.budgets)
     return CostSection(Table(t("impact.cost.caption", lang, program=program), headers, rows), note, sources)
