@@ -90,6 +90,16 @@ def _costs(model: Impact) -> html.Section | None:
     return html.Section(html.Div(body, className="card-body"), className="card mb-3", id=ids.IMPACT_COSTS)
 
 
+def _not_shown(model: Impact) -> html.Section | None:
+    """What the page cannot show for this city yet, each with its reason."""
+    if not model.not_shown:
+        return None
+    lang = model.view.lang
+    return html.Section(html.Div([html.H2(t("impact.not_shown.heading", lang), className="h5 card-title"),
+                                  html.Ul([html.Li(item) for item in model.not_shown], className="mb-0")],
+                                 className="card-body"), className="card mb-3", id=ids.IMPACT_NOT_SHOWN)
+
+
 def _downloads(model: Impact) -> html.Section:
     lang, city = model.view.lang, model.view.city
     links = [download_link(f"{ids.IMPACT_DOWNLOAD}-{name}",
@@ -145,6 +155,7 @@ def _body(model: Impact) -> list:
                    table=_table(model.monthly_table), graph_label=t("impact.monthly.label", lang), lang=lang,
                    png_name=f"impact-monthly-{model.view.group}"),
         _costs(model),
+        _not_shown(model),
         _limits(lang),
         _readings(lang),
         html.P([model.source, " ", dcc.Link(t("impact.method_link", lang),
@@ -168,7 +179,7 @@ def _page(query: Mapping[str, object], lang: str) -> html.Div:
     if view.bad_city is not None:
         errors.insert(0, city_message(store, view.bad_city, model.city.name, lang))
     missing = [html.P(model.missing, id=ids.IMPACT_MISSING, className="lead")]
-    body = _body(model) if model.available else [*missing, _costs(model)]
+    body = _body(model) if model.available else [*missing, _costs(model), _not_shown(model)]
     return html.Div(
         [
             release_stamp(store.release_key()),

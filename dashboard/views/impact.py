@@ -69,6 +69,8 @@ class Impact:
     monthly_table: Table | None = None
     #: Cost per call answered (every city: a table, or why there is none).
     costs: CostSection | None = None
+    #: What the page cannot show for this city yet, and why.
+    not_shown: tuple[str, ...] = ()
 
 
 def parse_view(query: Mapping[str, object], store: Store, default_city: str, lang: str
@@ -140,13 +142,23 @@ def _warnings(frame: pd.DataFrame, serious: pd.DataFrame, group: str, lang: str)
     return tuple(out)
 
 
+def not_shown(store: Store, city: City, lang: str) -> tuple[str, ...]:
+    """What the page cannot show for the city yet, and why, in plain words: officer time
+    returned (no release records police time on task) and repeat contacts after a
+    response (the releases record only contacts before one, or no person at all)."""
+    program = program_label(city.alternative_program, lang, city.label_map)
+    unrecorded = "repeat_contact_90d" in store.release_info(city.id).not_recorded
+    repeat = "impact.not_shown.repeat_no_person" if unrecorded else "impact.not_shown.repeat"
+    return (t("impact.not_shown.officer_time", lang, program=program), t(repeat, lang, program=program))
+
+
 def render(store: Store, view: ImpactView) -> Impact:
     lang = view.lang
     city = store.cities[view.city].localized(lang)
     program = program_label(city.alternative_program, lang, city.label_map)
     if city.impact is None or not data.available(store, view.city):
         return Impact(view, city, False, missing=t("impact.missing", lang, city=city.name, program=program),
-                      costs=cost_section(store, city, lang))
+                      costs=cost_section(store, city, lang), not_shown=not_shown(store, city, lang))
     meta = data.meta(store, view.city)
     config = city.impact
     frame = data.estimates(store, view.city, view.group)
@@ -191,6 +203,7 @@ def render(store: Store, view: ImpactView) -> Impact:
         monthly_figure=monthly_figure(monthly, start, lang),
         monthly_table=_monthly_table(monthly, lang),
         costs=cost_section(store, city, lang),
+        not_shown=not_shown(store, city, lang),
     )
 
 

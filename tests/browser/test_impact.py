@@ -129,3 +129,15 @@ def test_cost_per_call_is_the_budget_over_the_calls_in_the_rows_download(page, l
     assert "synthetic" in page.inner_text(f"#{ids.IMPACT_COST_NOTE}")
     open_impact(page, live_server, "city=grand_junction")
     assert "No program budget is configured for Grand Junction" in page.inner_text(f"#{ids.IMPACT_COST_NOTE}")
+
+
+def test_what_the_page_cannot_show_yet_is_named_with_its_reason(page, live_server):
+    """Officer time and repeat contacts after a response are not in any release yet: the
+    page says so, and why, rather than leaving a reader to wonder (Lane County's data has
+    no person identifier at all, and its page says that instead)."""
+    open_impact(page, live_server)
+    text = page.inner_text(f"#{ids.IMPACT_NOT_SHOWN}")
+    assert "Officer time returned" in text and "time on task for the STAR team only" in text
+    assert "in the 90 days before a call" in text
+    open_impact(page, live_server, "city=lane_county")
+    assert "no person identifier" in page.inner_text(f"#{ids.IMPACT_NOT_SHOWN}")
