@@ -27,6 +27,7 @@ from dashboard.components.page import city_switcher, release_stamp, safe_layout
 from dashboard.components.release import city_message
 from dashboard.i18n import t
 from dashboard.pages import current_settings, current_store, register_page
+from dashboard.queries.api_params import API_PREFIX
 from dashboard.queries.impact import DOWNLOADS
 from dashboard.views.impact import GROUPS, PARAM_GROUP, Impact, parse_view, render
 from dashboard.views.parts import Table
@@ -103,7 +104,7 @@ def _not_shown(model: Impact) -> html.Section | None:
 def _downloads(model: Impact) -> html.Section:
     lang, city = model.view.lang, model.view.city
     links = [download_link(f"{ids.IMPACT_DOWNLOAD}-{name}",
-                           dash.get_relative_path(f"/api/v1/impact/{city}/{name}.csv"),
+                           dash.get_relative_path(f"{API_PREFIX}/impact/{city}/{name}.csv"),
                            t(f"impact.download.{name}", lang), primary=name == "estimates")
              for name in DOWNLOADS]
     return html.Section(html.Div([html.H2(t("download.heading", lang), className="h5 card-title"),

@@ -55,6 +55,23 @@ def years(f: Filters) -> tuple[int, int]:
     return f.start.year, f.end.year
 
 
+def cube_years(store: Store, f: Filters, cube: str) -> tuple[int, ...]:
+    """The period's calendar years a yearly cube has for the city, in order (a cube may
+    leave years out: the night cube a program's first, partial year). ``cube`` is the
+    contract's name, never a browser's."""
+    first, last = years(f)
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            f"""SELECT DISTINCT year FROM {cube}
+                WHERE jurisdiction = ? AND year BETWEEN ? AND ? ORDER BY year""",
+            [f.city, first, last],
+        )
+
+    got = store.cached(("cube_years", cube, f.city, first, last), compute)
+    return tuple(int(y) for y in got["year"])
+
+
 def area_sums(store: Store, f: Filters, cube: str, columns: tuple[str, ...], area_type: str, area: str
               ) -> pd.DataFrame:
     """One area's cells of a per-area cube (``cube_coverage``, ``cube_night``) summed over

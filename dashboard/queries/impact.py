@@ -12,6 +12,7 @@ Pure data: no Dash, no Flask (import-linter contract).
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -37,8 +38,15 @@ def available(store: Store, city: str) -> bool:
 
 
 def meta(store: Store, city: str) -> dict:
-    """What was compared (``impact.json``): area, dates, offense types, sources, estimator."""
-    return json.loads((folder(store, city) / META).read_text(encoding="utf-8"))
+    """What was compared (``impact.json``): area, dates, offense types, sources, estimator.
+    Read once per version of the file (by its modification time), not on every page view."""
+    path = folder(store, city) / META
+    return dict(_read_meta(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=16)
+def _read_meta(path: Path, stamp: int) -> dict:  # noqa: ARG001 (the stamp is the cache key)
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _table(store: Store, city: str, name: str) -> pd.DataFrame:

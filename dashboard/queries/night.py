@@ -15,23 +15,13 @@ import pandas as pd
 from dashboard.contract.schema import CUBE_NIGHT, NIGHT_REASONS, PERIODS
 from dashboard.engine.store import Store
 from dashboard.params.filters import Filters
-from dashboard.queries.district import area_sums, years
+from dashboard.queries.district import area_sums, cube_years
 
 
 def night_years(store: Store, f: Filters) -> tuple[int, ...]:
     """The period's years the night cube covers for the city (it leaves out a program's
     first, partial year: ``cube_counts.FULL_YEARS_SQL``), in order."""
-    first, last = years(f)
-
-    def compute() -> pd.DataFrame:
-        return store.frame(
-            """SELECT DISTINCT year FROM cube_night
-               WHERE jurisdiction = ? AND year BETWEEN ? AND ? ORDER BY year""",
-            [f.city, first, last],
-        )
-
-    got = store.cached(("night_years", f.city, first, last), compute)
-    return tuple(int(y) for y in got["year"])
+    return cube_years(store, f, CUBE_NIGHT.name)
 
 
 def night_reasons(store: Store, f: Filters, area_type: str, area: str) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pandas as pd
 from dashboard.contract.schema import CUBE_OUTCOME_PERIOD, OUTCOME_GROUP_VALUES, OUTCOME_GROUPS, PERIODS
 from dashboard.engine.store import Store
 from dashboard.params.filters import Filters
-from dashboard.queries.district import years
+from dashboard.queries.district import cube_years, years
 
 #: The groups shares are of (calls with an outcome recorded), in display order.
 RECORDED_GROUPS: tuple[str, ...] = tuple(g for g in OUTCOME_GROUPS if g != "not_recorded")
@@ -25,17 +25,7 @@ RECORDED_GROUPS: tuple[str, ...] = tuple(g for g in OUTCOME_GROUPS if g != "not_
 
 def period_years(store: Store, f: Filters) -> tuple[int, ...]:
     """The calendar years of the period the cube has for the city, in order."""
-    first, last = years(f)
-
-    def compute() -> pd.DataFrame:
-        return store.frame(
-            f"""SELECT DISTINCT year FROM {CUBE_OUTCOME_PERIOD.name}
-                WHERE jurisdiction = ? AND year BETWEEN ? AND ? ORDER BY year""",
-            [f.city, first, last],
-        )
-
-    got = store.cached(("outcome_period_years", f.city, first, last), compute)
-    return tuple(int(y) for y in got["year"])
+    return cube_years(store, f, CUBE_OUTCOME_PERIOD.name)
 
 
 def period_outcomes(store: Store, f: Filters, programs: tuple[str, ...], eligible_only: bool) -> pd.DataFrame:

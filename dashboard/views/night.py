@@ -20,7 +20,7 @@ from dashboard.figures import program_label
 from dashboard.i18n import fmt_int, t
 from dashboard.params.filters import Filters
 from dashboard.queries.night import night_reasons, night_years
-from dashboard.views.parts import Table
+from dashboard.views.parts import Table, years_label
 
 #: The reasons an eligible call went unanswered, in the order the sentence names them.
 UNANSWERED = tuple(r for r in NIGHT_REASONS if r != REASON_ANSWERED)
@@ -55,7 +55,7 @@ def night_section(store: Store, f: Filters, city: City, area_type: str, area: st
     if not covered:
         return NightSection(t("district.night.none", lang, program=program), None)
     frame = night_reasons(store, f, area_type, area)
-    when = (str(covered[0]) if len(covered) == 1 else f"{covered[0]}–{covered[-1]}")
+    when = years_label(covered)
     night = {r: count_text(*_cell(frame, PERIOD_NIGHT, (r,)), lang) for r in NIGHT_REASONS}
     key_figure = t(
         "district.night.key_figure", lang, period=when, area=name,

@@ -24,7 +24,7 @@ from dashboard.params.filters import Filters
 from dashboard.queries.docs import file_url_path
 from dashboard.queries.outcome_periods import RECORDED_GROUPS, period_outcomes, period_years
 from dashboard.views.night import count_text
-from dashboard.views.parts import Table, reading_share
+from dashboard.views.parts import Table, reading_share, years_label
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def period_section(store: Store, f: Filters, city: City, programs: tuple[str, ..
     file_path = file_url_path(f.city, info.release_id, f"{CUBE_OUTCOME_PERIOD.name}.parquet")
     alt = program_label(city.alternative_program, lang, city.label_map)
     covered = period_years(store, f)
-    when = "" if not covered else (str(covered[0]) if len(covered) == 1 else f"{covered[0]}–{covered[-1]}")
+    when = years_label(covered)
     scope = t("outcomes.period.scope_eligible" if eligible_only else "outcomes.period.scope_all", lang,
               years=when, program=alt)
     coarser = t("outcomes.period.coarser", lang) if f.districts or f.categories else ""

@@ -26,6 +26,13 @@ class Table:
     links: list[str | None] = field(default_factory=list)
 
 
+def years_label(covered: tuple[int, ...]) -> str:
+    """ "2023" or "2021–2024": the calendar years a yearly figure sums ("" for none)."""
+    if not covered:
+        return ""
+    return str(covered[0]) if len(covered) == 1 else f"{covered[0]}–{covered[-1]}"
+
+
 def reading_share(share: float | None, lang: str) -> str:
     """A share for reading: whole percent, one decimal under 10% (0.2%, not 0%); a dash
     when unknown (None or NaN)."""
