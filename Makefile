@@ -29,7 +29,7 @@ lint: $(BIN)/.installed
 	$(BIN)/lint-imports
 
 test: $(BIN)/.installed system-deps lint  ## the whole suite: unit, integration, browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 bench: $(BIN)/.installed  ## benchmarks at 1M and 10M calls; writes benchmarks/RESULTS.md
 	$(BIN)/crisis-dashboard bench --sizes 1000000 10000000

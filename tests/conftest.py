@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,28 @@ import pandas as pd
 import pytest
 
 from dashboard.settings import REPO_ROOT, Settings
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests for ``pytest -n auto --dist loadgroup`` (``make test``).
+
+    Every test gets its own node id. Each module stays on one worker, so its
+    module-scoped fixtures (a generated city, a built release) are built once. Every
+    browser test shares one group: one live server and one Chromium at a time, so a page
+    never waits for a second browser's CPU.
+    """
+    browser = Path(__file__).parent / "browser"
+    for item in items:
+        if not item.nodeid.endswith(item.name):
+            # xdist hands tests to workers by node id, and schemathesis gives each API
+            # operation's test the same one: without its own id, one operation of ten runs.
+            item._id = item.parent.id.child(item.name)  # how pytest names any other item
+        path = Path(str(item.fspath))
+        group = "browser" if browser in path.parents else path.stem
+        item.add_marker(pytest.mark.xdist_group(group))
+    twice = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1)
+    if twice:
+        raise pytest.UsageError(f"tests share a node id, so xdist would run one of them: {twice}")
 
 
 def tiny_internal_frame() -> pd.DataFrame:
