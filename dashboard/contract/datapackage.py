@@ -48,17 +48,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-# The aggregate tables' own columns (DERIVED_COLUMNS, CUBE_SUPPRESSED) are described in
-# the contract beside the calls columns; importing them from here still works.
+from dashboard.contract.aggregate_columns import CUBE_SUPPRESSED, DERIVED_COLUMNS, SUPPRESSED_MEASURE_NOTE
 from dashboard.contract.schema import (
     CALLS_COLUMNS,
     CITYWIDE,
-    CUBE_SUPPRESSED,
     CUBES,
-    DERIVED_COLUMNS,
     INTERNAL_EXTRA_COLUMNS,
     ROLLUPS,
-    SUPPRESSED_MEASURE_NOTE,
     Column,
     Table,
 )

@@ -86,15 +86,8 @@ def _schema_texts() -> dict[str, str]:
     a rollup publishes as a dim: ``response_minutes`` left the rows (issue 12) but is still
     published, per minute, in ``rollup_minutes``, and its description with it.
     """
-    from dashboard.contract.schema import (
-        CALLS_COLUMNS,
-        CUBE_SUPPRESSED,
-        CUBES,
-        DERIVED_COLUMNS,
-        INTERNAL_EXTRA_COLUMNS,
-        ROLLUPS,
-        SUPPRESSED_MEASURE_NOTE,
-    )
+    from dashboard.contract.aggregate_columns import CUBE_SUPPRESSED, DERIVED_COLUMNS, SUPPRESSED_MEASURE_NOTE
+    from dashboard.contract.schema import CALLS_COLUMNS, CUBES, INTERNAL_EXTRA_COLUMNS, ROLLUPS
 
     texts = {f"schema.column.{c.name}": c.description for c in CALLS_COLUMNS}
     rollup_dims = {d for table in ROLLUPS for d in table.dims}
