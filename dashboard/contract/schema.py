@@ -430,7 +430,22 @@ CUBE_SERVICE = Table(
     ("jurisdiction", "year", "response_type"),
     "Time on task: calls with a recorded time (`n`) and their total minutes from dispatch to "
     "clearing the call (`busy_minutes`), per program and calendar year; the planner's time per "
-    "call is `busy_minutes / n`. Suppressed under k calls.",
+    "call is `busy_minutes / n`. Police alone (patrol, CIT officers) are in `cube_police_time`. "
+    "Suppressed under k calls.",
+    suppressed=True,
+    measures=("n", "busy_minutes"),
+)
+#: Responses by police alone: their time on eligible calls stands for the officer time an
+#: alternative team's call saves. ``cube_service`` leaves them out, so no total of theirs is
+#: published twice (a hidden category could be had by subtraction).
+POLICE_ONLY: tuple[ResponseType, ...] = (ResponseType.PATROL, ResponseType.CIT_OFFICER)
+CUBE_POLICE_TIME = Table(
+    "cube_police_time",
+    ("jurisdiction", "year", "call_category"),
+    "Police time on eligible calls: eligible calls answered by police alone (patrol or CIT "
+    "officers) with a recorded time (`n`) and their total minutes from dispatch to clearing the "
+    "call (`busy_minutes`), per call category and calendar year; the Impact page's officer time "
+    "returned. Suppressed under k calls.",
     suppressed=True,
     measures=("n", "busy_minutes"),
 )
@@ -438,4 +453,5 @@ CUBE_SERVICE = Table(
 ROLLUPS: tuple[Table, ...] = (ROLLUP_OVERVIEW, ROLLUP_COUNTS, ROLLUP_MINUTES)
 CUBES: tuple[Table, ...] = (
     CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_NIGHT, CUBE_OUTCOME_PERIOD, CUBE_SERVICE,
+    CUBE_POLICE_TIME,
 )

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.figures.base import TEXT_DARK, base_layout, empty_figure, make_figure, month_label
-from dashboard.i18n import fmt_pct, t
+from dashboard.i18n import fmt_int, fmt_pct, t
 
 HEIGHT = 360
 SERVED_COLOR = "#009E73"  # the alternative team's colour (figures.base, STAR)
@@ -94,3 +94,27 @@ def monthly_figure(frame: pd.DataFrame, start: pd.Timestamp, lang: str) -> go.Fi
         "shapes": shapes, "annotations": annotations,
     }
     return make_figure(traces, layout)
+
+
+def officer_hours_figure(frame: pd.DataFrame, lang: str) -> go.Figure:
+    """Officer-hours returned per month (bars); months without an estimate are left out."""
+    known = frame[frame["hours"].notna()]
+    if known.empty:
+        return empty_figure(t("figure.no_data", lang), lang=lang)
+    months = pd.to_datetime(known["month"])
+    name = t("impact.officer.figure_name", lang)
+    trace = {
+        "type": "bar", "name": name, "x": [m.isoformat() for m in months],
+        "y": known["hours"].round(0).tolist(), "marker": {"color": SERVED_COLOR},
+        "hovertext": [t("impact.officer.figure_hover", lang, month=month_label(m, lang),
+                        hours=fmt_int(round(h), lang)) for m, h in zip(months, known["hours"], strict=True)],
+        "hoverinfo": "text",
+    }
+    layout = base_layout(HEIGHT, lang) | {
+        "margin": {"l": 56, "r": 12, "t": 16, "b": 40},
+        "showlegend": False,
+        "xaxis": _month_axis(months, lang),
+        "yaxis": {"rangemode": "tozero", "gridcolor": "#e9ecef",
+                  "title": {"text": t("impact.officer.figure_axis", lang)}},
+    }
+    return make_figure([trace], layout)

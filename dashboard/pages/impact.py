@@ -91,6 +91,30 @@ def _costs(model: Impact) -> html.Section | None:
     return html.Section(html.Div(body, className="card-body"), className="card mb-3", id=ids.IMPACT_COSTS)
 
 
+def _officer_time(model: Impact) -> html.Section | None:
+    """Officer time returned: the headline, the monthly chart and its tables, or why none."""
+    section, lang = model.officer, model.view.lang
+    if section is None:
+        return None
+    heading = t("impact.officer.heading", lang)
+    note = html.P(section.note, className="small mt-2", id=ids.IMPACT_OFFICER_NOTE)
+    if section.monthly is None:
+        body = html.Div([html.H2(heading, className="h5 card-title"), note], className="card-body")
+        return html.Section(body, className="card mb-3", id=ids.IMPACT_OFFICER)
+    link = download_link(ids.IMPACT_OFFICER_DOWNLOAD, dash.get_relative_path(section.file_path),
+                         t("impact.officer.download", lang))
+    return chart_card(
+        heading=heading, graph_id=ids.IMPACT_OFFICER_GRAPH, figure=section.figure,
+        table_id=ids.IMPACT_OFFICER_TABLE, table=_table(section.monthly),
+        graph_label=t("impact.officer.graph_label", lang), lang=lang, section_id=ids.IMPACT_OFFICER,
+        before_graph=[html.P(section.headline, id=ids.IMPACT_OFFICER_HEADLINE)],
+        after_graph=[note,
+                     html.Div(_table(section.districts), id=ids.IMPACT_OFFICER_DISTRICTS, className="mt-3"),
+                     html.Div(_table(section.inputs, numeric_from=2), id=ids.IMPACT_OFFICER_INPUTS,
+                              className="mt-3")],
+        download=link, png_name="impact-officer-hours")
+
+
 def _not_shown(model: Impact) -> html.Section | None:
     """What the page cannot show for this city yet, each with its reason."""
     if not model.not_shown:
@@ -155,6 +179,7 @@ def _body(model: Impact) -> list:
                    figure=model.monthly_figure, table_id=ids.IMPACT_MONTHLY_TABLE,
                    table=_table(model.monthly_table), graph_label=t("impact.monthly.label", lang), lang=lang,
                    png_name=f"impact-monthly-{model.view.group}"),
+        _officer_time(model),
         _costs(model),
         _not_shown(model),
         _limits(lang),
@@ -180,7 +205,8 @@ def _page(query: Mapping[str, object], lang: str) -> html.Div:
     if view.bad_city is not None:
         errors.insert(0, city_message(store, view.bad_city, model.city.name, lang))
     missing = [html.P(model.missing, id=ids.IMPACT_MISSING, className="lead")]
-    body = _body(model) if model.available else [*missing, _costs(model), _not_shown(model)]
+    sections = [_officer_time(model), _costs(model), _not_shown(model)]
+    body = _body(model) if model.available else [*missing, *sections]
     return html.Div(
         [
             release_stamp(store.release_key()),

@@ -275,7 +275,7 @@ def _page(lang: str) -> html.Div:
         _planner(k, lang),
         _section(t("method.impact.heading", lang),
                  _paragraphs("method.impact.body", "method.impact.model", "method.impact.checks",
-                             "method.impact.limits", lang=lang), ids.METHOD_IMPACT),
+                             "method.impact.limits", "method.impact.officer", lang=lang), ids.METHOD_IMPACT),
         _privacy(k, lang),
         _attacker(k, lang),
         _synthetic(releases, lang),

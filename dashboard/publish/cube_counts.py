@@ -29,6 +29,7 @@ from dashboard.contract.schema import (
     CUBE_COVERAGE,
     CUBE_NIGHT,
     CUBE_OUTCOME_PERIOD,
+    CUBE_POLICE_TIME,
     CUBE_PRECINCT,
     CUBE_SERVICE,
     NIGHT_HOURS,
@@ -39,6 +40,7 @@ from dashboard.contract.schema import (
     PERIOD_DAY,
     PERIOD_NIGHT,
     PERIODS,
+    POLICE_ONLY,
     REASON_ANSWERED,
     REASON_NOT_ELIGIBLE,
     REASON_OTHER,
@@ -252,17 +254,37 @@ def council_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def service_cube(con: duckdb.DuckDBPyConnection, k: int) -> pd.DataFrame:
-    """Calls with a recorded time on task and their total minutes; under k calls hidden.
+    """Calls with a recorded time on task and their total minutes, per program and year
+    (police alone left out: ``police_time_cube``); under k calls hidden.
 
     Not part of the audited system: its cells are no split of anything published (a
     program's calls with a time are at most its calls in the rows, which are k or more).
     """
+    police = ", ".join(f"'{p.value}'" for p in POLICE_ONLY)
+    return _time_cube(con, k, CUBE_SERVICE, "response_type::VARCHAR AS response_type",
+                      f"response_type::VARCHAR NOT IN ({police})")
+
+
+def police_time_cube(con: duckdb.DuckDBPyConnection, k: int) -> pd.DataFrame:
+    """Eligible calls answered by police alone with a recorded time, and their total
+    minutes, per call category and year; under k calls hidden.
+
+    Not audited either, for the same reason, and no other file totals these calls' time
+    (``cube_service`` leaves police alone out), so no hidden cell is a difference.
+    """
+    police = ", ".join(f"'{p.value}'" for p in POLICE_ONLY)
+    return _time_cube(con, k, CUBE_POLICE_TIME, "call_category::VARCHAR AS call_category",
+                      f"star_eligible AND response_type::VARCHAR IN ({police})")
+
+
+def _time_cube(con: duckdb.DuckDBPyConnection, k: int, table: Table, dim: str, where: str) -> pd.DataFrame:
+    # ``where`` is built from the contract's enum values above, never from data.
     frame = con.execute(
-        "SELECT jurisdiction, year(week)::INTEGER AS year, response_type::VARCHAR AS response_type, "
+        f"SELECT jurisdiction, year(week)::INTEGER AS year, {dim}, "
         "count(*)::BIGINT AS n, sum(busy_minutes)::BIGINT AS busy_minutes FROM published "
-        "WHERE busy_minutes IS NOT NULL GROUP BY ALL ORDER BY ALL"
+        f"WHERE busy_minutes IS NOT NULL AND {where} GROUP BY ALL ORDER BY ALL"
     ).df()
-    frame = _typed(frame, CUBE_SERVICE)
+    frame = _typed(frame, table)
     small = frame["n"] < k
     out = frame.astype({"n": "Int64", "busy_minutes": "Int64"})
     out["suppressed"] = small.to_numpy()

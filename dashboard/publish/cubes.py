@@ -28,6 +28,8 @@ an attacker can use are known exactly too (``cube_system.release_system``), and 
   outcomes, the coverage cube's hours and the night cube's answered calls.
 * ``cube_service``: time on task per program and year (calls with a time, total
   minutes), the planner's "time per call"; under k calls hidden.
+* ``cube_police_time``: time on task of police alone on eligible calls, per call category
+  and year: the Impact page's officer time returned; under k calls hidden.
 
 Every weekday-hour of a year and area (and every category of a council measure seen in
 the city that year, every precinct of a district) is present, zero included: a small
@@ -55,6 +57,7 @@ from dashboard.contract.schema import (
     CUBE_COVERAGE,
     CUBE_NIGHT,
     CUBE_OUTCOME_PERIOD,
+    CUBE_POLICE_TIME,
     CUBE_PRECINCT,
     CUBE_SERVICE,
     PERIOD_NIGHT,
@@ -70,6 +73,7 @@ from dashboard.publish.cube_counts import (
     district_margins,
     night_counts,
     outcome_period_counts,
+    police_time_cube,
     precinct_counts,
     public_margins,
     service_cube,
@@ -226,3 +230,4 @@ def write_cubes(con: duckdb.DuckDBPyConnection, out: str, k: int, seed: int) -> 
     for table in AUDITED:
         _write(published[table.name], table, f"{out}/{table.name}.parquet")
     _write(service_cube(con, k), CUBE_SERVICE, f"{out}/{CUBE_SERVICE.name}.parquet")
+    _write(police_time_cube(con, k), CUBE_POLICE_TIME, f"{out}/{CUBE_POLICE_TIME.name}.parquet")

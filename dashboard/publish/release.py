@@ -8,8 +8,11 @@ Layout::
         rollup_counts.parquet  rollup_minutes.parquet
         cube_precinct.parquet             finer than the rows, suppressed (schema.CUBES,
         cube_coverage.parquet             dashboard.publish.cubes): precinct; weekday x hour
-        cube_council.parquet              coverage; council districts; time on task
+        cube_council.parquet              coverage; council districts; night and day;
+        cube_night.parquet                outcomes by night and day; time on task of the
+        cube_outcome_period.parquet       programs and of police alone on eligible calls
         cube_service.parquet
+        cube_police_time.parquet
         data_dictionary.json  .md         generated from dashboard.contract.schema
         datapackage.json                  Frictionless Data Package (dashboard.contract.datapackage)
         manifest.json                     counts, privacy parameters, sha256 of every file

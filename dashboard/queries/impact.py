@@ -103,6 +103,36 @@ def answered_by_year(store: Store, city: str, program: str) -> pd.DataFrame:
     return store.cached(("answered_by_year", city, program), compute)
 
 
+def police_time(store: Store, city: str) -> pd.DataFrame:
+    """The city's ``cube_police_time``: police alone on eligible calls, per year and
+    category (year, call_category, n, busy_minutes, suppressed); empty where the release
+    records no police time."""
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            """SELECT year::INTEGER AS year, call_category, n, busy_minutes, suppressed
+               FROM cube_police_time WHERE jurisdiction = ? ORDER BY year, call_category""",
+            [city],
+        )
+
+    return store.cached(("police_time", city), compute)
+
+
+def team_calls(store: Store, city: str, program: str) -> pd.DataFrame:
+    """The program's answered calls per month, district and category, as the rows publish
+    them (``rollup_overview``): month, district, call_category, n."""
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            """SELECT month, district, call_category, sum(n)::BIGINT AS n
+               FROM rollup_overview WHERE jurisdiction = ? AND response_type = ?
+               GROUP BY ALL HAVING sum(n) > 0 ORDER BY ALL""",
+            [city, program],
+        )
+
+    return store.cached(("team_calls", city, program), compute)
+
+
 def valid_group(value: object) -> str | None:
     """A group name from a browser, or None when it is not one."""
     return value if isinstance(value, str) and value in GROUPS else None

@@ -31,6 +31,8 @@ How a call is made, so that every field has a cause rather than a random label:
 5. Police-handled calls go to co-responders (calibrated), CIT officers or patrol.
 6. Minutes and outcomes are drawn per program; people are drawn from a pool with some
    frequent callers, which makes ``repeat_contact_90d`` a real 90-day look-back.
+7. Police alone (patrol, CIT) get a time on task too (``dashboard.sample.police_time``):
+   what the Impact page's officer time returned is estimated from.
 
 This module makes the frames in memory; ``dashboard.sample.releases`` publishes them.
 """
@@ -64,6 +66,7 @@ from dashboard.sample.plans import (
     month_key,
     plan_city,
 )
+from dashboard.sample.police_time import add_police_time
 
 # Relative call volume by local hour (0-23): crisis calls are daytime-heavy.
 HOUR_WEIGHTS = np.array(
@@ -255,6 +258,7 @@ def generate_city(city: City, rng: np.random.Generator, *, scale: float, geo_dir
     _respond(frame, city, eligible_kind, plans, rng, scale)
     _minutes_and_outcomes(frame, city, rng)
     _repeat_contacts(frame, rng)
+    add_police_time(frame, rng)
     return frame.sort_values("_received_at", kind="stable").reset_index(drop=True)
 
 

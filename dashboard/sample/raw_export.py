@@ -4,7 +4,8 @@ SYNTHETIC DATA. The sample is produced the way a city would produce a release: t
 generator's calls are written out as a CAD-style export *with* the identifiers a real
 export carries (incident numbers, exact times to the second, block addresses, exact
 points, person ids, a free-text narrative, a caller phone number), plus the time the
-alternative team's unit cleared each call it answered (its busy time), and the ingest
+unit cleared each call the alternative team or police alone answered (its busy time),
+and the ingest
 (``crisis-dashboard ingest``, configured by ``data/cities/<city>.toml``) turns that
 export into the published release. A test proves none of the identifiers survives.
 
@@ -98,8 +99,9 @@ def raw_frame(internal: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
             "Incident Number": [f"{y}-{s:08d}" for y, s in zip(years, sequence, strict=True)],
             "Call Received": received.strftime(TIME_FORMAT),
             "First On Scene": np.where(minutes.isna().to_numpy(), "", on_scene.strftime(TIME_FORMAT)),
-            # The alternative team's unit clearing the call (blank for every other call). It
-            # was dispatched the second the call came in, so no "Unit Dispatched" column.
+            # The unit clearing the call: the alternative team's, or police alone (blank for
+            # co-responders and calls no unit reached). Every unit was dispatched the second
+            # the call came in, so no "Unit Dispatched" column.
             "Unit Cleared": np.where(cleared.isna(), "", cleared.strftime(TIME_FORMAT)),
             "Call Type": np.where(kind, categories + ELIGIBLE_SUFFIX, categories),
             "Address": [

@@ -31,6 +31,7 @@ from dashboard.i18n import fmt_int, fmt_pct, t
 from dashboard.queries import impact as data
 from dashboard.queries.docs import choose_city, first_value
 from dashboard.views.impact_costs import CostSection, cost_section
+from dashboard.views.impact_officer_time import OfficerTimeSection, officer_time_section
 from dashboard.views.parts import Table
 
 PARAM_GROUP = "group"
@@ -67,6 +68,8 @@ class Impact:
     event_summary: str = ""
     monthly_figure: Any = None
     monthly_table: Table | None = None
+    #: Officer time returned (every city: the estimate, or why there is none).
+    officer: OfficerTimeSection | None = None
     #: Cost per call answered (every city: a table, or why there is none).
     costs: CostSection | None = None
     #: What the page cannot show for this city yet, and why.
@@ -143,13 +146,12 @@ def _warnings(frame: pd.DataFrame, serious: pd.DataFrame, group: str, lang: str)
 
 
 def not_shown(store: Store, city: City, lang: str) -> tuple[str, ...]:
-    """What the page cannot show for the city yet, and why, in plain words: officer time
-    returned (no release records police time on task) and repeat contacts after a
-    response (the releases record only contacts before one, or no person at all)."""
+    """What the page cannot show for the city yet, and why, in plain words: repeat contacts
+    after a response (the releases record only contacts before one, or no person at all)."""
     program = program_label(city.alternative_program, lang, city.label_map)
     unrecorded = "repeat_contact_90d" in store.release_info(city.id).not_recorded
     repeat = "impact.not_shown.repeat_no_person" if unrecorded else "impact.not_shown.repeat"
-    return (t("impact.not_shown.officer_time", lang, program=program), t(repeat, lang, program=program))
+    return (t(repeat, lang, program=program),)
 
 
 def render(store: Store, view: ImpactView) -> Impact:
@@ -158,7 +160,8 @@ def render(store: Store, view: ImpactView) -> Impact:
     program = program_label(city.alternative_program, lang, city.label_map)
     if city.impact is None or not data.available(store, view.city):
         return Impact(view, city, False, missing=t("impact.missing", lang, city=city.name, program=program),
-                      costs=cost_section(store, city, lang), not_shown=not_shown(store, city, lang))
+                      officer=officer_time_section(store, city, lang), costs=cost_section(store, city, lang),
+                      not_shown=not_shown(store, city, lang))
     meta = data.meta(store, view.city)
     config = city.impact
     frame = data.estimates(store, view.city, view.group)
@@ -202,6 +205,7 @@ def render(store: Store, view: ImpactView) -> Impact:
         event_summary=event_summary,
         monthly_figure=monthly_figure(monthly, start, lang),
         monthly_table=_monthly_table(monthly, lang),
+        officer=officer_time_section(store, city, lang),
         costs=cost_section(store, city, lang),
         not_shown=not_shown(store, city, lang),
     )

@@ -11,6 +11,7 @@ has no before/after and must say what is missing. Screenshots at 1280 and 390 px
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -131,13 +132,52 @@ def test_cost_per_call_is_the_budget_over_the_calls_in_the_rows_download(page, l
     assert "No program budget is configured for Grand Junction" in page.inner_text(f"#{ids.IMPACT_COST_NOTE}")
 
 
+def test_officer_time_returned_is_the_rows_times_the_police_minutes_downloaded(page, live_server,
+                                                                              screenshots):
+    """Issue 17 item 2: the headline's officer-hours are the STAR calls of the year in the
+    rows download, category by category, times the police minutes per eligible call of
+    the downloaded ``cube_police_time`` (the year's pooled minutes where a category is
+    hidden). Grand Junction's co-responders bring an officer (nothing returned); Lane
+    County records no police time: each page says so."""
+    open_impact(page, live_server)
+    page.wait_for_selector(f"#{ids.IMPACT_OFFICER_GRAPH} .main-svg")
+    headline = page.inner_text(f"#{ids.IMPACT_OFFICER_HEADLINE}")
+    match = re.search(r"In (\d{4}), the STAR team answered ([\d,]+) calls\..* about ([\d,]+) officer-hours",
+                      headline)
+    assert match, headline
+    year = int(match.group(1))
+    with page.expect_download() as info:
+        page.click(f"#{ids.IMPACT_OFFICER_DOWNLOAD}")
+    cube = pd.read_parquet(info.value.path())
+    cube = cube[(cube["year"] == year) & ~cube["suppressed"]]
+    per_call = (cube["busy_minutes"] / cube["n"]).set_axis(cube["call_category"])
+    pooled = cube["busy_minutes"].sum() / cube["n"].sum()
+    answer = page.request.get(f"{live_server}/api/v1/calls.csv?city=denver&start={year}-01-01"
+                              f"&end={year}-12-31&program=STAR")
+    assert answer.ok
+    calls = pd.read_csv(io.StringIO(answer.text()))
+    by_category = calls.groupby("call_category").size()
+    hours = sum(n * float(per_call.get(c, pooled)) for c, n in by_category.items()) / 60
+    assert match.group(2) == fmt_int(len(calls))
+    assert match.group(3) == fmt_int(round(hours))
+    months = page.evaluate("""() => [...document.querySelectorAll('#impact-officer-table tbody tr')]
+                              .map(tr => tr.children[0].textContent.trim())""")
+    assert f"Jan {year}" in months and f"Dec {year}" in months
+    assert "one officer per call" in page.inner_text(f"#{ids.IMPACT_OFFICER_NOTE}")
+    page.locator(f"#{ids.IMPACT_OFFICER}").screenshot(path=str(screenshots / "impact-officer-1280.png"))
+    open_impact(page, live_server, "city=grand_junction")
+    assert "brings a police officer to each call" in page.inner_text(f"#{ids.IMPACT_OFFICER_NOTE}")
+    open_impact(page, live_server, "city=lane_county")
+    assert "records none" in page.inner_text(f"#{ids.IMPACT_OFFICER_NOTE}")
+
+
 def test_what_the_page_cannot_show_yet_is_named_with_its_reason(page, live_server):
-    """Officer time and repeat contacts after a response are not in any release yet: the
-    page says so, and why, rather than leaving a reader to wonder (Lane County's data has
-    no person identifier at all, and its page says that instead)."""
+    """Repeat contacts after a response are not in any release yet: the page says so, and
+    why, rather than leaving a reader to wonder (Lane County's data has no person
+    identifier at all, and its page says that instead)."""
     open_impact(page, live_server)
     text = page.inner_text(f"#{ids.IMPACT_NOT_SHOWN}")
-    assert "Officer time returned" in text and "time on task for the STAR team only" in text
+    assert "Officer time returned" not in text
     assert "in the 90 days before a call" in text
     open_impact(page, live_server, "city=lane_county")
     assert "no person identifier" in page.inner_text(f"#{ids.IMPACT_NOT_SHOWN}")

@@ -87,15 +87,17 @@ def test_the_export_round_trips_to_the_generators_values(generated):
 
 def test_the_export_writes_the_times_the_queue_used(generated):
     """The generator decided who answered from exact arrival times; the export writes those
-    very times, and the alternative team's clearing times, so ingest recovers its busy time."""
+    very times, and the clearing times of the alternative team and of police alone, so
+    ingest recovers their busy time."""
     frame, raw, result = generated
     assert (raw["Call Received"] == frame["_received_at"].dt.strftime(TIME_FORMAT)).all()
-    star = (raw["Unit Type"] == "STAR").to_numpy()
-    assert ((raw["Unit Cleared"] != "").to_numpy() == star).all()
-    cleared = pd.to_datetime(raw.loc[star, "Unit Cleared"], format=TIME_FORMAT)
-    received = pd.to_datetime(raw.loc[star, "Call Received"], format=TIME_FORMAT)
+    timed = frame["busy_minutes"].notna().to_numpy()
+    assert ((raw["Unit Cleared"] != "").to_numpy() == timed).all()
+    assert set(frame.loc[timed, "response_type"]) == {"STAR", "PATROL", "CIT_OFFICER"}
+    cleared = pd.to_datetime(raw.loc[timed, "Unit Cleared"], format=TIME_FORMAT)
+    received = pd.to_datetime(raw.loc[timed, "Call Received"], format=TIME_FORMAT)
     minutes = np.rint((cleared - received).dt.total_seconds().to_numpy() / 60)
-    assert (minutes == frame.loc[star, "busy_minutes"].to_numpy(dtype=float)).all()
+    assert (minutes == frame.loc[timed, "busy_minutes"].to_numpy(dtype=float)).all()
     busy = json.loads((result.release.path / "manifest.json").read_text())["ingest"]["busy_minutes"]
     assert busy["nulled"] == {"negative": 0, "over_24h": 0, "unparseable": 0}
-    assert star.sum() - result.tally.rejected <= busy["filled"] <= star.sum()
+    assert timed.sum() - result.tally.rejected <= busy["filled"] <= timed.sum()

@@ -13,6 +13,7 @@ from dashboard.contract.schema import (
     CUBE_COVERAGE,
     CUBE_NIGHT,
     CUBE_OUTCOME_PERIOD,
+    CUBE_POLICE_TIME,
     CUBE_PRECINCT,
     CUBE_SERVICE,
     NIGHT_HOURS,
@@ -20,15 +21,18 @@ from dashboard.contract.schema import (
     OUTCOME_GROUP_VALUES,
     OUTCOME_GROUPS,
     PERIODS,
+    POLICE_ONLY,
     RESPONSE_BANDS,
     UNKNOWN_AREA,
 )
 from dashboard.publish import privacy
+from dashboard.publish.cube_counts import police_time_cube
 from dashboard.publish.release import build_release
 from dashboard.publish.release_rows import public_rows
 from dashboard.publish.validate import validate_release
 
 K = 11
+POLICE = [p.value for p in POLICE_ONLY]
 
 
 def internal_frame(n: int, seed: int) -> pd.DataFrame:
@@ -43,7 +47,7 @@ def internal_frame(n: int, seed: int) -> pd.DataFrame:
     council = rng.choice(["1", "2", "3", "4", None], n, p=[0.4, 0.3, 0.15, 0.1, 0.05])
     frame["council_district"] = pd.array(council, dtype="string")
     busy = pd.array(rng.integers(20, 240, n), dtype="Int32")
-    busy[frame["response_type"].to_numpy() != "STAR"] = pd.NA
+    busy[frame["response_type"].to_numpy() == "CO_RESPONDER"] = pd.NA  # the team and police alone have one
     frame["busy_minutes"] = busy
     return frame
 
@@ -66,6 +70,7 @@ def published_calls(internal: pd.DataFrame) -> pd.DataFrame:
     kept, _ = privacy.k_anonymize(rows, K)
     out = internal.iloc[kept["_row"].to_numpy()].copy()
     out["district"] = kept["district"].to_numpy()
+    out["call_category"] = kept["call_category"].to_numpy()
     day = pd.to_datetime(out["received_hour"]).dt.normalize()
     out["year"] = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).dt.year
     return out
@@ -237,15 +242,52 @@ def test_council_cells_are_the_published_calls_split_one_way_at_a_time(release):
 def test_service_time_is_total_minutes_of_the_published_calls_with_a_time(release):
     internal, path = release
     cube = pd.read_parquet(path / f"{CUBE_SERVICE.name}.parquet")
-    timed = published_calls(internal).query("busy_minutes.notna()")
+    calls = published_calls(internal)
+    timed = calls[calls["busy_minutes"].notna() & ~calls["response_type"].isin(POLICE)]
     expected = timed.groupby(["year", "response_type"])["busy_minutes"].agg(["size", "sum"])
-    assert set(cube["response_type"]) == {"STAR"}
+    assert set(cube["response_type"]) == {"STAR"}  # police alone are in cube_police_time
+    assert len(cube) == len(expected)
     for row in cube.itertuples():
         size, total = expected.loc[(row.year, row.response_type)]
         if size < K:
             assert row.suppressed and pd.isna(row.n) and pd.isna(row.busy_minutes)
         else:
             assert (row.n, row.busy_minutes) == (size, total)
+
+
+def test_police_time_is_police_alone_on_eligible_calls_per_category(release):
+    """Each cell is the published eligible calls police alone answered with a time, and
+    their minutes; a cell under k is hidden; no other file totals these calls' time."""
+    internal, path = release
+    cube = pd.read_parquet(path / f"{CUBE_POLICE_TIME.name}.parquet")
+    calls = published_calls(internal)
+    police = calls["star_eligible"] & calls["response_type"].isin(POLICE)
+    timed = calls[calls["busy_minutes"].notna() & police]
+    expected = timed.groupby(["year", "call_category"])["busy_minutes"].agg(["size", "sum"])
+    assert len(cube) == len(expected) > 3
+    for row in cube.itertuples():
+        size, total = expected.loc[(row.year, row.call_category)]
+        if size < K:
+            assert row.suppressed and pd.isna(row.n) and pd.isna(row.busy_minutes)
+        else:
+            assert not row.suppressed and (row.n, row.busy_minutes) == (size, total)
+
+
+def test_police_time_hides_cells_under_k_and_counts_police_alone_on_eligible_calls():
+    n = 12 + 3 + 20 + 20
+    published = pd.DataFrame({
+        "jurisdiction": "denver", "week": pd.Timestamp("2023-01-02"),
+        "call_category": ["welfare_check"] * 12 + ["mental_health"] * 3 + ["welfare_check"] * 40,
+        "star_eligible": [True] * 15 + [False] * 20 + [True] * 20,
+        "response_type": ["PATROL"] * 10 + ["CIT_OFFICER"] * 5 + ["PATROL"] * 20 + ["STAR"] * 20,
+        "busy_minutes": pd.array([30] * n, dtype="Int32"),
+    })
+    con = duckdb.connect()
+    con.register("published", published)
+    cube = police_time_cube(con, K).set_index("call_category")
+    assert (cube.loc["welfare_check", "n"], cube.loc["welfare_check", "busy_minutes"]) == (12, 360)
+    assert cube.loc["mental_health", "suppressed"] and pd.isna(cube.loc["mental_health", "n"])
+    assert not cube.loc["welfare_check", "suppressed"] and len(cube) == 2
 
 
 def test_the_same_input_in_another_order_gives_the_same_cubes(tmp_path):
