@@ -9,6 +9,7 @@ from __future__ import annotations
 from dashboard.contract.schema import (
     AREA_TYPES,
     COUNCIL_MEASURES,
+    FOLLOWED_VALUES,
     NIGHT_REASONS,
     OUTCOME_GROUP_VALUES,
     PERIODS,
@@ -57,6 +58,9 @@ DERIVED_COLUMNS: dict[str, Column] = {
                       values=COUNCIL_MEASURES),
     "value": Column("value", "string", "The category of `measure` (text: a month, `true`/`false`, "
                     "an outcome, a reason or a response-time band)."),
+    "followed": Column("followed", "string", "Whether the same person had another crisis call within "
+                       "90 days after this one: `yes`, `no`, or `unknown` (no person recorded).",
+                       values=FOLLOWED_VALUES),
     "busy_minutes": Column("busy_minutes", "int", "Total minutes from dispatch to clearing the calls.",
                            nullable=True),
 }

@@ -199,6 +199,8 @@ INTERNAL_EXTRA_COLUMNS: tuple[Column, ...] = (
     Column("council_district", "string", "City council district.", True),
     Column("person_key", "string", "Salted key of the person; used for repeat contacts only.", True),
     Column("busy_minutes", "int", "Whole minutes from the unit's dispatch to it clearing the call.", True),
+    Column("followed_90d", "bool", "The same person had another crisis call within 90 days after this "
+           "one; empty where no person is recorded or the 90 days run past the data.", True),
     Column(
         "response_minutes",
         "int",
@@ -450,8 +452,26 @@ CUBE_POLICE_TIME = Table(
     measures=("n", "busy_minutes"),
 )
 
+#: ``followed`` values of ``cube_followup``, and the days a call's follow-up looks ahead.
+FOLLOWED_YES = "yes"
+FOLLOWED_NO = "no"
+FOLLOWED_UNKNOWN = "unknown"
+FOLLOWED_VALUES: tuple[str, ...] = (FOLLOWED_YES, FOLLOWED_NO, FOLLOWED_UNKNOWN)
+FOLLOWUP_DAYS = 90
+CUBE_FOLLOWUP = Table(
+    "cube_followup",
+    ("jurisdiction", "year", "response_type", "followed"),
+    "Repeat contacts after a response: calls (`n`) per program and year by whether the same "
+    "person had another crisis call within 90 days after it (`yes`, `no`, or `unknown` where "
+    "no person is recorded). Only weeks whose 90 days lie wholly inside the data; the "
+    "values of a (year, program) add up to the rows' calls of those weeks. Suppressed under k "
+    "calls, with complementary cells.",
+    suppressed=True,
+    margins=(("jurisdiction", "year", "response_type"),),
+)
+
 ROLLUPS: tuple[Table, ...] = (ROLLUP_OVERVIEW, ROLLUP_COUNTS, ROLLUP_MINUTES)
 CUBES: tuple[Table, ...] = (
     CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_NIGHT, CUBE_OUTCOME_PERIOD, CUBE_SERVICE,
-    CUBE_POLICE_TIME,
+    CUBE_POLICE_TIME, CUBE_FOLLOWUP,
 )

@@ -43,12 +43,16 @@ def _person_hash(value: object, salt: bytes) -> str | None:
 
 
 def repeat_contacts(stage: Path, out: Path, *, has_person: bool, work: Path) -> None:
-    """Write the internal frame: ``repeat_contact_90d`` by a window over the person hash.
+    """Write the internal frame: ``repeat_contact_90d`` and ``followed_90d`` by a window
+    over the person hash.
 
     A call is a repeat when the same person's previous accepted call came in at most 90
-    days earlier (exact times, not hours). The window runs on three narrow columns and
-    its flags are sorted back into input order and attached by position, so no sort
-    ever carries whole rows (the step stays within DUCKDB_MEMORY, spilling beyond).
+    days earlier (exact times, not hours); it is followed when the person's next accepted
+    call comes at most 90 days later (unknown when no person is recorded, or when its 90
+    days run past the export's last call with no later call of the person before). The
+    window runs on three narrow columns and its flags are sorted back into input order
+    and attached by position, so no sort ever carries whole rows (the step stays within
+    DUCKDB_MEMORY, spilling beyond).
     The hash, the exact time and the input order are dropped here; rows keep the input
     order, so the same input gives the same release whatever its file format.
     """
@@ -59,20 +63,27 @@ def repeat_contacts(stage: Path, out: Path, *, has_person: bool, work: Path) -> 
         con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
         con.read_parquet(str(stage)).create_view("stage")
         if not has_person:
-            rows = con.sql("SELECT * EXCLUDE (seq, received_at, person_hash), false AS repeat_contact_90d "
-                           "FROM stage")
+            rows = con.sql("SELECT * EXCLUDE (seq, received_at, person_hash), false AS repeat_contact_90d, "
+                           "NULL::BOOLEAN AS followed_90d FROM stage")
         else:
+            window = f"INTERVAL {REPEAT_WINDOW_DAYS} DAY"
             con.execute(
                 f"CREATE TEMP TABLE flags AS SELECT seq, coalesce(person_hash IS NOT NULL AND "
-                f"received_at - lag(received_at) OVER w <= INTERVAL {REPEAT_WINDOW_DAYS} DAY, false) AS flag "
-                "FROM (SELECT seq, person_hash, received_at FROM stage) "
+                f"received_at - lag(received_at) OVER w <= {window}, false) AS flag, "
+                # Looking ahead: unknown without a person, or when the 90 days run past the
+                # last call of the export and no later call of the person came first.
+                f"CASE WHEN person_hash IS NULL THEN NULL "
+                f"WHEN lead(received_at) OVER w - received_at <= {window} THEN true "
+                f"WHEN received_at + {window} > last THEN NULL ELSE false END AS followed "
+                "FROM (SELECT seq, person_hash, received_at, max(received_at) OVER () AS last FROM stage) "
                 "WINDOW w AS (PARTITION BY person_hash ORDER BY received_at, seq)"
             )
             # The stage file is in seq order; a mismatch would mean a flag on the wrong call.
             rows = con.sql(
                 "SELECT s.* EXCLUDE (seq, received_at, person_hash), CASE WHEN s.seq = f.seq THEN f.flag "
-                "ELSE error('repeat-contact flags out of step with the rows') END AS repeat_contact_90d "
-                "FROM stage s POSITIONAL JOIN (SELECT seq, flag FROM flags ORDER BY seq) f"
+                "ELSE error('repeat-contact flags out of step with the rows') END AS repeat_contact_90d, "
+                "f.followed AS followed_90d "
+                "FROM stage s POSITIONAL JOIN (SELECT seq, flag, followed FROM flags ORDER BY seq) f"
             )
         rows.write_parquet(str(out), compression="zstd")
     finally:

@@ -115,14 +115,21 @@ def _officer_time(model: Impact) -> html.Section | None:
         download=link, png_name="impact-officer-hours")
 
 
-def _not_shown(model: Impact) -> html.Section | None:
-    """What the page cannot show for this city yet, each with its reason."""
-    if not model.not_shown:
+def _repeat(model: Impact) -> html.Section | None:
+    """Repeat contacts after a response: the shares per program and year, or why none."""
+    section, lang = model.repeat, model.view.lang
+    if section is None:
         return None
-    lang = model.view.lang
-    return html.Section(html.Div([html.H2(t("impact.not_shown.heading", lang), className="h5 card-title"),
-                                  html.Ul([html.Li(item) for item in model.not_shown], className="mb-0")],
-                                 className="card-body"), className="card mb-3", id=ids.IMPACT_NOT_SHOWN)
+    body: list = [html.H2(t("impact.repeat.heading", lang), className="h5 card-title")]
+    if section.headline:
+        body.append(html.P(section.headline, id=ids.IMPACT_REPEAT_HEADLINE))
+    if section.table is not None:
+        body.append(html.Div(_table(section.table), id=ids.IMPACT_REPEAT_TABLE))
+    body.append(html.P(section.note, className="small mt-2", id=ids.IMPACT_REPEAT_NOTE))
+    if section.file_path:
+        body.append(download_link(ids.IMPACT_REPEAT_DOWNLOAD, dash.get_relative_path(section.file_path),
+                                  t("impact.repeat.download", lang)))
+    return html.Section(html.Div(body, className="card-body"), className="card mb-3", id=ids.IMPACT_REPEAT)
 
 
 def _downloads(model: Impact) -> html.Section:
@@ -180,8 +187,8 @@ def _body(model: Impact) -> list:
                    table=_table(model.monthly_table), graph_label=t("impact.monthly.label", lang), lang=lang,
                    png_name=f"impact-monthly-{model.view.group}"),
         _officer_time(model),
+        _repeat(model),
         _costs(model),
-        _not_shown(model),
         _limits(lang),
         _readings(lang),
         html.P([model.source, " ", dcc.Link(t("impact.method_link", lang),
@@ -205,7 +212,7 @@ def _page(query: Mapping[str, object], lang: str) -> html.Div:
     if view.bad_city is not None:
         errors.insert(0, city_message(store, view.bad_city, model.city.name, lang))
     missing = [html.P(model.missing, id=ids.IMPACT_MISSING, className="lead")]
-    sections = [_officer_time(model), _costs(model), _not_shown(model)]
+    sections = [_officer_time(model), _repeat(model), _costs(model)]
     body = _body(model) if model.available else [*missing, *sections]
     return html.Div(
         [

@@ -27,11 +27,17 @@ from dashboard.contract.schema import (
     COUNCIL_MEASURES,
     CUBE_COUNCIL,
     CUBE_COVERAGE,
+    CUBE_FOLLOWUP,
     CUBE_NIGHT,
     CUBE_OUTCOME_PERIOD,
     CUBE_POLICE_TIME,
     CUBE_PRECINCT,
     CUBE_SERVICE,
+    FOLLOWED_NO,
+    FOLLOWED_UNKNOWN,
+    FOLLOWED_VALUES,
+    FOLLOWED_YES,
+    FOLLOWUP_DAYS,
     NIGHT_HOURS,
     NIGHT_REASONS,
     OUTCOME_GROUP_VALUES,
@@ -54,7 +60,8 @@ WEEKDAYS = range(7)
 HOURS = range(24)
 
 #: Columns of ``published`` beyond the contract's that these cubes read (``staging.stage``).
-STAGED_EXTRA = ("weekday", "hour", "precinct", "council_district", "busy_minutes", "response_minutes")
+STAGED_EXTRA = ("weekday", "hour", "precinct", "council_district", "busy_minutes", "response_minutes",
+                "followed_90d")
 
 _TYPES = {"year": "int32", "weekday": "int32", "hour": "int32", "n": "int64", "busy_minutes": "int64",
           "star_eligible": "bool"}
@@ -188,6 +195,34 @@ def outcome_period_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     full["n"] = full["n"].fillna(0)
     dims = list(CUBE_OUTCOME_PERIOD.dims)
     return _typed(full, CUBE_OUTCOME_PERIOD).sort_values(dims).reset_index(drop=True)
+
+
+#: The weeks whose calls' 90 days after lie wholly inside the data, over ``{src}`` (``published``
+#: or the public ``calls``, so ``validate`` finds the same weeks): the week's last day plus 90
+#: days falls before the Monday of the city's last week, a day every release holds calls
+#: after. A month-generalized row counts by the week it publishes (its month's first day).
+FOLLOWUP_WEEKS_SQL = (
+    "week + INTERVAL " + str(FOLLOWUP_DAYS + 7) + " DAY <= "
+    "(SELECT max(m.week) FROM {src} m WHERE m.jurisdiction = {alias}.jurisdiction)"
+)
+FOLLOWED_SQL = (f"CASE WHEN followed_90d THEN '{FOLLOWED_YES}' WHEN NOT followed_90d THEN '{FOLLOWED_NO}' "
+                f"ELSE '{FOLLOWED_UNKNOWN}' END")
+
+
+def followup_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Calls per year x program x followed (``FOLLOWED_SQL``) in the weeks of
+    ``FOLLOWUP_WEEKS_SQL``, every value of a (year, program) present (zeros included)."""
+    counts = _typed(con.execute(
+        "SELECT jurisdiction, year(week)::INTEGER AS year, response_type::VARCHAR AS response_type, "
+        f"{FOLLOWED_SQL} AS followed, count(*)::BIGINT AS n FROM published p "
+        f"WHERE {FOLLOWUP_WEEKS_SQL.format(src='published', alias='p')} GROUP BY ALL"
+    ).df(), CUBE_FOLLOWUP)
+    groups = counts[["jurisdiction", "year", "response_type"]].drop_duplicates()
+    values = pd.DataFrame({"followed": list(FOLLOWED_VALUES)}).astype("string")
+    full = groups.merge(values, how="cross").merge(counts, on=list(CUBE_FOLLOWUP.dims), how="left")
+    full["n"] = full["n"].fillna(0)
+    dims = list(CUBE_FOLLOWUP.dims)
+    return _typed(full, CUBE_FOLLOWUP).sort_values(dims).reset_index(drop=True)
 
 
 #: The alternative team's programs, per city, as a CTE over ``{src}`` (``published`` or the
@@ -342,6 +377,8 @@ def public_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     * ``council``: calls per (jurisdiction, year, measure, value) for every council measure;
     * ``outcomes``: calls per (jurisdiction, year, response_type, star_eligible,
       outcome_group, ``recorded`` included): what the outcome cube's two periods add up to;
+    * ``followup``: calls per (jurisdiction, year, response_type) in the follow-up cube's
+      weeks (``FOLLOWUP_WEEKS_SQL``): what its values add up to;
     * ``alt_exact``: the cities whose eligible calls answered (no ``unanswered_reason``) are
       exactly the eligible calls of the alternative team's programs, where the outcome
       cube's alternative-team cells are the night cube's ``answered`` ones.
@@ -364,13 +401,18 @@ def public_margins(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         "SELECT jurisdiction, year(week)::INTEGER AS year, response_type::VARCHAR AS response_type, "
         f"star_eligible, {OUTCOME_GROUP_SQL} AS outcome_group, count(*)::BIGINT AS n FROM calls GROUP BY ALL"
     ).df()
+    followup = con.execute(
+        "SELECT jurisdiction, year(week)::INTEGER AS year, response_type::VARCHAR AS response_type, "
+        f"count(*)::BIGINT AS n FROM calls c WHERE {FOLLOWUP_WEEKS_SQL.format(src='calls', alias='c')} "
+        "GROUP BY ALL"
+    ).df()
     types = {"year": "int32", "n": "int64", "star_eligible": "bool"}
     outcomes = outcomes.astype({c: types.get(c, "string") for c in outcomes.columns})
     outcomes = pd.concat([outcomes, _recorded_totals(outcomes, [])], ignore_index=True)
     out = {
         name: frame.astype({c: types.get(c, "string") for c in frame.columns}).reset_index(drop=True)
         for name, frame in (("eligible", eligible), ("reasons", reasons), ("precinct", precinct),
-                            ("outcomes", outcomes))
+                            ("outcomes", outcomes), ("followup", followup))
     }
     out["council"] = _council_by(con)
     out["alt"] = alt_programs(con)

@@ -26,6 +26,7 @@ from dashboard.contract.schema import (
     CITYWIDE,
     CUBE_COUNCIL,
     CUBE_COVERAGE,
+    CUBE_FOLLOWUP,
     CUBE_NIGHT,
     CUBE_OUTCOME_PERIOD,
     CUBE_PRECINCT,
@@ -45,7 +46,8 @@ from dashboard.publish import council_links
 from dashboard.publish.linear_system import LinearSystem, SystemBuilder, group_ids
 
 #: The audited cubes, in the order their cells enter the linear system.
-AUDITED: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_NIGHT, CUBE_OUTCOME_PERIOD)
+AUDITED: tuple[Table, ...] = (CUBE_PRECINCT, CUBE_COVERAGE, CUBE_COUNCIL, CUBE_NIGHT, CUBE_OUTCOME_PERIOD,
+                              CUBE_FOLLOWUP)
 
 #: The council cube's reasons as the night cube pools them.
 _NIGHT_REASON_OF_COUNCIL = {r: r for r in NIGHT_REASONS} | {
@@ -110,7 +112,8 @@ def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFra
       cell; a year's eligible cells of a period, over programs and groups, to the city's
       coverage cells of that period's hours; and, where the rows show that the alternative
       team's programs are exactly the eligible calls answered, its eligible cells of a
-      period to the night cube's city ``answered`` cell.
+      period to the night cube's city ``answered`` cell;
+    * follow-up: a (year, program)'s values add up to the rows' calls of its weeks.
 
     With ``deep`` (``district_margins``), the council cells are also the marginals of a
     hidden joint table tied to the rows by police district (``council_links``): the
@@ -138,6 +141,7 @@ def release_system(cubes: dict[str, pd.DataFrame], margins: dict[str, pd.DataFra
     _coverage_relations(b, cubes, margins, ids)
     _night_relations(b, cubes, margins, ids)
     _outcome_period_relations(b, cubes, margins, ids)
+    _followup_relations(b, cubes, margins, ids)
     return b.build(), CubeCells(ids)
 
 
@@ -312,6 +316,17 @@ def _outcome_period_relations(b: SystemBuilder, cubes: dict[str, pd.DataFrame],
         alt_cells = eligible.merge(alt[on], on=on)
         alt_cells = alt_cells[alt_cells["jurisdiction"].isin(exact_cities).to_numpy()]
         _tie(b, _shared_keys(alt_cells, answered, period_keys), answered, period_keys)
+
+
+def _followup_relations(b: SystemBuilder, cubes: dict[str, pd.DataFrame],
+                        margins: dict[str, pd.DataFrame], ids: dict[str, np.ndarray]) -> None:
+    """A (year, program)'s values add up to the rows' calls of the cube's weeks."""
+    cells = _keyed_cells(cubes, ids, CUBE_FOLLOWUP)
+    if cells is None:
+        return
+    keys = ["jurisdiction", "year", "response_type"]
+    group, rhs, _ = _matched(cells, _keyed(margins["followup"]), keys)
+    b.add_relations(group, cells["_id"].to_numpy(np.int64), 1.0, rhs, constant=True)
 
 
 def _shared_keys(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

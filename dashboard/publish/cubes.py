@@ -26,6 +26,9 @@ an attacker can use are known exactly too (``cube_system.release_system``), and 
 * ``cube_outcome_period``: the city's calls by night or day and outcome group, per year,
   program and eligibility (the Outcomes page's day/night split); tied to the rows'
   outcomes, the coverage cube's hours and the night cube's answered calls.
+* ``cube_followup``: calls per year and program by whether the person had another crisis
+  call within 90 days after (the Impact page's repeat contacts), in the weeks whose 90
+  days the data covers; tied to the rows' calls of those weeks.
 * ``cube_service``: time on task per program and year (calls with a time, total
   minutes), the planner's "time per call"; under k calls hidden.
 * ``cube_police_time``: time on task of police alone on eligible calls, per call category
@@ -55,11 +58,13 @@ from dashboard.contract.schema import (
     CITYWIDE,
     CUBE_COUNCIL,
     CUBE_COVERAGE,
+    CUBE_FOLLOWUP,
     CUBE_NIGHT,
     CUBE_OUTCOME_PERIOD,
     CUBE_POLICE_TIME,
     CUBE_PRECINCT,
     CUBE_SERVICE,
+    FOLLOWED_UNKNOWN,
     PERIOD_NIGHT,
     REASON_ANSWERED,
     REASON_NOT_ELIGIBLE,
@@ -71,6 +76,7 @@ from dashboard.publish.cube_counts import (
     council_counts,
     coverage_counts,
     district_margins,
+    followup_counts,
     night_counts,
     outcome_period_counts,
     police_time_cube,
@@ -110,6 +116,9 @@ def complement_tier(name: str, frame: pd.DataFrame) -> np.ndarray:
         key = (frame["period"] == PERIOD_NIGHT) & frame["reason"].isin(["out_of_hours", "no_team_available"])
         tier[key.to_numpy() | (frame["area_type"] == AREA_CITY).to_numpy()] = 2
         tier[frame["area"].isin(leftovers).to_numpy() & (frame["area_type"] != AREA_CITY).to_numpy()] = 0
+    elif name == CUBE_FOLLOWUP.name:
+        # The share followed within 90 days is yes over yes + no: "unknown" is a leftover.
+        tier[(frame["followed"] == FOLLOWED_UNKNOWN).to_numpy()] = 0
     elif name == CUBE_OUTCOME_PERIOD.name:
         # The Outcomes page's day/night figures: the shares resolved or referred and ending
         # in custody. Calls with no outcome recorded are counted beside the shares only.
@@ -225,6 +234,7 @@ def write_cubes(con: duckdb.DuckDBPyConnection, out: str, k: int, seed: int) -> 
         CUBE_COUNCIL.name: council_counts(con),
         CUBE_NIGHT.name: night_counts(con),
         CUBE_OUTCOME_PERIOD.name: outcome_period_counts(con),
+        CUBE_FOLLOWUP.name: followup_counts(con),
     }
     published = suppress(counts, public_margins(con), k, suppression_key(seed), deep=district_margins(con))
     for table in AUDITED:

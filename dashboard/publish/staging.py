@@ -34,8 +34,9 @@ INTERNAL_REQUIRED: tuple[str, ...] = (
 )
 
 #: Internal columns read when present (NULL when an export has no such field): the
-#: council district (coverage and council cubes) and time on task (service cube).
-INTERNAL_OPTIONAL: tuple[str, ...] = ("council_district", "busy_minutes")
+#: council district (coverage and council cubes), time on task (service and police
+#: time cubes) and the follow-up flag (follow-up cube).
+INTERNAL_OPTIONAL: tuple[str, ...] = ("council_district", "busy_minutes", "followed_90d")
 
 #: DuckDB's working memory while building; sorts and joins beyond it spill to the
 #: build's scratch folder, which is what keeps a 10M-row build's memory flat.
@@ -108,6 +109,8 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path) -> None:
                   else "NULL::VARCHAR AS council_district")
     select.append("busy_minutes::INTEGER AS busy_minutes" if "busy_minutes" in types
                   else "NULL::INTEGER AS busy_minutes")
+    select.append("followed_90d::BOOLEAN AS followed_90d" if "followed_90d" in types
+                  else "NULL::BOOLEAN AS followed_90d")
     con.execute(f"CREATE TEMP VIEW staged AS SELECT {', '.join(select)} FROM internal")
 
     checks: list[tuple[str, str, str]] = []  # (problem, condition on raw columns, example)

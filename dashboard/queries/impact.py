@@ -133,6 +133,20 @@ def team_calls(store: Store, city: str, program: str) -> pd.DataFrame:
     return store.cached(("team_calls", city, program), compute)
 
 
+def followups(store: Store, city: str) -> pd.DataFrame:
+    """The city's ``cube_followup``: calls per year and program by whether the person had
+    another crisis call within 90 days after (year, response_type, followed, n, suppressed)."""
+
+    def compute() -> pd.DataFrame:
+        return store.frame(
+            """SELECT year::INTEGER AS year, response_type, followed, n, suppressed
+               FROM cube_followup WHERE jurisdiction = ? ORDER BY year, response_type, followed""",
+            [city],
+        )
+
+    return store.cached(("followups", city), compute)
+
+
 def valid_group(value: object) -> str | None:
     """A group name from a browser, or None when it is not one."""
     return value if isinstance(value, str) and value in GROUPS else None

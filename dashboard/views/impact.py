@@ -32,6 +32,7 @@ from dashboard.queries import impact as data
 from dashboard.queries.docs import choose_city, first_value
 from dashboard.views.impact_costs import CostSection, cost_section
 from dashboard.views.impact_officer_time import OfficerTimeSection, officer_time_section
+from dashboard.views.impact_repeat import RepeatSection, repeat_section
 from dashboard.views.parts import Table
 
 PARAM_GROUP = "group"
@@ -72,8 +73,8 @@ class Impact:
     officer: OfficerTimeSection | None = None
     #: Cost per call answered (every city: a table, or why there is none).
     costs: CostSection | None = None
-    #: What the page cannot show for this city yet, and why.
-    not_shown: tuple[str, ...] = ()
+    #: Repeat contacts after a response (every city: the shares, or why there are none).
+    repeat: RepeatSection | None = None
 
 
 def parse_view(query: Mapping[str, object], store: Store, default_city: str, lang: str
@@ -145,15 +146,6 @@ def _warnings(frame: pd.DataFrame, serious: pd.DataFrame, group: str, lang: str)
     return tuple(out)
 
 
-def not_shown(store: Store, city: City, lang: str) -> tuple[str, ...]:
-    """What the page cannot show for the city yet, and why, in plain words: repeat contacts
-    after a response (the releases record only contacts before one, or no person at all)."""
-    program = program_label(city.alternative_program, lang, city.label_map)
-    unrecorded = "repeat_contact_90d" in store.release_info(city.id).not_recorded
-    repeat = "impact.not_shown.repeat_no_person" if unrecorded else "impact.not_shown.repeat"
-    return (t(repeat, lang, program=program),)
-
-
 def render(store: Store, view: ImpactView) -> Impact:
     lang = view.lang
     city = store.cities[view.city].localized(lang)
@@ -161,7 +153,7 @@ def render(store: Store, view: ImpactView) -> Impact:
     if city.impact is None or not data.available(store, view.city):
         return Impact(view, city, False, missing=t("impact.missing", lang, city=city.name, program=program),
                       officer=officer_time_section(store, city, lang), costs=cost_section(store, city, lang),
-                      not_shown=not_shown(store, city, lang))
+                      repeat=repeat_section(store, city, lang))
     meta = data.meta(store, view.city)
     config = city.impact
     frame = data.estimates(store, view.city, view.group)
@@ -207,7 +199,7 @@ def render(store: Store, view: ImpactView) -> Impact:
         monthly_table=_monthly_table(monthly, lang),
         officer=officer_time_section(store, city, lang),
         costs=cost_section(store, city, lang),
-        not_shown=not_shown(store, city, lang),
+        repeat=repeat_section(store, city, lang),
     )
 
 

@@ -171,13 +171,41 @@ def test_officer_time_returned_is_the_rows_times_the_police_minutes_downloaded(p
     assert "records none" in page.inner_text(f"#{ids.IMPACT_OFFICER_NOTE}")
 
 
-def test_what_the_page_cannot_show_yet_is_named_with_its_reason(page, live_server):
-    """Repeat contacts after a response are not in any release yet: the page says so, and
-    why, rather than leaving a reader to wonder (Lane County's data has no person
-    identifier at all, and its page says that instead)."""
+def test_repeat_contacts_are_the_shares_of_the_downloaded_followup_cube(page, live_server):
+    """Issue 17 item 4: each program's share of responses followed within 90 days by another
+    crisis call of the same person is yes / (yes + no) of the downloaded ``cube_followup``,
+    the headline's year counted whole; Lane County records no person, and says so."""
+    from dashboard.contract.cities import load_cities
+    from dashboard.figures import program_label
+    from dashboard.settings import Settings
+
+    denver = load_cities(Settings().cities_dir)["denver"]
     open_impact(page, live_server)
-    text = page.inner_text(f"#{ids.IMPACT_NOT_SHOWN}")
-    assert "Officer time returned" not in text
-    assert "in the 90 days before a call" in text
+    headline = page.inner_text(f"#{ids.IMPACT_REPEAT_HEADLINE}")
+    match = re.search(r"After a STAR team response in (\d{4}), .* in (\d+)% of cases \(([\d,]+) of ([\d,]+) ",
+                      headline)
+    assert match, headline
+    with page.expect_download() as info:
+        page.click(f"#{ids.IMPACT_REPEAT_DOWNLOAD}")
+    cube = pd.read_parquet(info.value.path())
+    assert not cube["suppressed"].any()  # the sample's programs are large: every share shown
+    counts = cube.pivot_table(index=["year", "response_type"], columns="followed", values="n", aggfunc="sum")
+    star = counts.loc[(int(match.group(1)), "STAR")]
+    assert match.group(3) == fmt_int(int(star["yes"]))
+    assert match.group(4) == fmt_int(int(star["yes"] + star["no"]))
+    assert match.group(2) + "%" == fmt_pct(star["yes"] / (star["yes"] + star["no"]))
+    table = page.evaluate("""() => {
+        const t = document.querySelector('#impact-repeat-table table');
+        const head = [...t.querySelectorAll('thead th')].map(c => c.textContent.trim());
+        const cells = tr => [...tr.children].map(c => c.textContent.trim());
+        return [head, [...t.querySelectorAll('tbody tr')].map(cells)];
+    }""")
+    years, rows = table[0][1:], {r[0]: r[1:] for r in table[1]}
+    for (year, program), row in counts.iterrows():
+        known = int(row["yes"] + row["no"])
+        share = f"{fmt_pct(row['yes'] / known)} ({fmt_int(int(row['yes']))} of {fmt_int(known)})"
+        cell = rows[program_label(program, "en", denver.label_map)][years.index(str(year))]
+        assert cell == (share if known else "—"), (year, program)
     open_impact(page, live_server, "city=lane_county")
-    assert "no person identifier" in page.inner_text(f"#{ids.IMPACT_NOT_SHOWN}")
+    assert "no person identifier" in page.inner_text(f"#{ids.IMPACT_REPEAT_NOTE}")
+    assert page.locator(f"#{ids.IMPACT_REPEAT_TABLE}").count() == 0

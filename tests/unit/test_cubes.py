@@ -11,11 +11,13 @@ from dashboard.contract.schema import (
     CITYWIDE,
     CUBE_COUNCIL,
     CUBE_COVERAGE,
+    CUBE_FOLLOWUP,
     CUBE_NIGHT,
     CUBE_OUTCOME_PERIOD,
     CUBE_POLICE_TIME,
     CUBE_PRECINCT,
     CUBE_SERVICE,
+    FOLLOWED_VALUES,
     NIGHT_HOURS,
     NIGHT_REASONS,
     OUTCOME_GROUP_VALUES,
@@ -49,6 +51,8 @@ def internal_frame(n: int, seed: int) -> pd.DataFrame:
     busy = pd.array(rng.integers(20, 240, n), dtype="Int32")
     busy[frame["response_type"].to_numpy() == "CO_RESPONDER"] = pd.NA  # the team and police alone have one
     frame["busy_minutes"] = busy
+    followed = rng.choice([True, False, None], n, p=[0.15, 0.8, 0.05])
+    frame["followed_90d"] = pd.array(followed, dtype="boolean")
     return frame
 
 
@@ -71,6 +75,7 @@ def published_calls(internal: pd.DataFrame) -> pd.DataFrame:
     out = internal.iloc[kept["_row"].to_numpy()].copy()
     out["district"] = kept["district"].to_numpy()
     out["call_category"] = kept["call_category"].to_numpy()
+    out["week"] = pd.to_datetime(kept["week"]).to_numpy()
     day = pd.to_datetime(out["received_hour"]).dt.normalize()
     out["year"] = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).dt.year
     return out
@@ -271,6 +276,22 @@ def test_police_time_is_police_alone_on_eligible_calls_per_category(release):
             assert row.suppressed and pd.isna(row.n) and pd.isna(row.busy_minutes)
         else:
             assert not row.suppressed and (row.n, row.busy_minutes) == (size, total)
+
+
+def test_followup_counts_the_calls_of_the_weeks_whose_90_days_the_data_covers(release):
+    internal, path = release
+    cube = pd.read_parquet(path / f"{CUBE_FOLLOWUP.name}.parquet")
+    calls = published_calls(internal)
+    weeks = calls[calls["week"] + pd.Timedelta(days=97) <= calls["week"].max()]
+    assert 0 < len(weeks) < len(calls)
+    flag = weeks["followed_90d"].map({True: "yes", False: "no"}).fillna("unknown")
+    expected = weeks.assign(followed=flag, year=weeks["week"].dt.year).groupby(
+        ["year", "response_type", "followed"]).size()
+    assert set(cube["followed"]) == set(FOLLOWED_VALUES)
+    for row in cube.itertuples():
+        size = int(expected.get((row.year, row.response_type, row.followed), 0))
+        assert row.suppressed or row.n == size, row
+        assert not (0 < size < K) or row.suppressed, row
 
 
 def test_police_time_hides_cells_under_k_and_counts_police_alone_on_eligible_calls():

@@ -564,6 +564,31 @@ def test_repeat_contacts_look_back_90_days(tmp_path: Path):
             assert hashlib.blake2b(person.encode(), key=salt.encode(), digest_size=16).hexdigest() not in text
 
 
+def test_followed_looks_ahead_90_days_and_is_unknown_past_the_data(tmp_path: Path):
+    """``followed_90d``: the person's next call within 90 days; unknown without a person,
+    or when the 90 days run past the export's last call and no later call came first."""
+    from dashboard.ingest.people import repeat_contacts
+
+    calls = [  # (received, person, followed)
+        ("2023-01-02 10:00", "A", True), ("2023-04-01 10:00", "A", False),  # 89 days, then none
+        ("2023-01-03 10:00", "B", False), ("2023-04-04 10:00", "B", False),  # 91 days: not
+        ("2023-01-06 10:00", "E", True), ("2023-04-06 10:00", "E", False),  # 90 days: followed
+        ("2023-11-01 10:00", "C", None),  # 90 days run past the last call: unknown
+        ("2023-11-01 10:00", "D", True), ("2023-12-01 10:00", "D", None),  # a later call: known
+        ("2023-05-05 10:00", None, None),  # no person
+        ("2023-12-31 10:00", "F", None),  # the export's last call
+    ]
+    stage = pd.DataFrame({"seq": np.arange(len(calls)), "received_at": pd.to_datetime([c[0] for c in calls]),
+                          "person_hash": [c[1] for c in calls], "payload": np.arange(len(calls))})
+    stage.to_parquet(tmp_path / "stage.parquet")
+    repeat_contacts(tmp_path / "stage.parquet", tmp_path / "out.parquet", has_person=True, work=tmp_path)
+    out = pd.read_parquet(tmp_path / "out.parquet")
+    assert out["payload"].tolist() == list(range(len(calls)))  # input order, flags by position
+    assert [None if pd.isna(v) else bool(v) for v in out["followed_90d"]] == [c[2] for c in calls]
+    repeat_contacts(tmp_path / "stage.parquet", tmp_path / "none.parquet", has_person=False, work=tmp_path)
+    assert pd.read_parquet(tmp_path / "none.parquet")["followed_90d"].isna().all()
+
+
 def test_fast_and_exact_csv_readers_agree(tmp_path: Path):
     """Arrow's reader (fast) and Python's csv (exact) give the same rows and line numbers,
     with CRLF endings, newlines inside quoted values, blank lines and all-empty records."""
