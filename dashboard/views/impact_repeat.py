@@ -64,7 +64,7 @@ def repeat_section(store: Store, city: City, lang: str) -> RepeatSection:
     if frame.empty:
         return RepeatSection(t("impact.repeat.missing", lang, city=city.name))
     programs = [p.value for p in city.programs if p.value in set(frame["response_type"])]
-    years = sorted(int(y) for y in frame["year"].unique())
+    years = sorted((int(y) for y in frame["year"].unique()), reverse=True)  # latest first: on a phone too
     by_key = frame.set_index(["year", "response_type"])
     rows = []
     for p in programs:
