@@ -32,6 +32,7 @@ test: $(BIN)/.installed system-deps lint  ## the whole suite: unit, integration,
 	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 bench: $(BIN)/.installed  ## benchmarks at 1M and 10M calls; writes benchmarks/RESULTS.md
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/crisis-dashboard bench --sizes 1000000 10000000
 
 sample: $(BIN)/.installed  ## regenerate the shipped synthetic release

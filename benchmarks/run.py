@@ -12,6 +12,13 @@ from typing import Any
 from benchmarks.baselines import BASELINES
 from benchmarks.common import WARMUP, WORK_DIR, cpu_of_others, cpu_snapshot, run_in_fresh_process
 from benchmarks.data import prepare_data
+from benchmarks.downloads import (
+    DOWNLOADS_END,
+    DOWNLOADS_START,
+    render_downloads,
+    run_downloads_bench,
+    update_downloads_section,
+)
 from benchmarks.ingest import INGEST_END, INGEST_START, run_ingest_bench, update_ingest_section
 from benchmarks.report import (
     LIGHTHOUSE_END,
@@ -110,13 +117,25 @@ def bench_size(
     return result
 
 
+def downloads_step(out: Path, machine: dict[str, Any]) -> None:
+    """Measure the rows download beside Datasette and rewrite its block of ``out``."""
+    results = run_downloads_bench()
+    cpu = machine["cpu"] or "this machine"
+    where = f"{machine['nproc']} cores ({cpu}), {machine['ram_gib']:.0f} GiB"
+    update_downloads_section(out, render_downloads(results, machine["commit"], where))
+
+
 def main(args: argparse.Namespace, settings: Settings) -> int:
+    out = Path(args.out)
+    machine = machine_info()
+    if getattr(args, "downloads_only", False):
+        downloads_step(out, machine)
+        print(f"wrote {out}")
+        return 0
     sizes: list[int] = list(args.sizes)
     repeat: int = int(args.repeat)
-    out = Path(args.out)
     regenerate = bool(getattr(args, "regenerate", False)) or os.environ.get("CRISIS_BENCH_REGENERATE") == "1"
     server = not (getattr(args, "no_server", False) or os.environ.get("CRISIS_BENCH_NO_SERVER") == "1")
-    machine = machine_info()
     command = "crisis-dashboard bench --sizes " + " ".join(str(s) for s in sizes) + f" --repeat {repeat}"
     results = [
         bench_size(size, settings, repeat=repeat, regenerate=regenerate, server=server) for size in sizes
@@ -132,6 +151,11 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         print("ingest: 1M-row synthetic export through crisis-dashboard ingest")
         update_ingest_section(out, run_ingest_bench(settings))
     keep_block(out, previous_ingest, LIGHTHOUSE_START, LIGHTHOUSE_END)
+    if getattr(args, "skip_downloads", False):
+        keep_block(out, previous_ingest, DOWNLOADS_START, DOWNLOADS_END)
+    else:
+        print("downloads: /api/v1/calls.csv beside Datasette")
+        downloads_step(out, machine)
     print(f"wrote {out}")
     failed = [row for r in results if r["size"] >= 10_000_000 for row in target_rows(r) if row[3] is False]
     for name, budget, measured, _ in failed:
@@ -150,4 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--regenerate", action="store_true", help="regenerate the bench releases")
     parser.add_argument("--no-server", action="store_true", help="skip the gunicorn/Chromium step")
     parser.add_argument("--skip-ingest", action="store_true", help="keep the last ingest throughput figures")
+    parser.add_argument("--skip-downloads", action="store_true", help="keep the last download figures")
+    parser.add_argument("--downloads-only", action="store_true",
+                        help="only the rows download beside Datasette (rewrites its block of --out)")
     return parser

@@ -38,10 +38,12 @@ def _free_port() -> int:
 
 @contextmanager
 def running_server(
-    data_dir: Path, *, cache_entries: int = Settings().cache_entries, ready_timeout: float = 180.0
+    data_dir: Path, *, cache_entries: int = Settings().cache_entries, ready_timeout: float = 180.0,
+    log_dir: Path | None = None, env_extra: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen, float]]:
     """``gunicorn -w 1 dashboard.app:server`` on a free local port, warmed; yields
-    (base url, the master process, seconds until it answered ``/``)."""
+    (base url, the master process, seconds until it answered ``/``). Its log goes to
+    ``log_dir`` (default: ``data_dir``) as ``gunicorn.log``."""
     import requests
 
     port = _free_port()
@@ -50,9 +52,10 @@ def running_server(
         "CRISIS_DATA_DIR": str(data_dir),
         "CRISIS_CACHE_ENTRIES": str(cache_entries),
         "PORT": str(port),
+        **(env_extra or {}),
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    log = (data_dir / "gunicorn.log").open("w")
+    log = ((log_dir or data_dir) / "gunicorn.log").open("w")
     cmd = [str(gunicorn), "-w", "1", "-b", f"127.0.0.1:{port}", "--timeout", "300", "dashboard.app:server"]
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -60,7 +63,7 @@ def running_server(
         t0 = time.perf_counter()
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {data_dir / 'gunicorn.log'}")
+                raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {log.name}")
             try:
                 if requests.get(base + "/", timeout=30).status_code == 200:
                     break

@@ -68,7 +68,9 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     argv = [sys.executable, "-m", "benchmarks", "--sizes", *map(str, args.sizes),
             "--repeat", str(args.repeat), "--out", str(Path(args.out).resolve())]
     argv += [flag for flag, on in (("--regenerate", args.regenerate), ("--no-server", args.no_server),
-                                   ("--skip-ingest", args.skip_ingest)) if on]
+                                   ("--skip-ingest", args.skip_ingest),
+                                   ("--skip-downloads", args.skip_downloads),
+                                   ("--downloads-only", args.downloads_only)) if on]
     env = {**os.environ, "CRISIS_DATA_DIR": str(settings.data_dir), "CRISIS_GEO_DIR": str(settings.geo_dir)}
     return subprocess.run(argv, cwd=REPO_ROOT, env=env, check=False).returncode  # noqa: S603 - our own argv
 
@@ -146,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--regenerate", action="store_true", help="rebuild the bench data even if present")
     p.add_argument("--no-server", action="store_true", help="skip the gunicorn and browser measurements")
     p.add_argument("--skip-ingest", action="store_true", help="keep the last ingest throughput figures")
+    p.add_argument("--skip-downloads", action="store_true", help="keep the last download figures")
+    p.add_argument("--downloads-only", action="store_true",
+                   help="only the rows download beside Datasette (needs the bench extra: make bench)")
     p.set_defaults(func=_bench)
     return parser
 

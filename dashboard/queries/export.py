@@ -17,13 +17,16 @@ Why each piece is the way it is:
   month share the month) and lets DuckDB skip row groups.
 * **Streamed, in a fixed order, in flat memory.** ``calls_csv`` sorts by ``ROW_SORT``
   (week, district, call category, response type, call id): the same view of the same
-  release always downloads byte for byte the same file. It sorts one month of the view
-  at a time (``week`` leads the sort, so the months in turn are the whole view sorted),
-  so DuckDB never sorts more than a month; rows leave it as Arrow batches of
-  ``BATCH_ROWS`` and each batch becomes one chunk of text. Measured on the 10M-call
-  benchmark release (8.2M Denver rows): about 500,000 rows/s with resident memory up
-  by 150 MB at most; one sort of a whole view grew it by about 320 bytes a row
-  (measured on the 1M-call release), which would be 2.6 GB there.
+  release always downloads byte for byte the same file. It sorts runs of consecutive
+  months of at most ``SORT_ROWS`` rows (``week`` leads the sort, so the runs in turn are
+  the whole view sorted), so DuckDB never sorts more than that (a month above it, alone);
+  rows leave it as Arrow batches of ``BATCH_ROWS``, each line ending in its newline, and
+  a batch's chunk is its string column's data buffer, with no Python object per row.
+  One sort of a whole view grew memory by about 320 bytes a row (measured on the
+  1M-call release), which would be 2.6 GB on the 10M-call one; one query per month
+  spent more on the queries than on the rows (0.9 s for the shipped 145k Denver rows,
+  against 0.1 s now). The ``bench`` downloads step measures rows/s, time to first byte
+  and worker memory, beside Datasette.
 * **Formatted like the release's ``calls.csv``, CSV injection neutralized**: the rules
   are ``dashboard.queries.download_format``'s, and each CSV line is built in SQL there.
 * **Strict parameters** are read by ``dashboard.queries.api_params``, which also
@@ -41,7 +44,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dashboard.contract.releases import ReleaseInfo
 from dashboard.contract.schema import CALLS_COLUMN_NAMES
@@ -81,6 +86,11 @@ ROW_SORT: tuple[str, ...] = ("week", "district", "call_category", "response_type
 
 #: Rows per Arrow batch (= per streamed chunk, about 6 MB of CSV text).
 BATCH_ROWS = 50_000
+#: Most rows DuckDB sorts at once: consecutive months are sorted together up to this many
+#: (a month with more is sorted alone). One query per month cost more than the rows did on
+#: a whole-release download (0.9 s for 145k rows, against 0.1 s for two queries); 250,000
+#: was 13% faster on the 10M-call release but raised the worker's peak by 90 MB.
+SORT_ROWS = 100_000
 
 for _name in ROW_SORT:  # the sort is part of the contract: fail at import if a name drifts
     if _name not in CALLS_COLUMN_NAMES:
@@ -90,10 +100,15 @@ for _name in ROW_SORT:  # the sort is part of the contract: fail at import if a 
 # ------------------------------------------------------------------------------- rows
 
 
-def _where(filters: Filters, month: date | None = None) -> tuple[str, list[object]]:
+def _where(filters: Filters, month: date | None = None, after: date | None = None
+           ) -> tuple[str, list[object]]:
     """The row filter (module docstring): the pages' view as SQL over ``calls``, or only
-    its rows of one ``month`` (the first day of a month of the view)."""
-    first, after = (month, _next_month(month)) if month else (filters.start, filters.end_exclusive)
+    its rows from ``month`` (the first day of a month of the view) to the month before
+    ``after`` (that one month when ``after`` is not given)."""
+    if month is None:
+        first, after = filters.start, filters.end_exclusive
+    else:
+        first, after = month, after or _next_month(month)
     clauses = ["jurisdiction = ?", "week >= ?", "week < ?"]
     params: list[object] = [filters.city, first, after]
     if filters.programs:
@@ -129,10 +144,10 @@ class CallsCsv:
     """A rows download, ready to stream: nothing has been queried until ``chunks()`` runs,
     so an answer that needs no body (304 Not Modified, HEAD) costs no scan.
 
-    Rows are sorted one month of the view at a time: ``week`` leads ``ROW_SORT`` and a
-    month's weeks all precede the next month's, so the months' sorted rows, one after
-    the other, are the view sorted whole, while DuckDB never holds more than one month
-    to sort (sorting a whole 10M-row release at once took about 330 bytes per row).
+    Rows are sorted in runs of months (``_spans``): ``week`` leads ``ROW_SORT`` and a
+    month's weeks all precede the next month's, so the runs' sorted rows, one after the
+    other, are the view sorted whole, while DuckDB never holds more than ``SORT_ROWS``
+    rows to sort (sorting a whole 10M-row release at once took about 330 bytes per row).
     """
 
     release: ReleaseInfo
@@ -144,28 +159,66 @@ class CallsCsv:
         """Release the cursor of a download that will not be streamed (e.g. a 304)."""
         self._cursor.close()
 
-    def chunks(self) -> Iterator[str]:
+    def chunks(self) -> Iterator[bytes]:
         """One chunk of CSV lines per Arrow batch of ``BATCH_ROWS`` rows, the header with
         the first: an error reading the rows surfaces before anything is sent (the API
-        takes the first chunk before it answers 200)."""
+        takes the first chunk before it answers 200).
+
+        Each line ends in its newline in SQL, so a batch's text is the string column's
+        data buffer as it stands: no Python string per row.
+        """
         line = csv_line_sql()
-        header = csv_header()
+        header = csv_header().encode("utf-8")
         try:
-            for month in _months(self.filters):
-                where, params = _where(self.filters, month)
-                sql = f"SELECT {line} AS line FROM calls WHERE {where} {_ORDER_BY}"
+            for first, after in _spans(self._cursor, self.filters):
+                where, params = _where(self.filters, first, after)
+                sql = f"SELECT {line} || chr(10) AS line FROM calls WHERE {where} {_ORDER_BY}"
                 reader = self._cursor.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
                 try:
                     for batch in reader:
                         if batch.num_rows:
-                            yield header + "\n".join(batch.column(0).to_pylist()) + "\n"
-                            header = ""
+                            yield header + _text(batch.column(0))
+                            header = b""
                 finally:
                     reader.close()
             if header:
                 yield header  # a view with no rows: the header alone
         finally:
             self._cursor.close()
+
+
+def _spans(cursor: Any, filters: Filters) -> list[tuple[date, date]]:
+    """The view's months as runs sorted in one query each: (first month, month after),
+    each run at most ``SORT_ROWS`` rows unless one month alone is more; months without
+    rows are left out."""
+    where, params = _where(filters)
+    counts = dict(cursor.execute(
+        f"SELECT date_trunc('month', week)::DATE, count(*) FROM calls WHERE {where} GROUP BY 1", params,
+    ).fetchall())
+    spans: list[tuple[date, date]] = []
+    first, rows = None, 0
+    for month in _months(filters):
+        n = int(counts.get(month, 0))
+        if first is not None and rows + n > SORT_ROWS:
+            spans.append((first, month))
+            first, rows = None, 0
+        if n and first is None:
+            first = month
+        rows += n
+    if first is not None:
+        spans.append((first, filters.end_exclusive))
+    return spans
+
+
+def _text(column: pa.Array) -> bytes:
+    """The concatenated values of a string column without nulls (its data buffer)."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if column.type not in (pa.string(), pa.large_string()):
+        column = column.cast(pa.large_string())  # e.g. a string view
+    width = np.int32 if column.type == pa.string() else np.int64
+    offsets = np.frombuffer(column.buffers()[1], dtype=width)
+    start, end = offsets[column.offset], offsets[column.offset + len(column)]
+    return memoryview(column.buffers()[2])[start:end].tobytes()
 
 
 def calls_csv(store: Store, filters: Filters) -> CallsCsv:

@@ -63,7 +63,7 @@ def expected_rows(settings: Settings, f: Filters) -> pd.DataFrame:
 
 
 def export_text(store: Store, f: Filters) -> str:
-    return "".join(export.calls_csv(store, f).chunks())
+    return b"".join(export.calls_csv(store, f).chunks()).decode("utf-8")
 
 
 def assert_same_rows(got: pd.DataFrame, want: pd.DataFrame) -> None:
@@ -157,13 +157,31 @@ def test_chunks_are_batches_and_nothing_runs_before_streaming(tiny_store, monkey
     monkeypatch.setattr(export, "BATCH_ROWS", 5)
     download = export.calls_csv(tiny_store, catalog_filters(tiny_store, "denver"))
     assert download.filename.startswith("calls_denver_2023-01-01_2023-02-28_release-")
-    chunks = list(download.chunks())
+    chunks = [chunk.decode("utf-8") for chunk in download.chunks()]
     header = download_format.csv_header()
     assert chunks[0].startswith(header)  # the header goes with the first rows (see chunks)
     assert not any(chunk.startswith(header) for chunk in chunks[1:])
     rows = [chunks[0].removeprefix(header), *chunks[1:]]
     assert all(0 < chunk.count("\n") <= 5 for chunk in rows)
     assert sum(chunk.count("\n") for chunk in rows) == 70
+
+
+def test_months_sorted_in_runs_give_the_file_one_sort_gives(shipped_store, monkeypatch):
+    """Rows are sorted in runs of months of at most SORT_ROWS rows: any run length gives
+    the same file, byte for byte (week leads the sort), and a run is never empty."""
+    f = catalog_filters(shipped_store, "denver", start=date(2022, 11, 1), end=date(2023, 3, 1))
+    monkeypatch.setattr(export, "SORT_ROWS", 10**9)
+    whole = export_text(shipped_store, f)
+    _, cursor = shipped_store.snapshot_cursor("denver")
+    try:
+        assert len(export._spans(cursor, f)) == 1
+        monkeypatch.setattr(export, "SORT_ROWS", 1500)  # under a month (about 2,100 rows): one run per month
+        spans = export._spans(cursor, f)
+    finally:
+        cursor.close()
+    assert [s[0].month for s in spans] == [11, 12, 1, 2, 3]
+    assert export_text(shipped_store, f) == whole
+    assert whole.count("\n") > 8000
 
 
 def test_pages_cover_every_row_exactly_once_in_csv_order(shipped_store):
