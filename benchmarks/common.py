@@ -100,3 +100,15 @@ def run_in_fresh_process(func: Callable[..., dict[str, Any]], *args: Any) -> dic
     """Run ``func`` in a spawned interpreter: its RSS figures start from a clean process."""
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(func, *args).result()
+
+
+def replace_block(out: Path, start: str, end: str, block: str) -> None:
+    """Replace (or append) the ``start``..``end`` block of RESULTS.md with ``block``,
+    leaving the rest untouched: each step rewrites only its own figures."""
+    text = out.read_text() if out.exists() else ""
+    if start in text and end in text:
+        a, b = text.index(start), text.index(end) + len(end)
+        text = text[:a] + block.rstrip("\n") + text[b:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    out.write_text(text)

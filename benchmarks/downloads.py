@@ -31,7 +31,7 @@ from typing import Any
 import psutil
 import pyarrow.parquet as pq
 
-from benchmarks.common import MB, WORK_DIR
+from benchmarks.common import MB, WORK_DIR, replace_block
 from benchmarks.server import _free_port, running_server
 from dashboard.contract.releases import current_release_dir
 from dashboard.engine.store import Store
@@ -231,10 +231,4 @@ def render_downloads(results: list[dict[str, Any]], commit: str, machine: str) -
 
 def update_downloads_section(out: Path, block: str) -> None:
     """Replace (or append) the downloads block of RESULTS.md, leaving the rest untouched."""
-    text = out.read_text() if out.exists() else ""
-    if DOWNLOADS_START in text and DOWNLOADS_END in text:
-        a, b = text.index(DOWNLOADS_START), text.index(DOWNLOADS_END) + len(DOWNLOADS_END)
-        text = text[:a] + block.rstrip("\n") + text[b:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    out.write_text(text)
+    replace_block(out, DOWNLOADS_START, DOWNLOADS_END, block)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import MB, peak_rss_mb, rss_mb, run_in_fresh_process
+from benchmarks.common import MB, peak_rss_mb, replace_block, rss_mb, run_in_fresh_process
 from dashboard.contract.cities import load_cities
 from dashboard.settings import Settings
 
@@ -84,11 +84,4 @@ def render_ingest(r: dict[str, Any]) -> str:
 
 def update_ingest_section(out: Path, r: dict[str, Any]) -> None:
     """Replace (or append) the ingest block of RESULTS.md, leaving the rest untouched."""
-    text = out.read_text() if out.exists() else ""
-    block = render_ingest(r)
-    if INGEST_START in text and INGEST_END in text:
-        a, b = text.index(INGEST_START), text.index(INGEST_END) + len(INGEST_END)
-        text = text[:a] + block.rstrip("\n") + text[b:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    out.write_text(text)
+    replace_block(out, INGEST_START, INGEST_END, render_ingest(r))
