@@ -288,6 +288,10 @@ def council_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _typed(full, CUBE_COUNCIL).sort_values(list(CUBE_COUNCIL.dims)).reset_index(drop=True)
 
 
+#: The police-only programs as an SQL list (contract enum values, never data).
+_POLICE_SQL = ", ".join(f"'{p.value}'" for p in POLICE_ONLY)
+
+
 def service_cube(con: duckdb.DuckDBPyConnection, k: int) -> pd.DataFrame:
     """Calls with a recorded time on task and their total minutes, per program and year
     (police alone left out: ``police_time_cube``); under k calls hidden.
@@ -295,9 +299,8 @@ def service_cube(con: duckdb.DuckDBPyConnection, k: int) -> pd.DataFrame:
     Not part of the audited system: its cells are no split of anything published (a
     program's calls with a time are at most its calls in the rows, which are k or more).
     """
-    police = ", ".join(f"'{p.value}'" for p in POLICE_ONLY)
     return _time_cube(con, k, CUBE_SERVICE, "response_type::VARCHAR AS response_type",
-                      f"response_type::VARCHAR NOT IN ({police})")
+                      f"response_type::VARCHAR NOT IN ({_POLICE_SQL})")
 
 
 def police_time_cube(con: duckdb.DuckDBPyConnection, k: int) -> pd.DataFrame:
@@ -307,9 +310,8 @@ def police_time_cube(con: duckdb.DuckDBPyConnection, k: int) -> pd.DataFrame:
     Not audited either, for the same reason, and no other file totals these calls' time
     (``cube_service`` leaves police alone out), so no hidden cell is a difference.
     """
-    police = ", ".join(f"'{p.value}'" for p in POLICE_ONLY)
     return _time_cube(con, k, CUBE_POLICE_TIME, "call_category::VARCHAR AS call_category",
-                      f"star_eligible AND response_type::VARCHAR IN ({police})")
+                      f"star_eligible AND response_type::VARCHAR IN ({_POLICE_SQL})")
 
 
 def _time_cube(con: duckdb.DuckDBPyConnection, k: int, table: Table, dim: str, where: str) -> pd.DataFrame:

@@ -191,14 +191,11 @@ def _spans(cursor: Any, filters: Filters) -> list[tuple[date, date]]:
     """The view's months as runs sorted in one query each: (first month, month after),
     each run at most ``SORT_ROWS`` rows unless one month alone is more; months without
     rows are left out."""
-    where, params = _where(filters)
-    counts = dict(cursor.execute(
-        f"SELECT date_trunc('month', week)::DATE, count(*) FROM calls WHERE {where} GROUP BY 1", params,
-    ).fetchall())
+    counts = _month_counts(cursor, filters)
     spans: list[tuple[date, date]] = []
     first, rows = None, 0
     for month in _months(filters):
-        n = int(counts.get(month, 0))
+        n = counts.get(month, 0)
         if first is not None and rows + n > SORT_ROWS:
             spans.append((first, month))
             first, rows = None, 0
@@ -208,6 +205,14 @@ def _spans(cursor: Any, filters: Filters) -> list[tuple[date, date]]:
     if first is not None:
         spans.append((first, filters.end_exclusive))
     return spans
+
+
+def _month_counts(cursor: Any, filters: Filters) -> dict[date, int]:
+    """Rows of the view per month (the first day of a month of the view): one query."""
+    where, params = _where(filters)
+    return {month: int(n) for month, n in cursor.execute(
+        f"SELECT date_trunc('month', week)::DATE, count(*) FROM calls WHERE {where} GROUP BY 1", params,
+    ).fetchall()}
 
 
 def _text(column: pa.Array) -> bytes:
@@ -253,16 +258,12 @@ def calls_page(store: Store, filters: Filters, page: int, page_size: int) -> Row
     """
     release, cursor = store.snapshot_cursor(filters.city)
     try:
-        where, params = _where(filters)
-        counts = dict(cursor.execute(
-            f"SELECT date_trunc('month', week)::DATE, count(*) FROM calls WHERE {where} GROUP BY 1",
-            params,
-        ).fetchall())
-        total = int(sum(counts.values()))
+        counts = _month_counts(cursor, filters)
+        total = sum(counts.values())
         skip, wanted = (page - 1) * page_size, page_size
         rows: list[dict[str, object]] = []
         for month in _months(filters):
-            n = int(counts.get(month, 0))
+            n = counts.get(month, 0)
             if wanted <= 0:
                 break
             if skip >= n:
