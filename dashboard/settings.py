@@ -44,6 +44,12 @@ class Settings:
         default=512,
         metadata={"env": "CRISIS_CACHE_ENTRIES", "help": "Query results kept per worker (LRU)."},
     )
+    query_memory_mb: int = field(
+        default=64,
+        metadata={"env": "CRISIS_QUERY_MEMORY_MB",
+                  "help": "DuckDB memory (MiB) per worker for running queries, on top of the loaded tables "
+                          "(beyond it, sorts spill to a temporary folder); 0: no cap."},
+    )
     switch_delay: float = field(
         default=10.0,
         metadata={"env": "CRISIS_SWITCH_DELAY",

@@ -10,9 +10,14 @@ store decides which releases to open, when to switch, and which snapshot answers
 
 from __future__ import annotations
 
+import itertools
+import math
+import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -55,11 +60,14 @@ class Snapshot:
 Selection = dict[str, tuple[VerifiedRelease | None, CityStatus]]
 
 
-def open_snapshot(selection: Selection, configured: dict[str, City], generations: Iterator[int]) -> Snapshot:
+def open_snapshot(selection: Selection, configured: dict[str, City], generations: Iterator[int],
+                  query_memory_mb: int = 0) -> Snapshot:
     """Open the selected releases into a new connection (ReleaseError if DuckDB cannot).
 
     Cities come in the configured order; ``generations`` numbers the snapshots a store
     opens (one number taken per snapshot opened, none for one that failed).
+    ``query_memory_mb`` (0: none) caps DuckDB's memory above the loaded tables
+    (``cap_query_memory``).
     """
     ordered = {c: selection[c] for c in configured if c in selection}
     releases = {c: v for c, (v, _) in ordered.items() if v is not None}
@@ -69,11 +77,35 @@ def open_snapshot(selection: Selection, configured: dict[str, City], generations
     try:
         _load_tables(con, {c: v.info for c, v in releases.items()})
         catalogs = _build_catalogs(con, cities)
+        if query_memory_mb > 0:
+            cap_query_memory(con, query_memory_mb)
     except duckdb.Error as exc:
         con.close()
         raise ReleaseError(f"releases {', '.join(v.key for v in releases.values())} could not be "
                            f"loaded: {exc}") from exc
     return Snapshot(releases, statuses, cities, con, catalogs, next(generations))
+
+
+def cap_query_memory(con: duckdb.DuckDBPyConnection, query_mb: int) -> int:
+    """Cap DuckDB's memory at the loaded tables plus ``query_mb``; return the cap (MiB).
+
+    Why: DuckDB's default limit is 80% of the machine, and a worker streaming the rows
+    download kept what its sorts had used: its peak grew from about 275 MB (145k rows)
+    to 440 MB (8.2M rows), by the number of rows (benchmarks/RESULTS.md "Rows
+    download"). With the cap, a query works within ``query_mb`` and sorts beyond it
+    spill to a temporary folder of their own (DuckDB removes it when the connection
+    closes; for an in-memory database its default would be ``.tmp`` in the working
+    directory). The tables are measured after loading, so the cap never evicts them.
+    """
+    tables = con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchone()
+    cap_mb = math.ceil(int(tables[0] if tables else 0) / 2**20) + query_mb
+    spill = Path(tempfile.gettempdir()) / f"crisis-duckdb-{os.getpid()}-{next(_SPILL_DIRS)}"
+    con.execute("SET temp_directory = ?", [str(spill)])
+    con.execute("SET memory_limit = ?", [f"{cap_mb}MiB"])
+    return cap_mb
+
+
+_SPILL_DIRS = itertools.count()
 
 
 def _files(releases: dict[str, ReleaseInfo], name: str) -> list[str]:

@@ -160,7 +160,7 @@ class Store:
 
     def _build(self, selection: Selection) -> Snapshot:
         """Open the selected releases into a new connection (ReleaseError if DuckDB cannot)."""
-        return open_snapshot(selection, self._configured, self._generations)
+        return open_snapshot(selection, self._configured, self._generations, self.settings.query_memory_mb)
 
     def _schedule(self, base: Snapshot, changes: list[Decision]) -> list[tuple[float, Snapshot]]:
         """Snapshots to swap in, one per distinct instant, each with every change due by then."""

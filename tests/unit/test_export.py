@@ -9,9 +9,12 @@ journalist downloads), never typed in by hand.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import shutil
+import tempfile
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -469,3 +472,34 @@ def test_kpis_frame_follows_queries(tiny_store):
     assert list(export.kpis_frame(tiny_store, f).columns) == list(export.KPIS_COLUMNS)
     assert set(queries.kpis(tiny_store, f).columns) == set(export.KPIS_COLUMNS)
 
+
+
+def test_a_download_past_the_memory_cap_spills_and_gives_the_same_file(shipped_settings, shipped_store,
+                                                                      monkeypatch):
+    """Issue 18: the serving connection's memory is capped at its tables plus
+    ``query_memory_mb`` (``snapshot.cap_query_memory``), so a worker streaming 10M rows
+    keeps the memory it had at 145k. A whole release sorted in one run does not fit in
+    a 24 MiB allowance: DuckDB sorts it through its spill folder and the file is the same
+    byte for byte; the folder is gone when the connection closes."""
+    f = catalog_filters(shipped_store, "denver")
+    want = export_text(shipped_store, f)
+    MB = 48
+    capped = Store(replace(shipped_settings, query_memory_mb=MB), watch=False)
+    monkeypatch.setattr(export, "SORT_ROWS", 10**9)  # one sort of every row: ~20 MB of lines
+    _, cursor = capped.snapshot_cursor("denver")
+    limit, spill = cursor.execute(
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    tables = cursor.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+    assert MB - 1 < float(limit.split()[0]) - tables / 2**20 < MB + 2  # the tables and MB
+    assert Path(spill).parent == Path(tempfile.gettempdir())
+    download = export.calls_csv(capped, f)
+    chunks = download.chunks()
+    first = next(chunks)
+    spilled = cursor.execute("SELECT count(*) FROM duckdb_temporary_files()").fetchone()[0]
+    assert first + b"".join(chunks) == want.encode("utf-8")
+    assert spilled > 0
+    cursor.close()
+    capped.close()
+    del capped, download, chunks, cursor
+    gc.collect()
+    assert not Path(spill).exists()
