@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import functools
 import re
+from html import escape as html_escape
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 import dash
 import flask
@@ -46,7 +48,8 @@ from dashboard.api import register_api
 from dashboard.api.answers import error_response
 from dashboard.callback_guard import install_callback_guard
 from dashboard.components.links import nav_hrefs, page_href
-from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from dashboard.first_view import Address, container_title, first_view_html, page_address, page_container
+from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, PARAM_LANG, t
 from dashboard.pages import SETTINGS_KEY, request_language
 from dashboard.params.context import CONTEXT_PARAMS
 from dashboard.queries.api_params import API_PREFIX
@@ -133,17 +136,24 @@ def _nav_name(page: dict, lang: str) -> str:
     return t(f"nav.{page['module'].rsplit('.', 1)[-1]}", lang)
 
 
-def _language_switch(lang: str) -> html.A:
+def _language_switch(lang: str, address: Address | None = None) -> html.A:
     """A link to this page in the other language, labelled in that language.
 
     ``lang``/``hrefLang`` on the link let a screen reader say "Español" in Spanish. The
-    address is the home page's until the clientside callback copies the page's own
-    address into it (``assets/i18n.js``); without JavaScript it still switches.
+    address is the page's own (``address``) with only ``lang`` changed, the home page's
+    without one; a clientside callback keeps it on the page's address as the view
+    changes (``assets/i18n.js``); without JavaScript it still switches.
     """
     other = next(code for code in LANGUAGES if code != lang)
+    href = page_href("/", other)
+    if address is not None:
+        path, search = address
+        query = [(k, v) for k, v in parse_qsl(search.lstrip("?"), keep_blank_values=True) if k != PARAM_LANG]
+        query += [(PARAM_LANG, other)] if other != DEFAULT_LANGUAGE else []
+        href = path + (f"?{urlencode(query)}" if query else "")
     return html.A(
         t("nav.switch_language", other),
-        href=page_href("/", other),
+        href=href,
         id=ids.LANG_SWITCH,
         lang=other,
         hrefLang=other,
@@ -152,20 +162,25 @@ def _language_switch(lang: str) -> html.A:
     )
 
 
-def _nav(lang: str) -> html.Header:
-    links = [
-        html.Li(
-            dcc.Link(
-                _nav_name(page, lang), href=page_href(page["relative_path"], lang), className="nav-link",
-                id={"type": ids.NAV_LINK, "path": page["path"]},
-            ),
-            className="nav-item",
-        )
-        for page in dash.page_registry.values()
+def _nav(lang: str, address: Address | None = None) -> html.Header:
+    """The navigation; with the page's ``address``, its links keep the page's context
+    (as ``_nav_context`` sets them once Dash runs), so they are right before it does."""
+    pages = [
+        page for page in dash.page_registry.values()
         # Not the 404 page, nor pages that need an id (a district is reached from the map).
         if not page["module"].endswith("not_found_404") and not page.get("path_template")
     ]
-    links.append(html.Li(_language_switch(lang), className="nav-item"))
+    link_ids = [{"type": ids.NAV_LINK, "path": page["path"]} for page in pages]
+    hrefs = [page_href(page["relative_path"], lang) for page in pages]
+    if address is not None:
+        path, search = address
+        hrefs = nav_hrefs([{"id": i} for i in link_ids], "/" + (dash.strip_relative_path(path) or ""), search)
+    links = [
+        html.Li(dcc.Link(_nav_name(page, lang), href=href, className="nav-link", id=link_id),
+                className="nav-item")
+        for page, link_id, href in zip(pages, link_ids, hrefs, strict=True)
+    ]
+    links.append(html.Li(_language_switch(lang, address), className="nav-item"))
     return html.Header(
         html.Nav(
             html.Div(
@@ -205,12 +220,14 @@ def _footer(lang: str) -> html.Footer:
     )
 
 
-def _shell(lang: str = DEFAULT_LANGUAGE) -> html.Div:
-    """Navbar, the current page, footer. Static: it must not touch data (see ``warm``)."""
+def _shell(lang: str = DEFAULT_LANGUAGE, container: html.Div | None = None,
+           address: Address | None = None) -> html.Div:
+    """Navbar, the page container (``dash.page_container`` unless given), footer;
+    ``address``: the page's (path, search), which the navigation's links keep."""
     return html.Div(
         [
-            _nav(lang),
-            html.Main(dash.page_container, id=ids.SHELL_MAIN, tabIndex="-1"),
+            _nav(lang, address),
+            html.Main(container or dash.page_container, id=ids.SHELL_MAIN, tabIndex="-1"),
             dcc.Store(id=ids.NAV_CONTEXT, data=list(CONTEXT_PARAMS)),
             _footer(lang),
         ]
@@ -218,8 +235,10 @@ def _shell(lang: str = DEFAULT_LANGUAGE) -> html.Div:
 
 
 def _shell_for_request() -> html.Div:
-    """The shell in the language of the page being loaded (Dash calls this per layout)."""
-    return _shell(request_language())
+    """The shell in the language of the page being loaded, with that page in it
+    (``first_view``; Dash calls this per layout request)."""
+    address = page_address()
+    return _shell(request_language(), page_container(address), address)
 
 
 _HOST_META = re.compile(r'\s*<meta property="twitter:url"[^>]*>')
@@ -237,6 +256,13 @@ class _Dash(dash.Dash):
         if not_found:
             kwargs["title"] = t("not_found.title", lang)
         template = _index_string(self.config.requests_pathname_prefix, lang, not_found)
+        address = None if not_found else page_address()
+        container = page_container(address) if address is not None else None
+        drawn = first_view_html(_shell(lang, container, address)) if container is not None else None
+        if drawn is not None:  # the page itself until Dash replaces it with the same page
+            kwargs["app_entry"] = f'<div id="react-entry-point">{drawn}</div>'
+            kwargs["title"] = html_escape(container_title(container) or kwargs.get("title", ""))
+
         for key, value in kwargs.items():
             template = template.replace("{%" + key + "%}", value)
         return template
@@ -286,6 +312,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         title=t("app.name", lang),
         update_title=None,
         suppress_callback_exceptions=True,  # page callbacks name ids of pages not shown
+        # Dash 4 turns async endpoints on whenever asgiref is installed (Datasette, a
+        # bench extra, brings it): sync gunicorn workers serve sync views, whatever is
+        # installed beside the app.
+        use_async=False,
     )
     _drop_full_plotly_bundle()
     _serve_plotly_on_demand(app)

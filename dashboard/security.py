@@ -137,13 +137,26 @@ _SCRIPT_SRC = re.compile(r'<script[^>]+src="([^"]+)"')
 _LINK_HREF = re.compile(r'<link[^>]+href="([^"]+)"')
 
 
+#: Set on the Flask config while ``warm`` runs: pages are not drawn into the index then.
+WARMING_KEY = "CRISIS_WARMING"
+
+
 def warm(app: dash.Dash, extra: Sequence[str] = ()) -> list[tuple[str, int]]:
     """Request the index, the layout, the callback list and every script once.
 
     Runs Dash's first-request setup (``_setup_server``, page routing registration)
-    single-threaded. Touches no data: the shell layout is static and the page layouts
-    are only called by routing callbacks. Returns (url, status) for the log/tests.
+    single-threaded. Touches no data: while ``WARMING_KEY`` is set, the index and the
+    layout leave the page out (``dashboard.first_view``), so no store opens before a
+    worker forks. Returns (url, status) for the log/tests.
     """
+    app.server.config[WARMING_KEY] = True
+    try:
+        return _warm(app, extra)
+    finally:
+        app.server.config[WARMING_KEY] = False
+
+
+def _warm(app: dash.Dash, extra: Sequence[str]) -> list[tuple[str, int]]:
     client = app.server.test_client()
     prefix = app.config.requests_pathname_prefix
     results: list[tuple[str, int]] = []

@@ -190,3 +190,17 @@ def minute_quantile(minutes: pd.DataFrame, q: float) -> float:
     no call has a time."""
     calls = np.repeat(minutes["response_minutes"].to_numpy(int), minutes["n"].to_numpy(int))
     return float(np.quantile(calls, q, method="inverted_cdf")) if len(calls) else float("nan")
+
+
+#: True once React has drawn the page: until then ``react-entry-point`` holds the first
+#: view the server sent as HTML (``dashboard.first_view``), which looks the same but
+#: whose controls do nothing yet. React marks the elements it creates (``__react...``).
+DASH_DREW = """() => {
+  const first = document.getElementById('react-entry-point')?.firstElementChild;
+  return !!first && Object.keys(first).some((key) => key.startsWith('__react'));
+}"""
+
+
+def wait_for_dash(page: object) -> None:
+    """Wait until Dash has replaced the server's first view with the live page."""
+    page.wait_for_function(DASH_DREW)

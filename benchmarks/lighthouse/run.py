@@ -42,10 +42,9 @@ PRESETS = ("mobile", "desktop")
 
 
 def default_pages() -> list[str]:
-    pages = ["/", "/?lang=es"]
-    if (ROOT / "dashboard" / "pages" / "outcomes.py").exists():
-        pages.append("/outcomes")
-    return pages
+    """Issue 18's pages, each in English and Spanish."""
+    return [f"{path}{sep}" for path in ("/", "/district/3", "/outcomes", "/data")
+            for sep in ("", "?lang=es")]
 
 
 def free_port() -> int:
@@ -231,7 +230,8 @@ def write_results(block: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page and preset")
-    parser.add_argument("--pages", nargs="+", default=None, help="paths (default: /, /?lang=es, /outcomes)")
+    parser.add_argument("--pages", nargs="+", default=None,
+                        help="paths (default: issue 18 pages, English and Spanish)")
     parser.add_argument("--presets", nargs="+", choices=PRESETS, default=list(PRESETS))
     parser.add_argument("--label", default="final", help="a name for this measurement (kept in the output)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")

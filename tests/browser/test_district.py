@@ -21,6 +21,7 @@ from dashboard.engine.store import Store
 from dashboard.i18n import fmt_int, fmt_pct
 from dashboard.params.filters import Filters
 from dashboard.queries import profile
+from tests.conftest import wait_for_dash
 
 QUERY = "city=denver&start=2023-01-01&end=2023-12-31"
 
@@ -44,6 +45,7 @@ def open_district(page, base: str, slug: str, query: str = QUERY) -> None:
 
 
 def wait_ready(page) -> None:
+    wait_for_dash(page)
     page.wait_for_selector("#district-heading")
     page.wait_for_selector("#district-coverage-graph .main-svg")
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")

@@ -17,12 +17,14 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard import ids
+from tests.conftest import wait_for_dash
 
 pytestmark = pytest.mark.browser
 
 
 def _settled(page) -> None:
     page.wait_for_selector("main h1")
+    wait_for_dash(page)
     page.wait_for_load_state("networkidle")
     page.wait_for_function("() => !document.querySelector('._dash-loading, [data-dash-is-loading=\"true\"]')")
 

@@ -31,6 +31,7 @@ from dashboard.contract.cities import load_cities
 from dashboard.i18n import catalog
 from dashboard.queries import docs
 from dashboard.settings import Settings
+from tests.conftest import wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -124,6 +125,7 @@ def _query(url: str) -> dict[str, list[str]]:
 
 def _settled(page) -> None:
     page.wait_for_selector("main h1")
+    wait_for_dash(page)
     page.wait_for_function("() => !document.querySelector('._dash-loading, [data-dash-is-loading=\"true\"]')")
 
 

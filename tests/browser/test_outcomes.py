@@ -21,6 +21,7 @@ import pytest
 from dashboard import ids
 from dashboard.i18n import fmt_int, fmt_pct
 from dashboard.queries.outcomes import OUTCOME_ORDER
+from tests.conftest import wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +43,7 @@ def open_outcomes(page, base: str, query: str = QUERY) -> None:
 
 
 def wait_ready(page) -> None:
+    wait_for_dash(page)
     page.wait_for_selector(f"#{ids.OUTCOMES_HEADLINE}")
     page.wait_for_selector(f"#{ids.OUTCOMES_FLOW_GRAPH} .main-svg")
     page.wait_for_selector(f"#{ids.OUTCOMES_BARS_GRAPH} .main-svg")

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dashboard import ids
+from tests.conftest import wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +29,7 @@ def open_overview(page, base: str, query: str = "") -> None:
 
 
 def wait_ready(page) -> None:
+    wait_for_dash(page)
     page.wait_for_selector(KPI_VALUES)
     page.wait_for_function(f"() => document.querySelectorAll({TREND_TRACES!r}).length > 0")
     if page.locator(f"#{ids.OVERVIEW_MAP_WRAP}").is_visible():
