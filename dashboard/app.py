@@ -48,7 +48,14 @@ from dashboard.api import register_api
 from dashboard.api.answers import error_response
 from dashboard.callback_guard import install_callback_guard
 from dashboard.components.links import nav_hrefs, page_href
-from dashboard.first_view import Address, container_title, first_view_html, page_address, page_container
+from dashboard.first_view import (
+    Address,
+    container_title,
+    deferred_scripts,
+    first_view_html,
+    page_address,
+    page_container,
+)
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, PARAM_LANG, t
 from dashboard.pages import SETTINGS_KEY, request_language
 from dashboard.params.context import CONTEXT_PARAMS
@@ -65,6 +72,8 @@ PLOTLY_BUNDLE = ASSETS_DIR / "vendor" / "plotly-basic.min.js"
 #: Where dash-renderer tells dcc.Graph to fetch plotly.js from when serving locally.
 DCC_PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
 BOOTSTRAP_VERSION = "5.3.9"
+#: Loads Dash's scripts when the reader needs them; linked by the index, not by Dash.
+ON_DEMAND_SCRIPT = "dash-on-demand.js"
 
 
 def _noscript(lang: str, not_found: bool) -> str:
@@ -241,6 +250,12 @@ def _shell_for_request() -> html.Div:
     return _shell(request_language(), page_container(address), address)
 
 
+def _on_demand_src(app: dash.Dash) -> str:
+    """The loader's address, versioned by its file's time like Dash's own asset links."""
+    path = ASSETS_DIR / ON_DEMAND_SCRIPT
+    return f"{app.get_asset_url(ON_DEMAND_SCRIPT)}?m={path.stat().st_mtime}"
+
+
 _HOST_META = re.compile(r'\s*<meta property="twitter:url"[^>]*>')
 
 
@@ -262,6 +277,10 @@ class _Dash(dash.Dash):
         if drawn is not None:  # the page itself until Dash replaces it with the same page
             kwargs["app_entry"] = f'<div id="react-entry-point">{drawn}</div>'
             kwargs["title"] = html_escape(container_title(container) or kwargs.get("title", ""))
+            # Dash's scripts start when the reader needs them (assets/dash-on-demand.js).
+            kwargs["scripts"] = deferred_scripts(kwargs.get("scripts", ""), kwargs.get("renderer", ""),
+                                                 _on_demand_src(self))
+            kwargs["renderer"] = ""
 
         for key, value in kwargs.items():
             template = template.replace("{%" + key + "%}", value)
@@ -306,7 +325,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         pages_folder=str(PAGES_DIR),
         assets_folder=str(ASSETS_DIR),
         # Bootstrap is linked first by the index page; plotly.js is loaded on demand.
-        assets_ignore=r"^(bootstrap\.min\.css|plotly-basic\.min\.js)$",
+        assets_ignore=r"^(bootstrap\.min\.css|plotly-basic\.min\.js|dash-on-demand\.js)$",
         serve_locally=True,
         compress=True,
         title=t("app.name", lang),

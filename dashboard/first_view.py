@@ -28,6 +28,7 @@ container the router fills).
 from __future__ import annotations
 
 import logging
+from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,9 @@ from dashboard.logsafe import log_exception
 from dashboard.security import WARMING_KEY
 
 log = logging.getLogger(__name__)
+
+#: The id of the template holding Dash's scripts, which ``assets/dash-on-demand.js`` loads.
+DEFERRED_SCRIPTS_ID = "dash-deferred-scripts"
 
 #: A page's address: its path (with the app's prefix) and its search ("" or "?...").
 Address = tuple[str, str]
@@ -113,6 +117,20 @@ def _page(address: Address) -> tuple[Any, str] | None:
         log_exception(log, "first view failed")
         return None
     return layout, str(title)
+
+
+def deferred_scripts(scripts: str, renderer: str, loader: str) -> str:
+    """Dash's script tags, inert in a ``<template>``, and the loader that runs them.
+
+    ``scripts`` and ``renderer`` are Dash's ``{%scripts%}`` (its component bundles and
+    the app's assets, in order) and ``{%renderer%}``; inside a template the browser
+    neither fetches nor runs them. ``loader`` is the address of
+    ``assets/dash-on-demand.js``, which loads those scripts in that order and starts the
+    renderer when the reader needs Dash (see that file). No inline script is added, so
+    the CSP is unchanged.
+    """
+    return (f'<template id="{DEFERRED_SCRIPTS_ID}">{scripts}{renderer}</template>\n'
+            f'<script src="{escape(loader)}"></script>')
 
 
 def first_view_html(shell: Any) -> str | None:

@@ -192,15 +192,23 @@ def minute_quantile(minutes: pd.DataFrame, q: float) -> float:
     return float(np.quantile(calls, q, method="inverted_cdf")) if len(calls) else float("nan")
 
 
-#: True once React has drawn the page: until then ``react-entry-point`` holds the first
-#: view the server sent as HTML (``dashboard.first_view``), which looks the same but
-#: whose controls do nothing yet. React marks the elements it creates (``__react...``).
+#: True once Dash shows the live page: until then the page holds the first view the
+#: server sent as HTML (``dashboard.first_view``), which looks the same but whose
+#: controls do nothing yet; ``assets/dash-on-demand.js`` removes it (``#first-view``)
+#: once Dash has drawn the page. React marks the elements it creates (``__react...``).
 DASH_DREW = """() => {
+  if (document.getElementById('first-view')) { return false; }
   const first = document.getElementById('react-entry-point')?.firstElementChild;
   return !!first && Object.keys(first).some((key) => key.startsWith('__react'));
 }"""
 
 
 def wait_for_dash(page: object) -> None:
-    """Wait until Dash has replaced the server's first view with the live page."""
+    """Start Dash as a reader would, and wait until it has replaced the first view.
+
+    Dash's scripts start when a chart comes into view or the reader touches, clicks or
+    types (``assets/dash-on-demand.js``); a Shift key press starts them, and does
+    nothing else, on any page."""
+    if not page.evaluate(DASH_DREW):
+        page.keyboard.press("Shift")
     page.wait_for_function(DASH_DREW)

@@ -156,8 +156,16 @@ def _link(props: dict[str, Any]) -> str:
 
 
 def _graph(props: dict[str, Any]) -> str:
-    """The graph's frame: dcc.Graph's own classes, so the CSS gives it its height."""
-    keep = {"id": props.get("id"), "className": props.get("className"), "style": props.get("style")}
+    """The graph's frame: dcc.Graph's own classes, and the figure's height when it has
+    one (else the CSS gives it: the map's aspect ratio), so the drawn chart, which
+    replaces the frame, moves nothing below it."""
+    style = dict(props.get("style") or {})
+    figure = props.get("figure")
+    layout = figure.get("layout") if isinstance(figure, dict) else getattr(figure, "layout", None)
+    height = layout.get("height") if isinstance(layout, dict) else getattr(layout, "height", None)
+    if isinstance(height, int | float) and not isinstance(height, bool):
+        style.setdefault("height", height)
+    keep = {"id": props.get("id"), "className": props.get("className"), "style": style or None}
     return _element("div", keep, extra_class="dash-graph")
 
 

@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dashboard import ids
+from tests.conftest import wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +59,7 @@ LANGUAGES = ["en", "es"]
 #: True once Dash has rendered the page: the layout is in, no callback is pending, and
 #: every chart on the page has drawn its SVG.
 RENDERED = """() => {
+    if (document.getElementById('first-view')) { return false; }
     const first = document.getElementById('react-entry-point')?.firstElementChild;
     if (!first || !Object.keys(first).some((key) => key.startsWith('__react'))) { return false; }
     const content = document.getElementById('_pages_content');
@@ -84,6 +86,7 @@ def with_lang(path: str, lang: str) -> str:
 
 
 def wait_rendered(page) -> None:
+    wait_for_dash(page)
     page.wait_for_function(RENDERED, timeout=20_000)
     # One more frame: plotly lays out its legend and axes after the first SVG appears.
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")

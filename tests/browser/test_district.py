@@ -293,7 +293,7 @@ def test_find_my_area_from_the_navigation(page, live_server, console):
     """Issue 15: a Districts entry in the navigation; typing a neighborhood names its police
     and council district and opens the profile."""
     page.goto(live_server + "/")
-    page.wait_for_selector("#shell-nav .nav-link")
+    wait_for_dash(page)  # the navigation's links then change pages inside the app
     page.locator("#shell-nav .nav-link", has_text="Districts").click()
     page.wait_for_url(re.compile(r"/districts"))
     page.fill("#districts-search", "capitol hill")

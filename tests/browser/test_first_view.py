@@ -17,6 +17,8 @@ import re
 
 import pytest
 
+from tests.conftest import DASH_DREW, wait_for_dash
+
 #: ``main``'s text without the charts (plotly.js draws their text only in the live page).
 MAIN_TEXT = """() => {
   const main = document.querySelector('#main').cloneNode(true);
@@ -26,6 +28,7 @@ MAIN_TEXT = """() => {
 
 #: Finished: Dash has rendered, nothing is loading, every chart is drawn.
 FINISHED = """() => {
+  if (document.getElementById('first-view')) { return false; }
   const first = document.getElementById('react-entry-point')?.firstElementChild;
   if (!first || !Object.keys(first).some((key) => key.startsWith('__react'))) { return false; }
   if (!window.dash_clientside || document.querySelector('[data-dash-is-loading="true"]')) { return false; }
@@ -64,6 +67,7 @@ def test_the_first_response_is_the_finished_page(browser, live_server, page, con
     page.on("request", lambda req: callbacks.append(req.post_data or "")
             if "_dash-update-component" in req.url else None)
     page.goto(live_server + path)
+    wait_for_dash(page)
     page.wait_for_function(FINISHED)
     assert _words(page.evaluate(MAIN_TEXT)) == first_text
     assert page.title() == first_title
@@ -81,3 +85,58 @@ def test_the_first_response_is_the_finished_page(browser, live_server, page, con
             page.evaluate(NAVIGATE, address)
         page.wait_for_function(FINISHED)
     assert _words(page.evaluate(MAIN_TEXT)) == first_text
+
+
+#: Records, from the first paint, whether "Loading..." was ever visible and the layout
+#: shift the page accumulated (the swap must move nothing).
+WATCH = """() => {
+  window.__sawLoading = false;
+  window.__shift = 0;
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => {
+    if (!e.hadRecentInput) { window.__shift += e.value; }
+  })).observe({type: 'layout-shift', buffered: true});
+  new MutationObserver(() => {
+    document.querySelectorAll('._dash-loading').forEach((el) => {
+      if (el.checkVisibility({visibilityProperty: true})) { window.__sawLoading = true; }
+    });
+  }).observe(document.documentElement, {childList: true, subtree: true});
+}"""
+
+
+def _dash_scripts(requests: list[str]) -> list[str]:
+    return [url for url in requests if "_dash-component-suites" in url or "_dash-layout" in url]
+
+
+def test_a_phone_reads_the_page_before_dash_and_gets_charts_as_it_scrolls(phone_page, live_server, console):
+    """On a phone the Overview's charts are below the first screen: nothing of Dash is
+    fetched until the reader scrolls towards them; then Dash starts, draws them, and
+    replaces the first view without "Loading..." ever showing or anything moving."""
+    page = phone_page
+    page.add_init_script(f"document.addEventListener('DOMContentLoaded', {WATCH})")
+    page.goto(live_server + "/")
+    page.wait_for_load_state("networkidle")
+    assert _dash_scripts(console.requests) == []
+    assert page.locator("#overview-kpis .kpi-value, #overview-kpis h3, #overview-kpis strong").count() > 0 \
+        or re.search(r"\d", page.inner_text("#overview-kpis"))
+    page.evaluate("() => document.querySelector('.dash-graph').scrollIntoView()")
+    page.wait_for_function(DASH_DREW)
+    page.wait_for_selector("#main .dash-graph .main-svg")
+    assert _dash_scripts(console.requests)
+    assert page.evaluate("() => window.__sawLoading") is False
+    assert page.evaluate("() => window.__shift") < 0.01
+
+
+def test_the_keyboard_keeps_its_place_when_dash_takes_over(page, live_server, console):
+    """A page without charts (Data) waits for the reader; a Tab starts Dash, and the link
+    that had the focus in the first view still has it in the live page."""
+    page.goto(live_server + "/data")
+    page.wait_for_load_state("networkidle")
+    assert _dash_scripts(console.requests) == []
+    for _ in range(3):  # the skip link, the site name, then the first navigation link
+        page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.id")
+    assert focused  # a navigation link, whose id the live page shares
+    page.wait_for_function(DASH_DREW)
+    assert page.evaluate("() => document.activeElement.id") == focused
+    assert page.evaluate("() => !document.getElementById('first-view')"
+                         " && document.getElementById('react-entry-point').contains(document.activeElement)")

@@ -18,6 +18,7 @@ import pytest
 
 from dashboard import ids
 from dashboard.i18n import fmt_int, fmt_pct
+from tests.conftest import wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.browser
 def open_impact(page, base: str, query: str = "city=denver") -> None:
     page.goto(f"{base}/impact?{query}")
     page.wait_for_selector(f"#{ids.IMPACT_HEADING}")
+    wait_for_dash(page)
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
     if page.locator(f"#{ids.IMPACT_EVENT_GRAPH}").count():  # charts drawn before the next step
         page.wait_for_selector(f"#{ids.IMPACT_EVENT_GRAPH} .main-svg")

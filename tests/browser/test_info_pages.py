@@ -16,6 +16,7 @@ from dashboard.contract.releases import current_release_dir, list_releases
 from dashboard.contract.schema import CALLS_COLUMN_NAMES
 from dashboard.i18n import t
 from dashboard.settings import Settings
+from tests.conftest import wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +30,7 @@ def manifest(city: str = "denver") -> dict:
 def open_page(page, base: str, path: str) -> None:
     page.goto(base + path)
     page.wait_for_selector("h1")
+    wait_for_dash(page)
 
 
 def test_data_page_dictionary_files_and_checksums(page, live_server, screenshots):

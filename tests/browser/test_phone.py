@@ -22,6 +22,7 @@ from collections.abc import Iterator
 import pytest
 
 from dashboard import ids
+from tests.conftest import wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +94,7 @@ def _screenshot_name(name: str, path: str, width: int) -> str:
 def _open(page, base: str, path: str) -> None:
     page.goto(base + path)
     page.wait_for_selector("main h1")
+    wait_for_dash(page)
     page.wait_for_load_state("networkidle")
     page.wait_for_function(READY)
 
