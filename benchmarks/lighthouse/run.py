@@ -129,8 +129,13 @@ def lighthouse(url: str, preset: str, out: Path) -> dict:
     if preset == "desktop":
         cmd.append("--preset=desktop")
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
-    return json.loads(out.read_text())
+    for attempt in range(3):  # Lighthouse 12 with Chromium 156 now and then fails to start a run
+        done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
+        if done.returncode == 0:
+            return json.loads(out.read_text())
+        why = done.stderr.decode()[-300:].strip()
+        print(f"  lighthouse failed (attempt {attempt + 1}): {why}", flush=True)
+    raise SystemExit(f"lighthouse failed 3 times on {url} ({preset})")
 
 
 def summarize(report: dict, load: float) -> dict:
