@@ -53,6 +53,7 @@ from dashboard.first_view import (
     container_title,
     deferred_scripts,
     first_view_html,
+    install_layout_cache_rule,
     page_address,
     page_container,
 )
@@ -345,6 +346,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     install_security(app)
     install_routing(app, API_PREFIX, error_response)
     install_callback_guard(app)
+    install_layout_cache_rule(app.server, app.config.routes_pathname_prefix)
     install_release_scope(app.server, settings, prefix=app.config.routes_pathname_prefix,
                           stamp_id=ids.PAGE_RELEASE)
     register_api(app.server, settings)

@@ -133,6 +133,19 @@ def deferred_scripts(scripts: str, renderer: str, loader: str) -> str:
             f'<script src="{escape(loader)}"></script>')
 
 
+def install_layout_cache_rule(server: flask.Flask, prefix: str) -> None:
+    """Dash's layout answer depends on the page that asks (its ``Referer``): no cache
+    may keep it (``no-store``) or hand one page's layout to another (``Vary``)."""
+    layout_path = prefix + "_dash-layout"
+
+    @server.after_request
+    def _layout_not_shared(response: flask.Response) -> flask.Response:
+        if flask.request.path == layout_path:
+            response.headers["Cache-Control"] = "no-store"
+            response.vary.add("Referer")
+        return response
+
+
 def first_view_html(shell: Any) -> str | None:
     """The shell (with its page) as HTML, or None if it holds a component not drawable."""
     try:

@@ -138,7 +138,10 @@ def _content(layout: dict) -> dict | None:
 
 
 def test_dashs_first_layout_has_the_referring_page_in_it(client):
-    with_page = client.get("/_dash-layout", headers={"Referer": "http://localhost/district/3?lang=es"}).get_json()
+    answer = client.get("/_dash-layout", headers={"Referer": "http://localhost/district/3?lang=es"})
+    assert answer.headers["Cache-Control"] == "no-store"  # another page must never get it
+    assert "Referer" in answer.headers["Vary"]
+    with_page = answer.get_json()
     content = _content(with_page)
     assert content is not None and content["props"].get("children")
     assert "Distrito" in json.dumps(content["props"]["children"], ensure_ascii=False)
