@@ -47,15 +47,15 @@ from dashboard import ids
 from dashboard.api import register_api
 from dashboard.api.answers import error_response
 from dashboard.callback_guard import install_callback_guard
-from dashboard.components.links import nav_hrefs, page_href
+from dashboard.components.links import context_hrefs, nav_hrefs, page_href
 from dashboard.first_view import (
     Address,
-    container_title,
     deferred_scripts,
     first_view_html,
     install_layout_cache_rule,
     page_address,
     page_container,
+    page_view,
 )
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, PARAM_LANG, t
 from dashboard.pages import SETTINGS_KEY, request_language
@@ -180,15 +180,16 @@ def _nav(lang: str, address: Address | None = None) -> html.Header:
         # Not the 404 page, nor pages that need an id (a district is reached from the map).
         if not page["module"].endswith("not_found_404") and not page.get("path_template")
     ]
-    link_ids = [{"type": ids.NAV_LINK, "path": page["path"]} for page in pages]
     hrefs = [page_href(page["relative_path"], lang) for page in pages]
     if address is not None:
         path, search = address
-        hrefs = nav_hrefs([{"id": i} for i in link_ids], "/" + (dash.strip_relative_path(path) or ""), search)
+        hrefs = context_hrefs([page["path"] for page in pages], "/" + (dash.strip_relative_path(path) or ""),
+                              search)
     links = [
-        html.Li(dcc.Link(_nav_name(page, lang), href=href, className="nav-link", id=link_id),
+        html.Li(dcc.Link(_nav_name(page, lang), href=href, className="nav-link",
+                         id={"type": ids.NAV_LINK, "path": page["path"]}),
                 className="nav-item")
-        for page, link_id, href in zip(pages, link_ids, hrefs, strict=True)
+        for page, href in zip(pages, hrefs, strict=True)
     ]
     links.append(html.Li(_language_switch(lang, address), className="nav-item"))
     return html.Header(
@@ -248,7 +249,7 @@ def _shell_for_request() -> html.Div:
     """The shell in the language of the page being loaded, with that page in it
     (``first_view``; Dash calls this per layout request)."""
     address = page_address()
-    return _shell(request_language(), page_container(address), address)
+    return _shell(request_language(), page_container(page_view(address)), address)
 
 
 def _on_demand_src(app: dash.Dash) -> str:
@@ -273,11 +274,11 @@ class _Dash(dash.Dash):
             kwargs["title"] = t("not_found.title", lang)
         template = _index_string(self.config.requests_pathname_prefix, lang, not_found)
         address = None if not_found else page_address()
-        container = page_container(address) if address is not None else None
-        drawn = first_view_html(_shell(lang, container, address)) if container is not None else None
-        if drawn is not None:  # the page itself until Dash replaces it with the same page
+        view = page_view(address)
+        drawn = first_view_html(_shell(lang, page_container(view), address)) if view is not None else None
+        if view is not None and drawn is not None:  # the page until Dash replaces it with the same page
             kwargs["app_entry"] = f'<div id="react-entry-point">{drawn}</div>'
-            kwargs["title"] = html_escape(container_title(container) or kwargs.get("title", ""))
+            kwargs["title"] = html_escape(view.title)
             # Dash's scripts start when the reader needs them (assets/dash-on-demand.js).
             kwargs["scripts"] = deferred_scripts(kwargs.get("scripts", ""), kwargs.get("renderer", ""),
                                                  _on_demand_src(self))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import dash
@@ -69,42 +69,22 @@ def page_address() -> Address | None:
     return parts.path or "/", f"?{parts.query}" if parts.query else ""
 
 
-def page_container(address: Address | None) -> html.Div:
-    """Dash's page container with the page for ``address`` in it (see module doc).
+class PageView(NamedTuple):
+    """The page for an address, as Dash's router computes it: its layout and title."""
 
-    ``dash.page_container`` itself (empty: the router fills it) when there is no page
-    to draw.
-    """
-    page = _page(address) if address else None
-    if page is None:
-        return dash.page_container
-    layout, title = page
-    path, search = address  # type: ignore[misc]
-    return html.Div([
-        # The router's location already at the address: on mount it finds nothing to
-        # change, so the router callback does not run again for the page it has.
-        dcc.Location(id=LOCATION_ID, refresh="callback-nav", pathname=path, search=search),
-        html.Div(layout, id=CONTENT_ID, disable_n_clicks=True),
-        dcc.Store(id=STORE_ID, data={"title": title}),
-        html.Div(id=DUMMY_ID, disable_n_clicks=True),
-    ])
+    address: Address
+    layout: Any
+    title: str
 
 
-def container_title(container: html.Div) -> str | None:
-    """The page's title a container from ``page_container`` carries (None: Dash's own)."""
-    if container is dash.page_container:
+def page_view(address: Address | None) -> PageView | None:
+    """The page at ``address``, by the page's own ``layout(**query)`` (path variables and
+    query, as Dash's router passes them); None if the address is no page or the layout
+    failed (the router, in the browser, then shows what it shows)."""
+    if address is None or flask.g.get("unknown_page"):
         return None
-    store = container.children[2]
-    return store.data["title"]
-
-
-def _page(address: Address) -> tuple[Any, str] | None:
-    """The page's layout and title, as Dash's router computes them; None if no page."""
     path, search = address
-    stripped = dash.strip_relative_path(path) or ""
-    if flask.g.get("unknown_page"):
-        return None
-    page, variables = _path_to_page(stripped)
+    page, variables = _path_to_page(dash.strip_relative_path(path) or "")
     if not page:
         return None
     try:
@@ -116,7 +96,23 @@ def _page(address: Address) -> tuple[Any, str] | None:
     except Exception:  # the router would fail the same way: let it, in the browser
         log_exception(log, "first view failed")
         return None
-    return layout, str(title)
+    return PageView(address, layout, str(title))
+
+
+def page_container(view: PageView | None) -> html.Div:
+    """Dash's page container with ``view``'s page in it (see module doc);
+    ``dash.page_container`` itself (empty: the router fills it) without one."""
+    if view is None:
+        return dash.page_container
+    path, search = view.address
+    return html.Div([
+        # The router's location already at the address: on mount it finds nothing to
+        # change, so the router callback does not run again for the page it has.
+        dcc.Location(id=LOCATION_ID, refresh="callback-nav", pathname=path, search=search),
+        html.Div(view.layout, id=CONTENT_ID, disable_n_clicks=True),
+        dcc.Store(id=STORE_ID, data={"title": view.title}),
+        html.Div(id=DUMMY_ID, disable_n_clicks=True),
+    ])
 
 
 def deferred_scripts(scripts: str, renderer: str, loader: str) -> str:

@@ -41,13 +41,19 @@ def district_href(
 
 def nav_hrefs(outputs: Sequence[Mapping[str, object]], path: str, search: object) -> list[str]:
     """The navigation's links (``outputs``: their pattern-matching ids, as ``dash.ctx``
-    lists them) for the page at ``path`` + ``search``: each keeps the view's context
-    (``params.context``: city, period, filters, language, a district page's district)."""
-    context = context_params(path, search)
-    hrefs = []
+    lists them) for the page at ``path`` + ``search`` (``context_hrefs``)."""
+    targets = []
     for output in outputs:
         link_id = output.get("id") if isinstance(output, Mapping) else None
-        target = link_id.get("path") if isinstance(link_id, Mapping) else None
-        hrefs.append(page_href(target if isinstance(target, str) else "/", DEFAULT_LANGUAGE, context))
-    return hrefs
+        targets.append(link_id.get("path") if isinstance(link_id, Mapping) else None)
+    return context_hrefs(targets, path, search)
+
+
+def context_hrefs(targets: Sequence[object], path: str, search: object) -> list[str]:
+    """Links to the pages ``targets`` (paths; anything else: the home page) from the page
+    at ``path`` + ``search``: each keeps the view's context (``params.context``: city,
+    period, filters, language, a district page's district)."""
+    context = context_params(path, search)
+    return [page_href(target if isinstance(target, str) else "/", DEFAULT_LANGUAGE, context)
+            for target in targets]
 

@@ -151,7 +151,7 @@ def _nothing(_props: dict[str, Any]) -> str:
 
 
 def _link(props: dict[str, Any]) -> str:
-    keep = {k: props.get(k) for k in ("id", "className", "href", "title", "target", "__tag")}
+    keep = {k: props.get(k) for k in ("id", "className", "href", "title", "target")}
     return _element("a", keep, to_html(props.get("children")))
 
 

@@ -59,9 +59,6 @@ LANGUAGES = ["en", "es"]
 #: True once Dash has rendered the page: the layout is in, no callback is pending, and
 #: every chart on the page has drawn its SVG.
 RENDERED = """() => {
-    if (document.getElementById('first-view')) { return false; }
-    const first = document.getElementById('react-entry-point')?.firstElementChild;
-    if (!first || !Object.keys(first).some((key) => key.startsWith('__react'))) { return false; }
     const content = document.getElementById('_pages_content');
     if (!content || !content.querySelector('h1')) { return false; }
     if (document.querySelector('._dash-loading, [data-dash-is-loading="true"]')) { return false; }

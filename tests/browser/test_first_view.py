@@ -28,9 +28,6 @@ MAIN_TEXT = """() => {
 
 #: Finished: Dash has rendered, nothing is loading, every chart is drawn.
 FINISHED = """() => {
-  if (document.getElementById('first-view')) { return false; }
-  const first = document.getElementById('react-entry-point')?.firstElementChild;
-  if (!first || !Object.keys(first).some((key) => key.startsWith('__react'))) { return false; }
   if (!window.dash_clientside || document.querySelector('[data-dash-is-loading="true"]')) { return false; }
   if (!document.querySelector('#main select:not([disabled]), #main a')) { return false; }
   const graphs = [...document.querySelectorAll('#main .dash-graph')].filter((g) => g.offsetParent !== null);
