@@ -112,3 +112,19 @@ def replace_block(out: Path, start: str, end: str, block: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block
     out.write_text(text)
+
+
+def save_results(name: str, raw: object, out: Path, start: str, end: str,
+                 render: Callable[[str], str]) -> None:
+    """Raw figures to ``benchmarks/work/<name>.json``; ``render(commit)`` (the short hash of
+    the checkout measured) into RESULTS.md's ``start``..``end`` block."""
+    import json
+    import subprocess
+
+    from dashboard.settings import REPO_ROOT
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=REPO_ROOT).stdout.strip()
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    (WORK_DIR / f"{name}.json").write_text(json.dumps(raw, indent=2))
+    replace_block(out, start, end, render(commit))

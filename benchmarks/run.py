@@ -20,6 +20,7 @@ from benchmarks.downloads import (
     update_downloads_section,
 )
 from benchmarks.ingest import INGEST_END, INGEST_START, run_ingest_bench, update_ingest_section
+from benchmarks.load.run import LOAD_END, LOAD_START
 from benchmarks.report import (
     LIGHTHOUSE_END,
     LIGHTHOUSE_START,
@@ -151,6 +152,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         print("ingest: 1M-row synthetic export through crisis-dashboard ingest")
         update_ingest_section(out, run_ingest_bench(settings))
     keep_block(out, previous_ingest, LIGHTHOUSE_START, LIGHTHOUSE_END)
+    keep_block(out, previous_ingest, LOAD_START, LOAD_END)  # python -m benchmarks.load writes it
     if getattr(args, "skip_downloads", False):
         keep_block(out, previous_ingest, DOWNLOADS_START, DOWNLOADS_END)
     else:

@@ -52,6 +52,12 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     return validate_main(args, settings)
 
 
+def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.publish.to_database import main as publish_main
+
+    return publish_main(args, settings)
+
+
 def _impact(args: argparse.Namespace, settings: Settings) -> int:
     from dashboard.impact.build import main as impact_main
 
@@ -130,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip the deep audit of council cells as marginals of the rows' joint table "
                         "by police district (about 20 s on a full city; for quick looks only)")
     p.set_defaults(func=_validate)
+
+    p = sub.add_parser("publish", help="load a release into PostgreSQL and serve it (one transaction)")
+    p.add_argument("release", help="a release folder, or a city folder (its CURRENT release)")
+    p.add_argument("--to", help="postgresql://... (default: CRISIS_DATABASE_URL)")
+    p.add_argument("--k", type=int, default=None, help="k to validate with (default: the manifest's)")
+    p.add_argument("--no-validate", action="store_true",
+                   help="skip re-proving the privacy rules (files are still checked against the manifest)")
+    p.add_argument("--reader", help="a database role (the app's, read only) to grant reading the release")
+    p.set_defaults(func=_publish)
 
     p = sub.add_parser("geo-build", help="validate boundaries, interpolate populations, simplify")
     p.add_argument("--city", default="denver", help="city id (folder under geo/)")

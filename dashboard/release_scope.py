@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from dashboard.engine.store import get_store
+from dashboard.engine.engines import get_store
 from dashboard.settings import Settings
 
 #: Response header naming the releases an answer was read from.

@@ -62,6 +62,19 @@ class Settings:
         metadata={"env": "CRISIS_RELEASE_GRACE",
                   "help": "Seconds a replaced release stays open for pages rendered on it."},
     )
+    database_url: str = field(
+        default="",
+        metadata={"env": "CRISIS_DATABASE_URL",
+                  "help": "PostgreSQL to answer from (`postgresql://user@host/db`, releases loaded by "
+                          "`crisis-dashboard publish RELEASE --to`); empty: the embedded DuckDB over the "
+                          "releases folder."},
+    )
+    redis_url: str = field(
+        default="",
+        metadata={"env": "CRISIS_REDIS_URL",
+                  "help": "Redis shared by every worker and host for query results (`redis://host:6379/0`);"
+                          " empty: each worker keeps its own LRU only."},
+    )
     host: str = field(
         default="127.0.0.1",
         metadata={"env": "CRISIS_HOST", "help": "Address `crisis-dashboard serve` binds to."},

@@ -91,16 +91,88 @@ def tiny_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(data_dir=root, privacy_k=11)
 
 
-@pytest.fixture(scope="session")
-def tiny_store(tiny_settings: Settings):
-    from dashboard.engine.store import Store
+#: The query engines every query, page-data and API suite runs on (``engine`` fixture).
+ENGINES = ("duckdb", "postgres")
 
-    return Store(tiny_settings)
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each engine in turn: a test using a fixture built on this runs once per engine.
+
+    Module-scoped, not session-scoped: pytest orders tests to set a parametrized fixture
+    up as few times as possible, and at session scope that interleaves modules, setting
+    their own module fixtures (a generated city, a built release) up again and again.
+    """
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway PostgreSQL per test process (``benchmarks.services``), removed at the end."""
+    from benchmarks.services import start_postgres
+
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+_PUBLISHED: dict[tuple[str, Path], str] = {}
+
+
+def on_engine(settings: Settings, engine: str, request: pytest.FixtureRequest) -> Settings:
+    """``settings`` served by ``engine``: for PostgreSQL, every city's CURRENT release
+    published (``crisis-dashboard publish``) into a database of its own, once per folder."""
+    if engine == "duckdb":
+        return settings
+    from dataclasses import replace
+
+    import psycopg
+
+    from dashboard.contract.cities import load_cities
+    from dashboard.contract.releases import ReleaseError, current_release_dir
+    from dashboard.publish.to_database import publish_to_database
+
+    server = request.getfixturevalue("postgres_server")
+    key = (server.url, settings.data_dir)
+    if key not in _PUBLISHED:
+        name = f"data_{len(_PUBLISHED)}"
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        url = server.url.rsplit("/", 1)[0] + "/" + name
+        for city in load_cities(settings.cities_dir):
+            try:
+                folder = current_release_dir(settings.releases_dir, city)
+            except ReleaseError:
+                continue
+            publish_to_database(folder, url, validate=False, switch_delay=0)
+        _PUBLISHED[key] = url
+    return replace(settings, database_url=_PUBLISHED[key])
+
+
+@pytest.fixture(scope="module")
+def tiny_store(tiny_settings: Settings, engine: str, request: pytest.FixtureRequest):
+    """The tiny release's store on each engine in turn."""
+    from dashboard.engine.engines import open_store
+
+    return open_store(on_engine(tiny_settings, engine, request))
 
 
 @pytest.fixture(scope="session")
 def shipped_settings() -> Settings:
     return Settings()
+
+
+@pytest.fixture(scope="module")
+def shipped_engine_settings(shipped_settings: Settings, engine: str,
+                            request: pytest.FixtureRequest) -> Settings:
+    """The shipped releases' settings on each engine in turn."""
+    return on_engine(shipped_settings, engine, request)
+
+
+@pytest.fixture(scope="module")
+def tiny_engine_settings(tiny_settings: Settings, engine: str, request: pytest.FixtureRequest) -> Settings:
+    """The tiny release's settings on each engine in turn."""
+    return on_engine(tiny_settings, engine, request)
 
 
 def select_rows(df: pd.DataFrame, f: object) -> pd.DataFrame:

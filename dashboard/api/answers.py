@@ -26,8 +26,9 @@ from flask import Response, current_app, request
 
 from dashboard.api import EXTENSION_KEY
 from dashboard.contract.releases import ReleaseInfo
+from dashboard.engine.engines import get_store
 from dashboard.engine.serving import CityStatus
-from dashboard.engine.store import Store, get_store
+from dashboard.engine.store import Store
 from dashboard.params.filters import PARAM_CITY, Filters
 from dashboard.queries import api_params
 from dashboard.queries.api_params import Problem

@@ -41,6 +41,7 @@ from typing import cast
 from urllib.parse import urlencode
 
 import duckdb
+import psycopg
 from flask import Blueprint, Response, request, stream_with_context, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -140,9 +141,9 @@ def calls_csv() -> Response:
         download.close()
         return not_modified(etag, release_id)
     chunks = download.chunks()
-    try:  # the header and the first rows before the 200: a file DuckDB cannot read is a 503
-        first = next(chunks)
-    except (duckdb.Error, OSError) as exc:
+    try:  # the header and the first rows before the 200: a file DuckDB cannot read is a 503,
+        first = next(chunks)  # as is a database that cannot answer (PostgreSQL engine)
+    except (duckdb.Error, psycopg.Error, OSError) as exc:
         chunks.close()
         raise _damaged(filters.city, exc) from exc
     response = Response(stream_with_context(itertools.chain([first], chunks)), mimetype="text/csv")

@@ -76,7 +76,7 @@ def open_snapshot(selection: Selection, configured: dict[str, City], generations
     con = duckdb.connect(":memory:")
     try:
         _load_tables(con, {c: v.info for c, v in releases.items()})
-        catalogs = _build_catalogs(con, cities)
+        catalogs = build_catalogs(con, cities)
         if query_memory_mb > 0:
             cap_query_memory(con, query_memory_mb)
     except duckdb.Error as exc:
@@ -133,7 +133,7 @@ def _load_tables(con: duckdb.DuckDBPyConnection, releases: dict[str, ReleaseInfo
         con.execute(f"CREATE VIEW calls AS SELECT {columns} WHERE false")
 
 
-def _build_catalogs(con: duckdb.DuckDBPyConnection, cities: dict[str, City]) -> dict[str, Catalog]:
+def build_catalogs(con: duckdb.DuckDBPyConnection, cities: dict[str, City]) -> dict[str, Catalog]:
     bounds = con.execute(
         "SELECT jurisdiction, min(month), max(month) FROM rollup_overview GROUP BY 1"
     ).fetchall()

@@ -1,6 +1,6 @@
 """The data layer's engine: an embedded DuckDB over each city's served release.
 
-One ``Store`` per process (``get_store``), opened on first use, never at import time,
+One ``Store`` per process (``engines.get_store``), opened on first use, never at import time,
 so gunicorn workers each open their own after the fork (and start their own watcher
 thread: do not run gunicorn with ``--preload``). The rollups and cubes are small
 (thousands to a few hundred thousand rows even at 10M calls) and are loaded into DuckDB
@@ -44,7 +44,6 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -55,6 +54,7 @@ from dashboard.contract.releases import ReleaseError, ReleaseInfo, read_pointer
 from dashboard.contract.schema import ResponseType
 from dashboard.engine.integrity import VerifiedRelease
 from dashboard.engine.serving import CityStatus, Decision, decide, previous_release
+from dashboard.engine.shared_cache import shared_cache
 from dashboard.engine.snapshot import Selection, Snapshot, open_snapshot
 from dashboard.params.filters import Catalog
 from dashboard.settings import Settings
@@ -79,10 +79,22 @@ class Store:
     calls ``refresh`` itself (tests, one-off scripts).
     """
 
+    #: The engine's name in shared cache keys (``shared_cache.namespace``).
+    ENGINE = "duckdb"
+
     def __init__(self, settings: Settings, *, watch: bool = True) -> None:
+        self._start(settings)
+        self._plan: dict[str, tuple] = {}
+        self._pointers_seen: dict[str, int] = {}  # city -> ctime of CURRENT at the last look
+        self._snap = self._open_initial()
+        self._start_watcher(watch)
+
+    def _start(self, settings: Settings) -> None:
+        """What every engine's store holds, before it opens its first snapshot."""
         self.settings = settings
         self._configured: dict[str, City] = load_cities(settings.cities_dir)
         self._cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._shared = shared_cache(settings.redis_url, self.ENGINE, settings.cities_dir)
         self._cache_lock = threading.Lock()
         self._swap_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
@@ -90,13 +102,13 @@ class Store:
         self._generations = itertools.count()
         self._pending: list[tuple[float, Snapshot]] = []  # (instant, snapshot), by instant
         self._retired: list[tuple[float, Snapshot]] = []  # (replaced at, snapshot), oldest first
-        self._plan: dict[str, tuple] = {}
-        self._pointers_seen: dict[str, int] = {}  # city -> ctime of CURRENT at the last look
         self._ready = threading.Event()
         self._ready.set()
         self._ready_by: float | None = None
         self._retry_at: float | None = None  # when to try again a plan that could not be opened
-        self._snap = self._open_initial()
+
+    def _start_watcher(self, watch: bool) -> None:
+        """Start the watcher thread (``refresh`` every POLL_SECONDS) unless ``watch`` is False."""
         self._stop = threading.Event()
         if watch:
             weakref.finalize(self, self._stop.set)
@@ -371,8 +383,10 @@ class Store:
     def cached(self, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """LRU by (snapshot, query, Filters, ...) key; callers always get their own copy.
 
-        The snapshot is pinned while ``compute`` runs, so a result is always stored
-        under the snapshot it was computed on.
+        Behind the LRU, the shared cache (Redis, ``CRISIS_REDIS_URL``) when configured: a
+        result any worker computed is read, not computed again (``shared_cache``). The
+        snapshot is pinned while ``compute`` runs, so a result is always stored under the
+        snapshot it was computed on.
         """
         with self.pinned():
             key = (self._scope().key, *key)
@@ -381,7 +395,11 @@ class Store:
                 if hit is not None:
                     self._cache.move_to_end(key)
                     return hit.copy()
-            value = compute()
+            value = self._shared.get(key) if self._shared else None
+            if value is None:
+                value = compute()
+                if self._shared:
+                    self._shared.put(key, value)
         with self._cache_lock:
             self._cache[key] = value
             while len(self._cache) > self.settings.cache_entries:
@@ -400,9 +418,3 @@ def _watch(ref: weakref.ReferenceType[Store], stop: threading.Event) -> None:
         except Exception:  # keep watching: the next look may succeed
             logger.exception("looking for release changes failed; trying again")
         del store
-
-
-@cache
-def get_store(settings: Settings) -> Store:
-    """The process's one Store for these settings (opened on first call)."""
-    return Store(settings)

@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import dash
 from flask import current_app, has_request_context, request
 
-from dashboard.engine.store import Store, get_store
+from dashboard.engine.engines import get_store
+from dashboard.engine.store import Store
 from dashboard.i18n import DEFAULT_LANGUAGE, PARAM_LANG, normalize_language, t
 from dashboard.settings import Settings
 

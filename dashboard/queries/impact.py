@@ -1,7 +1,7 @@
 """The Impact page's numbers: the before/after files ``crisis-dashboard impact`` wrote.
 
 ``data/impact/<city>/`` holds the offense panel, the estimates and the event study (module
-``dashboard.impact.build``), as Parquet read here through DuckDB and as CSV for the
+``dashboard.impact.build``), as Parquet read here with pandas and as CSV for the
 downloads. They are computed offline (the permutation test alone takes seconds per
 group) from public offense reports, not from a release: no privacy rule applies to them,
 and no release switch changes them. Results are cached by file modification time, so a
@@ -53,8 +53,8 @@ def _table(store: Store, city: str, name: str) -> pd.DataFrame:
     path = folder(store, city) / f"{name}.parquet"
     stamp = path.stat().st_mtime_ns
 
-    def compute() -> pd.DataFrame:
-        return store.frame("SELECT * FROM read_parquet(?)", [str(path)])
+    def compute() -> pd.DataFrame:  # a local file, whatever engine serves the releases
+        return pd.read_parquet(path)
 
     return store.cached(("impact", city, name, stamp), compute)
 

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dashboard import ids
+from tests.conftest import wait_for_dash
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +25,10 @@ KPI_VALUES = f"#{ids.OVERVIEW_KPIS} .kpi-card__value"
 
 
 def open_overview(page, base: str, query: str = "") -> None:
-    """Load the Overview and wait until its numbers and map are drawn."""
+    """Load the Overview and wait until Dash has replaced the first view and its numbers
+    and map are drawn (during the swap both are in the page, with the same ids)."""
     page.goto(base + "/" + query)
+    wait_for_dash(page)
     page.wait_for_selector(KPI_VALUES)
     if page.locator(f"#{ids.OVERVIEW_MAP_WRAP}").is_visible():
         page.wait_for_function(f"() => document.querySelectorAll({MAP_FILLS!r}).length > 0")

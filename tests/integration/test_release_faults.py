@@ -37,7 +37,7 @@ import pytest
 
 from dashboard import ids
 from dashboard.contract.releases import read_manifest
-from dashboard.engine.store import get_store
+from dashboard.engine.engines import get_store
 from dashboard.i18n import t
 from dashboard.publish.atomic_publish import set_current
 from dashboard.settings import REPO_ROOT, Settings

@@ -29,7 +29,7 @@ from werkzeug.test import TestResponse
 
 from dashboard.contract.releases import current_release_dir, read_manifest
 from dashboard.contract.schema import CALLS_COLUMN_NAMES, CALLS_COLUMNS, CallCategory, ResponseType
-from dashboard.engine.store import get_store
+from dashboard.engine.engines import get_store
 from dashboard.params.filters import Filters, default_filters
 from dashboard.publish.release import build_release
 from dashboard.queries import api_params, export
@@ -91,17 +91,17 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def tiny_api(tiny_settings: Settings) -> Api:
+def tiny_api(tiny_engine_settings: Settings) -> Api:
     from dashboard.app import create_app
 
-    return Api(create_app(tiny_settings))
+    return Api(create_app(tiny_engine_settings))
 
 
 @pytest.fixture(scope="module")
-def shipped_api(shipped_settings: Settings) -> Api:
+def shipped_api(shipped_engine_settings: Settings) -> Api:
     from dashboard.app import create_app
 
-    return Api(create_app(shipped_settings))
+    return Api(create_app(shipped_engine_settings))
 
 
 def current_manifest(settings: Settings, city: str) -> dict:
@@ -248,7 +248,7 @@ def test_formulas_are_neutralized_in_csv_and_filterable(tmp_path_factory):
 
 @pytest.mark.parametrize(("city", "start", "end", "page_size"),
                          [("denver", "2023-01", "2023-02", 7), ("denver", "2024-01", "2024-12", 5000)])
-def test_json_pages_cover_every_row_once(request, city, start, end, page_size):
+def test_json_pages_cover_every_row_once(request, engine, city, start, end, page_size):
     api = request.getfixturevalue("tiny_api" if start == "2023-01" else "shipped_api")
     settings = request.getfixturevalue("tiny_settings" if start == "2023-01" else "shipped_settings")
     url = f"/api/v1/calls.json?city={city}&start={start}&end={end}&page_size={page_size}"

@@ -17,7 +17,7 @@ CDN_HOSTS = ("cdn.plot.ly", "unpkg.com", "cdn.jsdelivr.net", "cdnjs.cloudflare.c
 
 @pytest.fixture(scope="module")
 def app():
-    from dashboard.engine.store import get_store
+    from dashboard.engine.engines import get_store
 
     get_store.cache_clear()
     from dashboard.app import create_app

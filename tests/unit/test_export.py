@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from dashboard.contract.releases import current_release_dir
 from dashboard.contract.schema import CALLS_COLUMN_NAMES, CallCategory, ResponseType
+from dashboard.engine.engines import open_store
 from dashboard.engine.store import Store
 from dashboard.params.filters import Filters, add_months, default_filters
 from dashboard.params.grammar import parse_filters
@@ -80,8 +81,8 @@ def catalog_filters(store: Store, city: str, **changes: object) -> Filters:
 
 
 @pytest.fixture(scope="module")
-def shipped_store(shipped_settings: Settings) -> Store:
-    return Store(shipped_settings)
+def shipped_store(shipped_engine_settings: Settings) -> Store:
+    return open_store(shipped_engine_settings)
 
 
 @pytest.fixture(scope="module")

@@ -579,7 +579,7 @@ def test_months_without_any_record_are_gaps_not_zero_calls(shipped_settings):
     """Lane County's export has no record in October-November 2024 (issue 14): those months
     are gaps in the line, shaded and labelled on the chart and 'no records' in its table,
     while a month with records stays a number."""
-    from dashboard.engine.store import get_store
+    from dashboard.engine.engines import get_store
     from dashboard.params.filters import Filters
     from dashboard.queries import overview as queries
     from dashboard.views.overview import _trend_table

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard.contract.schema import Outcome, ResponseType
+from dashboard.engine.engines import open_store
 from dashboard.engine.store import Store
 from dashboard.figures.flow import SMALL, flow_figure, merge_small
 from dashboard.figures.outcomes import outcome_figure
@@ -35,8 +36,8 @@ VIEWS = [
 
 
 @pytest.fixture(scope="module")
-def store(shipped_settings):
-    return Store(shipped_settings)
+def store(shipped_engine_settings):
+    return open_store(shipped_engine_settings)
 
 
 @pytest.fixture(scope="module")
@@ -366,7 +367,6 @@ def test_repeat_contacts_a_city_does_not_record_read_not_recorded_not_zero(shipp
     """Issue 14: Lane County's export has no person id, so its repeat-contact column is all
     false by construction; the page says "not recorded" instead of 0%."""
     from dashboard.contract.releases import current_release_dir, read_release_info
-    from dashboard.engine.store import Store
     from dashboard.views import outcomes as vm
 
     lane = read_release_info(current_release_dir(shipped_settings.releases_dir, "lane_county"))

@@ -121,7 +121,7 @@ def test_map_minutes_by_hand(tiny_store):
 def test_map_minutes_equal_a_direct_computation_from_the_rollup(shipped_settings):
     """Per district, the smallest whole minute with at least half the timed calls at or under it,
     recomputed with numpy from ``rollup_minutes`` itself for three views."""
-    from dashboard.engine.store import get_store
+    from dashboard.engine.engines import get_store
     from dashboard.params.filters import default_filters
 
     store = get_store(shipped_settings)
