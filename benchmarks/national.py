@@ -157,9 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         nation = build_nation(settings, root, args.cities, args.copies)
         result["build_seconds"] = round(time.perf_counter() - t, 1)
-        calls = duckdb.sql(
+        calls = duckdb.execute(
             "SELECT count(*) FROM read_parquet(?)",
-            params=[str(root / "releases" / "*" / "*" / "calls.parquet")],
+            [str(root / "releases" / "*" / "*" / "calls.parquet")],
         ).fetchone()[0]
         result["calls"] = int(calls)
         result["parquet_gib"] = round(sum(p.stat().st_size for p in root.rglob("*.parquet")) / 2**30, 2)
@@ -218,7 +218,9 @@ def render(r: dict[str, Any], args: argparse.Namespace, commit: str) -> str:
         f"Measured at commit `{commit}` (2 cores, one disk). Command: `python -m benchmarks.national "
         f"--cities {args.cities} --copies {args.copies}`. Each city is Denver's shipped release "
         f"x{args.copies}"
-        f" ({r['parquet_gib']} GiB of Parquet, built in {r['build_seconds']} s).",
+        f" ({r['parquet_gib']} GiB of Parquet, built in {r['build_seconds']} s: zstd "
+        "finds each copy in the one before, so the rows take about a byte each; the engines store and "
+        "scan them in full).",
         "",
         f"- publish into PostgreSQL: {r['publish_total_seconds']} s for all {r['cities']} cities "
         f"({min(r['publish_seconds'].values())}-{max(r['publish_seconds'].values())} s each: load "
@@ -239,6 +241,22 @@ def render(r: dict[str, Any], args: argparse.Namespace, commit: str) -> str:
         "",
         f"Process memory after the queries: DuckDB worker {r['duckdb']['rss_mb']:.0f} MB, "
         f"PostgreSQL client {r['postgres']['rss_mb']:.0f} MB.",
+        "",
+        "Where each engine stops being the right choice. The embedded DuckDB answers every view of 101M",
+        "calls in tens of milliseconds because the pages read rollups and cubes (thousands of rows per",
+        "city), not the rows; its limits are per worker: every worker loads every city's rollups and",
+        "cubes (about 0.6 GB of RSS here, growing with the number of cities, not of calls) and reads",
+        "the rows from local Parquet, so every host needs every release's files and the memory to",
+        "hold the tables once per worker. It is the right engine for one city or a region on one or",
+        "a few hosts. PostgreSQL answers the same views in the same tens of milliseconds (the",
+        "per-city CHECK constraints keep a query to its own city's tables), holds everything once",
+        "for every host, and keeps workers light; its limits are the server's: one machine's CPU for",
+        "every host's queries (Redis absorbs the repeats), the disk (21 GB for 101M rows, more than",
+        "the Parquet because rows are stored uncompressed), and publish time (about 4 minutes per",
+        "100M rows, one city at a time). Next, in order: read replicas behind the same URL for more",
+        "query CPU (the app only reads); Citus to spread the calls tables over machines when one",
+        "server's disk or a city's row scans become the limit; a warehouse (BigQuery, Snowflake)",
+        "through the same SQL, since the queries are already written once and translated by SQLGlot.",
         NATIONAL_END,
     ]
     return "\n".join(lines) + "\n"

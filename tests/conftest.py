@@ -13,23 +13,31 @@ import pytest
 from dashboard.settings import REPO_ROOT, Settings
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Group the tests for ``pytest -n auto --dist loadgroup`` (``make test``).
 
     Every test gets its own node id. Each module stays on one worker, so its
     module-scoped fixtures (a generated city, a built release) are built once. Every
     browser test shares one group: one live server and one Chromium at a time, so a page
     never waits for a second browser's CPU.
+
+    xdist reads a test's group from a ``@group`` suffix of its node id, which its own
+    hook writes to ``item._nodeid``; pytest 9 reads node ids from ``item._id`` instead, so
+    without the suffix written here no test had a group and modules were split across
+    workers (each building its module fixtures again).
     """
     browser = Path(__file__).parent / "browser"
+    grouped = bool(getattr(config.option, "loadgroup", False))
     for item in items:
-        if not item.nodeid.endswith(item.name):
-            # xdist hands tests to workers by node id, and schemathesis gives each API
-            # operation's test the same one: without its own id, one operation of ten runs.
-            item._id = item.parent.id.child(item.name)  # how pytest names any other item
         path = Path(str(item.fspath))
         group = "browser" if browser in path.parents else path.stem
         item.add_marker(pytest.mark.xdist_group(group))
+        # xdist hands tests to workers by node id, and schemathesis gives each API
+        # operation's test the same one: each gets its own, as pytest names any other item.
+        if grouped:
+            item._id = item.parent.id.child(f"{item.name}@{group}")
+        elif not item.nodeid.endswith(item.name):
+            item._id = item.parent.id.child(item.name)
     twice = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1)
     if twice:
         raise pytest.UsageError(f"tests share a node id, so xdist would run one of them: {twice}")
