@@ -127,7 +127,12 @@ def current_release_dir(releases_dir: Path, city: str) -> Path:
 
 
 def read_release_info(path: Path) -> ReleaseInfo:
-    manifest = json.loads((path / MANIFEST).read_text())
+    return release_info(json.loads((path / MANIFEST).read_text()), path)
+
+
+def release_info(manifest: dict, path: Path) -> ReleaseInfo:
+    """What pages say about the release ``manifest`` describes, whose folder is ``path``
+    (read from the folder, or from the database that holds the manifest)."""
     return ReleaseInfo(
         city=manifest["city"],
         release_id=manifest["release_id"],

@@ -73,5 +73,10 @@ def snapshot_schema(number: int) -> str:
     return f"snap_{int(number)}"
 
 
+def snapshot_number(schema: str | None) -> int:
+    """A snapshot's number (``snap_<n>``; -1 for none): later publishes have larger ones."""
+    return int(schema.removeprefix("snap_")) if schema else -1
+
+
 def ident(*parts: str) -> sql.Identifier:
     return sql.Identifier(*parts)

@@ -35,7 +35,6 @@ import time
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -43,13 +42,14 @@ import psycopg
 import pyarrow as pa
 from psycopg import sql
 
-from dashboard.contract.releases import ReleaseError, ReleaseInfo, not_recorded
+from dashboard.contract.cities import City
+from dashboard.contract.releases import ReleaseError, ReleaseInfo, release_info
 from dashboard.engine import pg_sql
 from dashboard.engine.integrity import VerifiedRelease
-from dashboard.engine.pg_layout import META, ident
+from dashboard.engine.pg_layout import META, ident, snapshot_number
 from dashboard.engine.serving import CityStatus
 from dashboard.engine.snapshot import build_catalogs
-from dashboard.engine.store import MAX_RETIRED, POLL_SECONDS, RETRY_SECONDS, Store
+from dashboard.engine.store import RETRY_SECONDS, Store
 from dashboard.params.filters import Catalog
 from dashboard.settings import Settings
 
@@ -78,29 +78,13 @@ class PgSnapshot:
     schema: str | None  # None: nothing published yet
     releases: dict[str, PgRelease]
     statuses: dict[str, CityStatus]
-    cities: dict
+    cities: dict[str, City]
     catalogs: dict[str, Catalog]
     generation: int
 
     @property
     def key(self) -> str:
         return ", ".join(v.key for v in self.releases.values())
-
-
-def _release_info(manifest: dict, releases_dir: Path) -> ReleaseInfo:
-    city, release_id = str(manifest["city"]), str(manifest["release_id"])
-    return ReleaseInfo(
-        city=city, release_id=release_id, created=str(manifest["created"]), source=str(manifest["source"]),
-        synthetic=bool(manifest["synthetic"]), path=releases_dir / city / release_id,
-        not_recorded=not_recorded(manifest),
-        withheld_programs=frozenset(
-            str(p) for p in (manifest.get("privacy") or {}).get("programs_all_withheld", [])),
-    )
-
-
-def _number(schema: str | None) -> int:
-    """A snapshot's number (``snap_<n>``; -1 for none): later publishes have larger ones."""
-    return int(schema[5:]) if schema else -1
 
 
 class _Rows:
@@ -207,8 +191,9 @@ class PgStore(Store):
             "(SELECT key, value->>'release' FROM jsonb_each((SELECT cities FROM {} WHERE snapshot = %s)))"
         ).format(ident(META, "releases"), ident(META, "snapshots")), [schema]).fetchall()
         manifests = {str(city): dict(manifest) for city, manifest in rows}
-        releases = {c: PgRelease(_release_info(manifests[c], self.settings.releases_dir))
-                    for c in self._configured if c in manifests}
+        folder = self.settings.releases_dir  # where each host keeps the release's files
+        releases = {c: PgRelease(release_info(m, folder / c / str(m["release_id"])))
+                    for c in self._configured if (m := manifests.get(c)) is not None}
         statuses = {c: CityStatus(c, r.info, r.info.release_id) for c, r in releases.items()}
         cities = {c: self._configured[c] for c in releases}
         snap = PgSnapshot(schema, releases, statuses, cities, {}, next(self._generations))
@@ -252,8 +237,8 @@ class PgStore(Store):
         snapshot, previous, switch_at = row
         due = [(now, previous)] if previous and now < switch_at and self._snap.schema is None else []
         due.append((switch_at, snapshot))
-        current = _number(self._snap.schema)
-        due = [(at, s) for at, s in due if _number(s) > current]
+        current = snapshot_number(self._snap.schema)
+        due = [(at, s) for at, s in due if snapshot_number(s) > current]
         try:
             pending = [(at, self._known(s) or self._open(s)) for at, s in due]
         except (psycopg.Error, ReleaseError) as exc:
@@ -264,7 +249,6 @@ class PgStore(Store):
         with self._swap_lock:
             self._pending = pending
         self._plan, self._retry_at = row, None
-        self._promote_due(time.time())
 
     # -- answers ----------------------------------------------------------------------
     def served_release(self, city: str) -> VerifiedRelease | None:
@@ -291,5 +275,3 @@ class _SnapshotQueries:
     def execute(self, text: str, params: Sequence[object] = ()) -> psycopg.Cursor:
         return self._cur.execute(pg_sql.to_postgres(text), list(params))
 
-
-__all__ = ["MAX_RETIRED", "POLL_SECONDS", "PgStore"]

@@ -42,7 +42,15 @@ from dashboard.contract.datapackage import table_columns
 from dashboard.contract.releases import ReleaseError, read_manifest
 from dashboard.contract.schema import CALLS_COLUMNS, CUBES, ROLLUPS
 from dashboard.engine.integrity import verify_release
-from dashboard.engine.pg_layout import META, SETUP, TABLES, ident, release_schema, snapshot_schema
+from dashboard.engine.pg_layout import (
+    META,
+    SETUP,
+    TABLES,
+    ident,
+    release_schema,
+    snapshot_number,
+    snapshot_schema,
+)
 from dashboard.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -70,8 +78,10 @@ class Published:
 def _arrow_type(t: pa.DataType) -> str:
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
         return _PG_TYPES["string"]
-    if pa.types.is_date(t) or pa.types.is_timestamp(t):
-        return "date" if pa.types.is_date(t) else "timestamp"
+    if pa.types.is_date(t):
+        return "date"
+    if pa.types.is_timestamp(t):
+        return "timestamp"
     if pa.types.is_boolean(t):
         return "boolean"
     if pa.types.is_int32(t) or pa.types.is_int16(t) or pa.types.is_int8(t):
@@ -92,16 +102,14 @@ def _contract_columns(table: str) -> list[tuple[str, str]]:
 
 def _load_table(cur: psycopg.Cursor, schema: str, table: str, path: Path) -> int:
     """Create ``schema.table`` with the file's columns and COPY its rows; the row count."""
-    if not path.is_file():  # a release from before this table existed: empty, as in DuckDB
-        columns = _contract_columns(table)
-        cur.execute(sql.SQL("CREATE TABLE {} ({})").format(ident(schema, table), sql.SQL(", ").join(
-            sql.SQL("{} {}").format(ident(n), sql.SQL(t)) for n, t in columns)))
-        return 0
-    parquet = pq.ParquetFile(path)
-    arrow_schema = parquet.schema_arrow
-    columns = [(f.name, _arrow_type(f.type)) for f in arrow_schema]
+    parquet = pq.ParquetFile(path) if path.is_file() else None
+    # A release from before this table existed: empty, with the contract's columns (as in DuckDB).
+    columns = ([(f.name, _arrow_type(f.type)) for f in parquet.schema_arrow] if parquet
+               else _contract_columns(table))
     cur.execute(sql.SQL("CREATE TABLE {} ({})").format(ident(schema, table), sql.SQL(", ").join(
         sql.SQL("{} {}").format(ident(n), sql.SQL(t)) for n, t in columns)))
+    if parquet is None:
+        return 0
     copy_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
         ident(schema, table), sql.SQL(", ").join(ident(n) for n, _ in columns))
     rows = 0
@@ -273,9 +281,9 @@ def _drop_old_snapshots(cur: psycopg.Cursor, keep_seconds: float) -> None:
                         ).format(ident(META, "snapshots"), ident(META, "serving"), ident(META, "serving"),
                                  ident(META, "snapshots")),
                 [float(keep_seconds)])
-    old = {int(str(n)[5:]) for (n,) in cur.fetchall()}
+    old = {snapshot_number(str(n)) for (n,) in cur.fetchall()}
     cur.execute(sql.SQL("SELECT snapshot FROM {}").format(ident(META, "snapshots")))
-    newest = sorted(int(str(n)[5:]) for (n,) in cur.fetchall())[-KEEP_SNAPSHOTS:]
+    newest = sorted(snapshot_number(str(n)) for (n,) in cur.fetchall())[-KEEP_SNAPSHOTS:]
     for number in sorted(old - set(newest)):
         cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(ident(snapshot_schema(number))))
         cur.execute(sql.SQL("DELETE FROM {} WHERE snapshot = %s").format(ident(META, "snapshots")),
